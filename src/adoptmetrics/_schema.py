@@ -1,0 +1,592 @@
+"""The data boundary: one validation and coercion step per table.
+
+Every public function passes its input tables through one of the
+``validate_*`` functions here before touching them. They
+
+* check that the input is a DataFrame and has the named columns (with a
+  "did you mean" hint),
+* rename the user's ``*_col`` columns to the canonical names,
+* parse timestamps (datetime64, tz-aware, strings, or epoch numbers) into
+  tz-naive ``datetime64[ns]`` in UTC, refusing mixed time zones,
+* refuse null ids and keep ids categorical (for speed),
+* refuse duplicate accounts, churn before start, NPS scores outside 0–10,
+
+and raise :class:`SchemaError` naming the table, the column, the first few
+offending rows and a hint. Inputs are never mutated: the returned frame is a
+new object (columns may share memory with the input, but are never written).
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "SchemaError",
+    "coerce_as_of",
+    "coerce_timestamps",
+    "validate_accounts",
+    "validate_events",
+    "validate_expansions",
+    "validate_mrr",
+    "validate_nps",
+]
+
+_MAX_SHOWN = 5
+
+
+class SchemaError(ValueError):
+    """Input data does not fit the expected table layout.
+
+    A subclass of :class:`ValueError`. Its message names the table, the
+    column, up to five offending rows and, after ``Hint:``, what to do.
+
+    Attributes
+    ----------
+    table : str
+        Name of the offending table (``"events"``, ``"accounts"``, ...).
+    column : str or None
+        The offending column, when there is one.
+    rows : list
+        Index labels of (up to five) offending rows.
+    hint : str
+        How to fix it.
+    """
+
+    def __init__(
+        self,
+        table: str,
+        column: str | None,
+        problem: str,
+        hint: str,
+        rows: Sequence[Any] = (),
+    ) -> None:
+        self.table = table
+        self.column = column
+        self.rows = list(rows)[:_MAX_SHOWN]
+        self.hint = hint
+        where = f"{table}: column {column!r}" if column is not None else f"{table}:"
+        message = f"{where} {problem}"
+        if self.rows:
+            message += f" (first offending rows: {', '.join(repr(r) for r in self.rows)})"
+        message += f".\nHint: {hint}"
+        super().__init__(message)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _require_frame(obj: object, table: str) -> pd.DataFrame:
+    if not isinstance(obj, pd.DataFrame):
+        raise TypeError(
+            f"{table} must be a pandas DataFrame, got {type(obj).__name__}.\n"
+            f"Hint: build one with pd.DataFrame(...) or read it with pd.read_csv/pd.read_parquet."
+        )
+    return obj
+
+
+def _require_column(df: pd.DataFrame, table: str, column: str, argument: str) -> None:
+    if column in df.columns:
+        return
+    present = [str(c) for c in df.columns]
+    close = difflib.get_close_matches(column, present, n=1, cutoff=0.5)
+    hint = f"pass {argument}='<your column>' to name the column that holds it"
+    if close:
+        hint = f"did you mean {close[0]!r}? Pass {argument}={close[0]!r}"
+    raise SchemaError(
+        table,
+        column,
+        f"is missing; the table has columns {present}",
+        hint + ".",
+    )
+
+
+def _offending(mask: np.ndarray[Any, Any] | pd.Series, index: pd.Index) -> list[Any]:
+    positions = np.flatnonzero(np.asarray(mask))[:_MAX_SHOWN]
+    return list(index[positions])
+
+
+def _ids(series: pd.Series, table: str, column: str, argument: str) -> pd.Series:
+    null = series.isna().to_numpy()
+    if null.any():
+        raise SchemaError(
+            table,
+            column,
+            f"has {int(null.sum())} missing ids",
+            f"drop or fill the rows without an id before calling, "
+            f"or pass {argument}= to use another id column.",
+            rows=_offending(null, series.index),
+        )
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series
+    return series.astype("category")
+
+
+def _has_tz_offset(values: pd.Series) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Per value: does this string or datetime carry a UTC offset."""
+    s = values.astype(str)
+    return (
+        s.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).to_numpy() & values.notna().to_numpy()
+    )
+
+
+def coerce_timestamps(
+    values: pd.Series,
+    *,
+    table: str,
+    column: str,
+    allow_null: bool = False,
+) -> pd.Series:
+    """Parse a column into tz-naive ``datetime64[ns]`` (UTC when it was tz-aware).
+
+    Accepts datetime64 (naive or tz-aware), strings, Python datetimes and epoch
+    numbers (seconds, milliseconds, microseconds or nanoseconds, inferred from
+    the magnitude). Mixed time zones, or tz-aware mixed with naive values, are
+    refused: there is no single right way to line them up.
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        out = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    elif pd.api.types.is_datetime64_dtype(dtype):
+        out = values
+    elif pd.api.types.is_bool_dtype(dtype):
+        raise SchemaError(
+            table,
+            column,
+            "holds booleans, not timestamps",
+            f"pass the column that holds the {column} times.",
+        )
+    elif pd.api.types.is_numeric_dtype(dtype):
+        finite = values.dropna()
+        magnitude = float(np.nanmax(np.abs(finite.to_numpy(dtype=float)))) if len(finite) else 0.0
+        unit: Literal["s", "ms", "us", "ns"] = "s"
+        if magnitude > 1e17:
+            unit = "ns"
+        elif magnitude > 1e14:
+            unit = "us"
+        elif magnitude > 1e11:
+            unit = "ms"
+        out = pd.to_datetime(values, unit=unit, errors="coerce")
+    else:
+        out = _parse_objects(values, table=table, column=column)
+    out = out.astype("datetime64[ns]")
+    bad = out.isna().to_numpy() & values.notna().to_numpy()
+    if bad.any():
+        examples = [repr(v) for v in values[bad].head(3)]
+        raise SchemaError(
+            table,
+            column,
+            f"has {int(bad.sum())} values that are not timestamps, e.g. {', '.join(examples)}",
+            f"fix or drop those rows, or parse {column!r} yourself with "
+            f"pd.to_datetime(..., format=...) before calling.",
+            rows=_offending(bad, values.index),
+        )
+    if not allow_null:
+        null = out.isna().to_numpy()
+        if null.any():
+            raise SchemaError(
+                table,
+                column,
+                f"has {int(null.sum())} missing timestamps",
+                "drop the rows without a timestamp or fill them before calling.",
+                rows=_offending(null, values.index),
+            )
+    result: pd.Series = out
+    return result
+
+
+def _parse_objects(values: pd.Series, *, table: str, column: str) -> pd.Series:
+    present = values.notna().to_numpy()
+    aware = _has_tz_offset(values)
+    objs = values[present]
+    # Python datetimes with tzinfo do not show an offset in str() consistently.
+    tzinfos = {
+        str(getattr(v, "tzinfo", None))
+        for v in objs.head(10_000)
+        if getattr(v, "tzinfo", None) is not None
+    }
+    if tzinfos:
+        aware = aware | np.array(
+            [getattr(v, "tzinfo", None) is not None for v in values], dtype=bool
+        )
+    if aware.any() and (aware != present).any():
+        mixed = present & ~aware
+        raise SchemaError(
+            table,
+            column,
+            "mixes time-zone-aware and naive timestamps",
+            "convert every value to one time zone first, e.g. "
+            "pd.to_datetime(col, utc=True) if the naive ones are UTC.",
+            rows=_offending(mixed, values.index),
+        )
+    if aware.any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                local = pd.to_datetime(values, errors="coerce", format="ISO8601")
+            except (ValueError, TypeError):
+                local = pd.Series(pd.NaT, index=values.index, dtype=object)
+        if not isinstance(local.dtype, pd.DatetimeTZDtype):
+            found: list[Any] = [
+                v.utcoffset() if hasattr(v, "utcoffset") and not pd.isna(v) else None for v in local
+            ]
+            offsets = pd.Series(found, index=values.index, dtype=object)
+            first = offsets.dropna().iloc[0] if offsets.notna().any() else None
+            differs = (offsets != first).to_numpy() & offsets.notna().to_numpy()
+            if differs.any():
+                raise SchemaError(
+                    table,
+                    column,
+                    f"mixes time zones (offsets {sorted({str(o) for o in offsets.dropna()})[:4]})",
+                    "convert the column to a single time zone before calling, e.g. "
+                    "pd.to_datetime(col, utc=True) to put everything in UTC.",
+                    rows=_offending(differs, values.index),
+                )
+        parsed = pd.to_datetime(values, errors="coerce", utc=True, format="ISO8601")
+        return parsed.dt.tz_localize(None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            parsed = pd.to_datetime(values, errors="coerce")
+        except (ValueError, TypeError):
+            parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+        failed = parsed.isna().to_numpy() & present
+        if failed.any():
+            # Retry the failures one format at a time (slow, but only for odd rows).
+            retry = pd.to_datetime(values[failed], errors="coerce", format="mixed")
+            parsed = parsed.copy()
+            parsed[failed] = retry
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    return parsed
+
+
+def coerce_as_of(
+    as_of: object, default: pd.Timestamp | None, *, argument: str = "as_of"
+) -> pd.Timestamp:
+    """Parse an ``as_of`` option; ``None`` means ``default`` (the latest time in the data)."""
+    if as_of is None:
+        if default is None or pd.isna(default):
+            raise ValueError(
+                f"{argument} could not be derived from the data (the table is empty).\n"
+                f"Hint: pass {argument}=<a timestamp> explicitly."
+            )
+        return pd.Timestamp(default)
+    try:
+        ts = pd.Timestamp(as_of)  # type: ignore[arg-type]
+    except (ValueError, TypeError) as exc:
+        raise TypeError(
+            f"{argument}={as_of!r} is not a timestamp.\n"
+            f"Hint: pass a pd.Timestamp, a datetime or an ISO string like '2024-06-30'."
+        ) from exc
+    if pd.isna(ts):
+        raise ValueError(f"{argument} is NaT.\nHint: pass a real timestamp or None.")
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts
+
+
+def _renamed(df: pd.DataFrame, mapping: dict[str, str], keep_extra: bool = True) -> pd.DataFrame:
+    """A new frame with user columns renamed to canonical names (no data copied)."""
+    cols: dict[str, pd.Series] = {}
+    for canonical, actual in mapping.items():
+        cols[canonical] = df[actual]
+    if keep_extra:
+        used = set(mapping.values())
+        for c in df.columns:
+            if c not in used and c not in cols:
+                cols[c] = df[c]
+    return pd.DataFrame(cols, index=df.index, copy=False)
+
+
+def _check_unique(df: pd.DataFrame, table: str, columns: list[str], hint: str) -> None:
+    dup = df.duplicated(subset=columns, keep="first").to_numpy()
+    if dup.any():
+        label = columns[0] if len(columns) == 1 else " × ".join(columns)
+        raise SchemaError(
+            table,
+            label,
+            f"has {int(dup.sum())} duplicate rows",
+            hint,
+            rows=_offending(dup, df.index),
+        )
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def validate_events(
+    events: object,
+    *,
+    account_col: str = "account_id",
+    event_col: str | None = "event",
+    time_col: str = "timestamp",
+    user_col: str | None = None,
+    table: str = "events",
+) -> pd.DataFrame:
+    """Validate an events table and return it with canonical column names.
+
+    Returns a frame with ``account_id`` (categorical), ``event`` (categorical,
+    when ``event_col`` is given), ``timestamp`` (``datetime64[ns]``),
+    ``user_id`` (categorical, when ``user_col`` is given) and any extra
+    columns unchanged. ``account_col`` may name any entity column (for user
+    retention, ``user_id``): it is returned as ``account_id``.
+    """
+    df = _require_frame(events, table)
+    _require_column(df, table, account_col, "account_col")
+    _require_column(df, table, time_col, "time_col")
+    mapping = {"account_id": account_col}
+    if event_col is not None:
+        _require_column(df, table, event_col, "event_col")
+        mapping["event"] = event_col
+    mapping["timestamp"] = time_col
+    if user_col is not None:
+        _require_column(df, table, user_col, "user_col")
+        mapping["user_id"] = user_col
+    out = _renamed(df, mapping)
+    out["account_id"] = _ids(out["account_id"], table, account_col, "account_col")
+    out["timestamp"] = coerce_timestamps(out["timestamp"], table=table, column=time_col)
+    if event_col is not None:
+        ev = out["event"]
+        if ev.isna().any():
+            null = ev.isna().to_numpy()
+            raise SchemaError(
+                table,
+                event_col,
+                f"has {int(null.sum())} missing event names",
+                "drop those rows or fill them with a name such as 'unknown'.",
+                rows=_offending(null, ev.index),
+            )
+        if not isinstance(ev.dtype, pd.CategoricalDtype):
+            out["event"] = (
+                ev.astype(str).astype("category") if ev.dtype != object else ev.astype("category")
+            )
+    if user_col is not None:
+        out["user_id"] = _ids(out["user_id"], table, user_col, "user_col")
+    return out
+
+
+def validate_accounts(
+    accounts: object,
+    *,
+    account_col: str = "account_id",
+    start_col: str = "started_at",
+    churn_col: str | None = "churned_at",
+    require_churn: bool = False,
+    table: str = "accounts",
+) -> pd.DataFrame:
+    """Validate an accounts table and return it with canonical column names.
+
+    Returns ``account_id`` (categorical), ``started_at``, ``churned_at``
+    (``NaT`` while active; all ``NaT`` when the column is absent and
+    ``require_churn`` is false) and every attribute column unchanged.
+    Duplicate accounts, missing start dates and churn before start are refused.
+    """
+    df = _require_frame(accounts, table)
+    _require_column(df, table, account_col, "account_col")
+    _require_column(df, table, start_col, "start_col")
+    mapping = {"account_id": account_col, "started_at": start_col}
+    has_churn = churn_col is not None and churn_col in df.columns
+    if churn_col is not None and require_churn and not has_churn:
+        _require_column(df, table, churn_col, "churn_col")
+    if has_churn:
+        mapping["churned_at"] = str(churn_col)
+    out = _renamed(df, mapping)
+    if not has_churn:
+        out["churned_at"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    out["account_id"] = _ids(out["account_id"], table, account_col, "account_col")
+    _check_unique(
+        out,
+        table,
+        ["account_id"],
+        "keep one row per account (e.g. accounts.drop_duplicates('account_id', keep='last')).",
+    )
+    out["started_at"] = coerce_timestamps(out["started_at"], table=table, column=start_col)
+    out["churned_at"] = coerce_timestamps(
+        out["churned_at"], table=table, column=churn_col or "churned_at", allow_null=True
+    )
+    before = (out["churned_at"] < out["started_at"]).to_numpy()
+    if before.any():
+        raise SchemaError(
+            table,
+            churn_col or "churned_at",
+            f"is earlier than {start_col!r} in {int(before.sum())} rows",
+            "check those accounts: a churn date must be on or after the start date "
+            "(swap the columns if they were mixed up).",
+            rows=_offending(before, out.index),
+        )
+    return out
+
+
+def validate_nps(
+    responses: object,
+    *,
+    account_col: str = "account_id",
+    score_col: str = "score",
+    time_col: str | None = "timestamp",
+    user_col: str | None = None,
+    table: str = "nps",
+) -> pd.DataFrame:
+    """Validate NPS responses; scores must be integers 0–10.
+
+    Returns ``account_id`` (categorical), ``score`` (``int64``),
+    ``timestamp`` (when ``time_col`` is given and present), ``user_id`` (when
+    given) and extra columns unchanged.
+    """
+    df = _require_frame(responses, table)
+    _require_column(df, table, account_col, "account_col")
+    _require_column(df, table, score_col, "score_col")
+    mapping = {"account_id": account_col, "score": score_col}
+    if time_col is not None:
+        _require_column(df, table, time_col, "time_col")
+        mapping["timestamp"] = time_col
+    if user_col is not None:
+        _require_column(df, table, user_col, "user_col")
+        mapping["user_id"] = user_col
+    out = _renamed(df, mapping)
+    out["account_id"] = _ids(out["account_id"], table, account_col, "account_col")
+    if user_col is not None:
+        out["user_id"] = _ids(out["user_id"], table, user_col, "user_col")
+    out["score"] = _scores(out["score"], table, score_col)
+    if time_col is not None:
+        out["timestamp"] = coerce_timestamps(out["timestamp"], table=table, column=time_col)
+    return out
+
+
+def _scores(s: pd.Series, table: str, column: str) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s.dtype) or not pd.api.types.is_numeric_dtype(s.dtype):
+        raise SchemaError(
+            table,
+            column,
+            f"has dtype {s.dtype}, not integer scores",
+            f"convert it with pd.to_numeric(df[{column!r}]) and make sure it holds 0–10.",
+        )
+    null = s.isna().to_numpy()
+    if null.any():
+        raise SchemaError(
+            table,
+            column,
+            f"has {int(null.sum())} missing scores",
+            "drop unanswered surveys before calling (responses.dropna(subset=[...])).",
+            rows=_offending(null, s.index),
+        )
+    values = s.to_numpy(dtype=float)
+    non_int = values != np.round(values)
+    if non_int.any():
+        raise SchemaError(
+            table,
+            column,
+            f"has {int(non_int.sum())} non-integer scores",
+            "NPS answers are whole numbers 0–10; round or drop those rows.",
+            rows=_offending(non_int, s.index),
+        )
+    out_of_range = (values < 0) | (values > 10)
+    if out_of_range.any():
+        raise SchemaError(
+            table,
+            column,
+            f"has {int(out_of_range.sum())} scores outside 0–10",
+            "NPS answers are whole numbers 0–10; drop or correct those rows "
+            "(a 1–10 or 0–100 scale must be rescaled first).",
+            rows=_offending(out_of_range, s.index),
+        )
+    return pd.Series(values.astype(np.int64), index=s.index, name=s.name)
+
+
+def validate_mrr(
+    mrr: object,
+    *,
+    account_col: str = "account_id",
+    month_col: str = "month",
+    mrr_col: str = "mrr",
+    table: str = "mrr",
+) -> pd.DataFrame:
+    """Validate a monthly recurring revenue table (account × month).
+
+    Returns ``account_id`` (categorical), ``month`` (normalised to the first
+    day of the month), ``mrr`` (``float64``, non-negative). Duplicate
+    (account, month) rows are refused.
+    """
+    df = _require_frame(mrr, table)
+    for col, arg in ((account_col, "account_col"), (month_col, "month_col"), (mrr_col, "mrr_col")):
+        _require_column(df, table, col, arg)
+    out = _renamed(df, {"account_id": account_col, "month": month_col, "mrr": mrr_col})
+    out["account_id"] = _ids(out["account_id"], table, account_col, "account_col")
+    month = coerce_timestamps(out["month"], table=table, column=month_col)
+    out["month"] = month.dt.to_period("M").dt.to_timestamp()
+    values = out["mrr"]
+    if pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
+        raise SchemaError(
+            table,
+            mrr_col,
+            f"has dtype {values.dtype}, not numbers",
+            f"convert it with pd.to_numeric(df[{mrr_col!r}]).",
+        )
+    arr = values.to_numpy(dtype=float)
+    bad = np.isnan(arr) | (arr < 0)
+    if bad.any():
+        raise SchemaError(
+            table,
+            mrr_col,
+            f"has {int(bad.sum())} missing or negative values",
+            "MRR is a non-negative amount; use 0 for months without revenue.",
+            rows=_offending(bad, values.index),
+        )
+    out["mrr"] = arr
+    _check_unique(
+        out,
+        table,
+        ["account_id", "month"],
+        "keep one row per account and month (sum the amounts with "
+        "mrr.groupby(['account_id', 'month'], as_index=False)['mrr'].sum()).",
+    )
+    return out
+
+
+def validate_expansions(
+    expansions: object,
+    *,
+    account_col: str = "account_id",
+    time_col: str = "timestamp",
+    amount_col: str | None = None,
+    table: str = "expansions",
+) -> pd.DataFrame:
+    """Validate an expansions table: ``account_id``, ``timestamp``[, ``amount``]."""
+    df = _require_frame(expansions, table)
+    _require_column(df, table, account_col, "account_col")
+    _require_column(df, table, time_col, "time_col")
+    mapping = {"account_id": account_col, "timestamp": time_col}
+    if amount_col is not None:
+        _require_column(df, table, amount_col, "amount_col")
+        mapping["amount"] = amount_col
+    out = _renamed(df, mapping)
+    out["account_id"] = _ids(out["account_id"], table, account_col, "account_col")
+    out["timestamp"] = coerce_timestamps(out["timestamp"], table=table, column=time_col)
+    return out
+
+
+def check_known_ids(
+    ids: pd.Series,
+    known: Iterable[Any],
+    *,
+    table: str,
+    column: str,
+    known_table: str,
+) -> None:
+    """Refuse ids absent from ``known`` (e.g. expansions for unknown accounts)."""
+    known_index = pd.Index(list(known) if not isinstance(known, pd.Index) else known)
+    unknown = ~ids.astype(object).isin(known_index).to_numpy()
+    if unknown.any():
+        raise SchemaError(
+            table,
+            column,
+            f"has {int(unknown.sum())} ids that are not in the {known_table} table "
+            f"(e.g. {list(ids[unknown].astype(object).head(3))})",
+            f"drop those rows or add the missing ids to {known_table}.",
+            rows=_offending(unknown, ids.index),
+        )

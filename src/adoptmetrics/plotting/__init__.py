@@ -1,0 +1,10 @@
+"""Matplotlib figures for every result.
+
+Every function takes ``ax=None`` (a new figure is made when omitted) and
+returns the :class:`matplotlib.axes.Axes` it drew on. matplotlib is imported
+inside the functions, so importing adoptmetrics stays fast.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []
