@@ -26,8 +26,8 @@ class Progress:
     >>> p = Progress("paths", total=2, enabled=True, stream=out)
     >>> p.step("counting pairs")
     >>> p.step("selecting")
-    >>> print(out.getvalue().splitlines()[0][:32])
-    [paths] 1/2 counting pairs (0.0s)
+    >>> print(out.getvalue().splitlines()[0][:26])
+    [paths] 1/2 counting pairs
     """
 
     label: str
