@@ -171,7 +171,16 @@ def coerce_timestamps(
             unit = "us"
         elif magnitude > 1e11:
             unit = "ms"
-        out = pd.to_datetime(values, unit=unit, errors="coerce")
+        try:
+            out = pd.to_datetime(values, unit=unit, errors="coerce")
+        except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
+            raise SchemaError(
+                table,
+                column,
+                f"holds numbers too large to be epoch timestamps (up to {magnitude:.3g})",
+                f"pass epoch seconds, milliseconds, microseconds or nanoseconds, "
+                f"or parse {column!r} yourself with pd.to_datetime(..., unit=...).",
+            ) from None
     else:
         out = _parse_objects(values, table=table, column=column)
     out = out.astype("datetime64[ns]")
@@ -213,6 +222,22 @@ def _parse_objects(values: pd.Series, *, table: str, column: str) -> pd.Series:
     if tzinfos:
         aware = aware | np.array(
             [getattr(v, "tzinfo", None) is not None for v in values], dtype=bool
+        )
+    zone_names = (
+        np.array([str(getattr(v, "tzinfo", None)) for v in values], dtype=object)
+        if tzinfos
+        else None
+    )
+    if zone_names is not None and len(set(zone_names[aware & (zone_names != "None")])) > 1:
+        # Python/pandas datetimes from different zones (same-zone DST changes are fine).
+        first_zone = zone_names[np.flatnonzero(zone_names != "None")[0]]
+        raise SchemaError(
+            table,
+            column,
+            f"mixes time zones ({sorted(set(zone_names[zone_names != 'None']))[:4]})",
+            "convert the column to a single time zone before calling, e.g. "
+            "pd.to_datetime(col, utc=True) to put everything in UTC.",
+            rows=_offending((zone_names != "None") & (zone_names != first_zone), values.index),
         )
     if aware.any() and (aware != present).any():
         mixed = present & ~aware
@@ -528,12 +553,12 @@ def validate_mrr(
             f"convert it with pd.to_numeric(df[{mrr_col!r}]).",
         )
     arr = values.to_numpy(dtype=float)
-    bad = np.isnan(arr) | (arr < 0)
+    bad = ~np.isfinite(arr) | (arr < 0)
     if bad.any():
         raise SchemaError(
             table,
             mrr_col,
-            f"has {int(bad.sum())} missing or negative values",
+            f"has {int(bad.sum())} missing, infinite or negative values",
             "MRR is a non-negative amount; use 0 for months without revenue.",
             rows=_offending(bad, values.index),
         )
