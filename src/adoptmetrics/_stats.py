@@ -269,3 +269,42 @@ def kaplan_meier(
         "ci_lower": np.clip(lower, 0, 1),
         "ci_upper": np.clip(upper, 0, 1),
     }
+
+
+def poisson_rate_ratio(
+    events_1: npt.ArrayLike,
+    time_1: npt.ArrayLike,
+    events_0: npt.ArrayLike,
+    time_0: npt.ArrayLike,
+    confidence: float = 0.95,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Ratio of two Poisson rates with its exact conditional interval and p-value.
+
+    ``(events_1/time_1) / (events_0/time_0)``. Conditional on the total
+    ``n = events_1 + events_0``, ``events_1`` is binomial with
+    ``π = time_1·RR / (time_1·RR + time_0)``; the interval is the
+    Clopper–Pearson interval for ``π`` mapped to the ratio, and the two-sided
+    p-value doubles the smaller binomial tail under ``RR = 1`` (capped at 1).
+    See Rothman & Greenland, *Modern Epidemiology*, ch. 14. Returns
+    ``(ratio, lower, upper, p_value)``; NaN where a person-time is 0 or ``n = 0``.
+    """
+    e1, t1, e0, t0 = (np.asarray(x, dtype=float) for x in (events_1, time_1, events_0, time_0))
+    alpha = 1 - check_confidence(confidence)
+    n = e1 + e0
+    bad = (t1 <= 0) | (t0 <= 0) | (n <= 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (e1 / t1) / (e0 / t0)
+        p_lo = np.where(e1 > 0, stats.beta.ppf(alpha / 2, e1, e0 + 1), 0.0)
+        p_hi = np.where(e0 > 0, stats.beta.ppf(1 - alpha / 2, e1 + 1, e0), 1.0)
+        lower = p_lo / (1 - p_lo) * t0 / t1
+        upper = np.where(p_hi < 1, p_hi / (1 - p_hi) * t0 / t1, np.inf)
+        pi0 = t1 / (t1 + t0)
+        tails = np.minimum(stats.binom.cdf(e1, n, pi0), stats.binom.sf(e1 - 1, n, pi0))
+    p_value = np.minimum(1.0, 2 * tails)
+    nan = np.full(np.shape(bad), np.nan)
+    return (
+        np.where(bad, nan, ratio),
+        np.where(bad, nan, lower),
+        np.where(bad, nan, upper),
+        np.where(bad, nan, p_value),
+    )
