@@ -7,4 +7,6 @@ inside the functions, so importing adoptmetrics stays fast.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from adoptmetrics.plotting._overview import plot_activity_overview
+
+__all__: list[str] = ["plot_activity_overview"]
