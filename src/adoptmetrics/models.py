@@ -18,6 +18,7 @@ Timestamp('2024-01-05 00:00:00')
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -65,8 +66,11 @@ def _non_empty(_: object, attribute: attrs.Attribute[Any], value: object) -> Non
 
 
 def _positive_int(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{attribute.name}={value!r} must be a whole number ≥ 1.")
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(
+            f"{attribute.name}={value!r} must be a whole number ≥ 1.\n"
+            f"Hint: e.g. {attribute.name}=1."
+        )
 
 
 def _positive_days(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -121,9 +125,21 @@ class Account:
                 "the start date."
             )
         if self.seats is not None and (isinstance(self.seats, bool) or self.seats < 0):
-            raise ValueError(f"Account {self.account_id!r}: seats={self.seats!r} must be ≥ 0.")
+            raise ValueError(
+                f"Account {self.account_id!r}: seats={self.seats!r} must be ≥ 0.\n"
+                "Hint: pass the number of licensed seats, or None if unknown."
+            )
         if self.mrr is not None and (math.isnan(self.mrr) or self.mrr < 0):
-            raise ValueError(f"Account {self.account_id!r}: mrr={self.mrr!r} must be ≥ 0.")
+            raise ValueError(
+                f"Account {self.account_id!r}: mrr={self.mrr!r} must be ≥ 0.\n"
+                "Hint: pass the monthly recurring revenue, or None if unknown."
+            )
+        clash = sorted(set(self.attributes) & set(_COLUMNS[Account]))
+        if clash:
+            raise ValueError(
+                f"Account {self.account_id!r}: attributes {clash} repeat built-in fields.\n"
+                f"Hint: pass them as Account(..., {clash[0]}=...) instead."
+            )
 
 
 @attrs.frozen(slots=True)
@@ -149,7 +165,7 @@ class Event:
 
 
 def _score(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value <= 10:
         raise ValueError(
             f"NPS score {value!r} is not a whole number 0–10.\n"
             "Hint: NPS answers are integers from 0 (not likely) to 10 (extremely likely)."
