@@ -13,7 +13,7 @@ import importlib.util
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pandas as pd
 
@@ -130,9 +130,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _fail(message: str) -> NoReturn:
+def _fail(message: str) -> int:
     print(f"adoptmetrics: error: {_one_line(message)}", file=sys.stderr)
-    raise SystemExit(EXIT_BAD_INPUT)
+    return EXIT_BAD_INPUT
 
 
 def _load_demo() -> Any:
@@ -255,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _report(args)
     except InputError as exc:
-        _fail(str(exc))
+        return _fail(str(exc))
     except KeyboardInterrupt:
         print("adoptmetrics: interrupted", file=sys.stderr)
         return 130
