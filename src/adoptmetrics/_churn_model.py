@@ -454,6 +454,18 @@ def fit_churn_model(
         churn_col=churn_col,
         extra=list(covariates),
     )
+    # Accounts whose follow-up ends the day observation begins are never at risk
+    # (entry == duration > 0): they carry no information, and lifelines refuses them.
+    empty = (f.entry >= f.duration) & (f.entry > 0)
+    if empty.any():
+        keep = ~empty
+        f = Frame(
+            f.data.loc[keep].reset_index(drop=True),
+            f.duration[keep],
+            f.churned[keep],
+            f.entry[keep],
+            f.as_of,
+        )
     n_churned = int(f.churned.sum())
     if n_churned == 0:
         raise ValueError(
@@ -474,7 +486,9 @@ def fit_churn_model(
     frame["__churned"] = f.churned
     truncated = bool(np.any(f.entry > 0))
     if truncated:
-        frame["__entry"] = f.entry.astype(float)
+        # Entry −1 for accounts observed from their start: at risk from day 0 on, as
+        # without truncation (lifelines needs entry < duration, also at duration 0).
+        frame["__entry"] = np.where(f.entry == 0, -1.0, f.entry.astype(float))
     try:
         cox, caught = fit_cox(
             frame,
@@ -497,12 +511,14 @@ def fit_churn_model(
             stacklevel=2,
         )
     z = z_value(confidence)
+    with np.errstate(over="ignore"):  # a diverging level (warned above) gives inf
+        lower, upper = np.exp(cox.params - z * cox.se), np.exp(cox.params + z * cox.se)
     summary = pd.DataFrame(
         {
             "covariate": list(cox.columns),
             "hazard_ratio": np.exp(cox.params),
-            "ci_lower": np.exp(cox.params - z * cox.se),
-            "ci_upper": np.exp(cox.params + z * cox.se),
+            "ci_lower": lower,
+            "ci_upper": upper,
             "coef": cox.params,
             "se": cox.se,
             "p_value": cox.p_value,
