@@ -123,6 +123,11 @@ def _prepare(
     warn: bool = True,
 ) -> _Data:
     needs_users = any(t.metric == "active_user_share" for t in triggers)
+    if needs_users and accounts is None:
+        raise ValueError(
+            "an 'active_user_share' trigger needs each account's seats.\n"
+            "Hint: pass accounts= with a 'seats' column."
+        )
     ev = validate_events(
         events,
         account_col=cols.account,
@@ -167,11 +172,6 @@ def _prepare(
                 )
             seats = pd.Series(acc[cols.seats].to_numpy(), index=universe)
     else:
-        if needs_users:
-            raise ValueError(
-                "an 'active_user_share' trigger needs each account's seats.\n"
-                "Hint: pass accounts= with a 'seats' column."
-            )
         if ex is not None:
             check_known_ids(
                 ex["account_id"],

@@ -80,11 +80,13 @@ def period_index(ns: npt.ArrayLike, period: str) -> IntArray:
     arr = arr.astype(np.int64, copy=False)
     if period == "month":
         return arr.view("datetime64[ns]").astype("datetime64[M]").view(np.int64)
-    days = arr // _NS_PER_DAY
     if period == "day":
-        return days
+        return arr // _NS_PER_DAY
     # 1970-01-01 was a Thursday: shifting by 3 days puts week starts on Monday.
-    return (days + 3) // 7
+    # One in-place floor division: floor((floor(ns / d) + 3) / 7) == floor((ns + 3d) / 7d).
+    weeks = arr + 3 * _NS_PER_DAY
+    weeks //= 7 * _NS_PER_DAY
+    return weeks
 
 
 def period_start(index: npt.ArrayLike, period: str) -> npt.NDArray[np.datetime64]:
@@ -202,6 +204,15 @@ def _start_per_entity(
         ts = coerce_timestamps(start, table=argument, column=str(start.name or "start"))
         universe = pd.Index(start.index)
         pos = universe.get_indexer(enc.entities.astype(universe.dtype, copy=False))
+        kinds = (universe.inferred_type, enc.entities.inferred_type)
+        if len(pos) and len(universe) and not (pos >= 0).any() and kinds[0] != kinds[1]:
+            raise SchemaError(
+                argument,
+                "index",
+                f"holds {kinds[0]} ids but the events hold {kinds[1]} ids, so none match",
+                "make both the same type, e.g. start.index = start.index.astype(str) "
+                "and events[entity_col].astype(str).",
+            )
         row_pos = pos[enc.entity] if len(enc.entity) else np.zeros(0, dtype=np.int64)
         keep = row_pos >= 0
         return universe, ts.to_numpy().view(np.int64).copy(), row_pos.astype(np.int64), keep
@@ -388,8 +399,11 @@ def _cells_from_encoded(enc: _Encoded, *, period: str, as_of: object) -> Activit
     p0 = int(p.min())
     n_periods = int(p.max()) - p0 + 1
     n_entities = len(enc.entities)
+    key = entity * n_periods
+    key += p  # in place: no event-sized temporaries beyond ``key``
+    key -= p0
+    del p
     if n_entities * n_periods <= _DENSE_LIMIT:
-        key = entity * n_periods + (p - p0)
         counts = np.bincount(key, minlength=n_entities * n_periods)
         cells = np.flatnonzero(counts)
         return ActivityCells(
@@ -400,7 +414,6 @@ def _cells_from_encoded(enc: _Encoded, *, period: str, as_of: object) -> Activit
             counts[cells].astype(np.int64),
             ts,
         )
-    key = entity * n_periods + (p - p0)
     cells, n = np.unique(key, return_counts=True)
     return ActivityCells(
         enc.entities, period, cells // n_periods, cells % n_periods + p0, n.astype(np.int64), ts
@@ -907,10 +920,10 @@ def trigger_firings(
         last_run = np.r_[new_run[1:], True]
         starts_e, starts_t = ue[new_run], ut[new_run]
         ends_e, ends_t = ue[last_run], ut[last_run] + w
-        eo = np.lexsort((ends_t, ends_e))
-        users_now = _grouped_searchsorted(starts_e, starts_t, ent, ns) - _grouped_searchsorted(
-            ends_e[eo], ends_t[eo], ent, ns
-        )
+        so, eo = np.lexsort((starts_t, starts_e)), np.lexsort((ends_t, ends_e))
+        users_now = _grouped_searchsorted(
+            starts_e[so], starts_t[so], ent, ns
+        ) - _grouped_searchsorted(ends_e[eo], ends_t[eo], ent, ns)
         cap = np.zeros(len(entities))
         if seats is not None:
             found = pd.Index(seats.index).get_indexer(entities.astype(seats.index.dtype))
