@@ -315,7 +315,7 @@ def _simulate_raw(
     final_cents = cents_before(np.arange(n), np.searchsorted(chg_acc, np.arange(n), side="right"))
 
     # monthly rows: from the start month to the churn month or the as_of month
-    month_starts = pd.date_range(t0, as_of, freq="MS")
+    month_starts = pd.date_range(t0.to_period("M").to_timestamp(), as_of, freq="MS")
     month_sec = ((month_starts - t0).total_seconds()).to_numpy().astype(np.int64)
     m_first = np.searchsorted(month_sec, started, side="right") - 1
     m_last = np.searchsorted(month_sec, np.minimum(stop, end - 1), side="right") - 1
@@ -403,7 +403,7 @@ def _frames(raw: Mapping[str, IntArray], t0: pd.Timestamp, months: int, truth: A
             "score": raw["nps_score"].astype(np.int64),
         }
     )
-    month_starts = pd.date_range(t0, as_of, freq="MS").to_numpy()
+    month_starts = pd.date_range(t0.to_period("M").to_timestamp(), as_of, freq="MS").to_numpy()
     mrr = pd.DataFrame(
         {
             "account_id": account_ids[raw["mrr_acc"]].astype(object),
@@ -423,6 +423,8 @@ def _frames(raw: Mapping[str, IntArray], t0: pd.Timestamp, months: int, truth: A
 
 
 def _user_ids(account_ids: npt.NDArray[np.str_], acc: IntArray, user: IntArray) -> Any:
+    if acc.size == 0:
+        return np.zeros(0, dtype=account_ids.dtype)
     return np.char.add(
         np.char.add(account_ids[acc], "-U"), np.char.zfill((user + 1).astype(str), 2)
     )
