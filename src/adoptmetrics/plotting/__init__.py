@@ -8,5 +8,15 @@ inside the functions, so importing adoptmetrics stays fast.
 from __future__ import annotations
 
 from adoptmetrics.plotting._overview import plot_activity_overview
+from adoptmetrics.plotting._retention import (
+    plot_retention_curve,
+    plot_retention_heatmap,
+    plot_retention_trend,
+)
 
-__all__: list[str] = ["plot_activity_overview"]
+__all__: list[str] = [
+    "plot_activity_overview",
+    "plot_retention_curve",
+    "plot_retention_heatmap",
+    "plot_retention_trend",
+]
