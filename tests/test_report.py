@@ -204,13 +204,19 @@ def test_report_is_self_contained(tiny: ReportData) -> None:
 
 def test_report_lists_metrics_in_the_executive_summary(tiny: ReportData) -> None:
     def headline(data: ReportData) -> Section:
-        return Section(id="head", title="Head", metrics=[Metric("Logo retention", "81 %", "m6")])
+        return Section(
+            id="head",
+            title="Head",
+            metrics=[Metric("Logo retention", "81 %", "m6")],
+            highlights=[html_table(pd.DataFrame({"at risk": ["A00042"]}))],
+        )
 
     page = build_report(tiny, sections=["overview", headline])
     summary = page[page.index('id="summary"') : page.index('id="overview"')]
     assert "Logo retention" in summary
     assert "81 %" in summary
     assert 'href="#head"' in summary
+    assert "A00042" in summary
 
 
 def test_a_failing_section_shows_an_error_box_and_the_rest_survives(tiny: ReportData) -> None:

@@ -211,6 +211,8 @@ border-radius:4px;margin-top:12px}
 border-radius:4px;margin:12px 0}
 .caveats ul{margin:4px 0 0;padding-left:20px}
 .muted{color:var(--muted);font-size:13px}
+.highlight h3{font-size:15px;margin:16px 0 4px}
+.highlight h3 a{color:var(--fg);text-decoration:none}
 .cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:0 28px}
 footer{color:var(--muted);font-size:13px;padding:8px 0 32px}
 @media print{body{background:#fff}header{background:#fff;color:#000;
@@ -231,9 +233,19 @@ def _tiles(outcomes: Sequence[Outcome]) -> str:
                 f'<div class="label">{html.escape(m.label)}</div>'
                 f'<div class="value">{html.escape(m.value)}</div>{detail}</a></div>'
             )
-    if not tiles:
+    highlights = [
+        f'<div class="highlight"><h3><a href="#{html.escape(o.section.id)}">'
+        f"{html.escape(o.section.title)}</a></h3>{fragment}</div>"
+        for o in outcomes
+        if o.section is not None
+        for fragment in o.section.highlights
+    ]
+    if not tiles and not highlights:
         return '<p class="muted">No headline numbers were produced.</p>'
-    return f'<div class="tiles">{"".join(tiles)}</div>'
+    out = f'<div class="tiles">{"".join(tiles)}</div>' if tiles else ""
+    if highlights:
+        out += f'<div class="cols">{"".join(highlights)}</div>'
+    return out
 
 
 def _card(o: Outcome) -> str:

@@ -145,6 +145,10 @@ class Section:
     caveats : tuple of str
         Plain-text warnings shown in the card (too few responses, …).
         Warnings raised while the section is built are added automatically.
+    highlights : tuple of str
+        HTML fragments for the executive summary, below the metric tiles
+        (e.g. a five-row table of the accounts most at risk). Keep them short;
+        the details belong in the card.
 
     Examples
     --------
@@ -160,6 +164,7 @@ class Section:
     how_to_read: str = attrs.field(default="", validator=_text)
     metrics: tuple[Metric, ...] = attrs.field(default=(), converter=_metrics)
     caveats: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    highlights: tuple[str, ...] = attrs.field(default=(), converter=_strings)
 
 
 def render_figure(
