@@ -471,3 +471,28 @@ def test_model_trigger_mismatch(saas: am.datasets.SaaSData) -> None:
         ex.expansion_scores(saas.events, TRIGGERS[1:], model=model)
     with pytest.raises(TypeError, match="ExpansionModel"):
         ex.expansion_scores(saas.events, TRIGGERS, model="m")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def test_plots(saas: am.datasets.SaaSData) -> None:
+    import matplotlib.pyplot as plt
+
+    from adoptmetrics.plotting._expansion import plot_cumulative_gains, plot_trigger_lift
+
+    lift = ex.trigger_lift(
+        saas.events, saas.expansions, TRIGGERS, horizon_days=60, accounts=saas.accounts
+    )
+    ax = plot_trigger_lift(lift)
+    assert [t.get_text() for t in ax.get_yticklabels()][-1] == "seat_limit_reached"
+    bt = ex.backtest_expansion(
+        saas.events, saas.expansions, TRIGGERS, cutoff="2025-01-01", accounts=saas.accounts
+    )
+    ax2 = plot_cumulative_gains(bt)
+    assert len(ax2.lines) >= 3
+    with pytest.raises(TypeError, match="ExpansionBacktest"):
+        plot_cumulative_gains(lift)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="missing columns"):
+        plot_trigger_lift(lift.drop(columns="ci_lower"))
+    plt.close("all")

@@ -7,6 +7,8 @@ inside the functions, so importing adoptmetrics stays fast.
 
 from __future__ import annotations
 
+from adoptmetrics.plotting._churn import plot_churn_curve, plot_hazard_ratios
+from adoptmetrics.plotting._expansion import plot_cumulative_gains, plot_trigger_lift
 from adoptmetrics.plotting._overview import plot_activity_overview
 from adoptmetrics.plotting._retention import (
     plot_retention_curve,
@@ -16,7 +18,11 @@ from adoptmetrics.plotting._retention import (
 
 __all__: list[str] = [
     "plot_activity_overview",
+    "plot_churn_curve",
+    "plot_cumulative_gains",
+    "plot_hazard_ratios",
     "plot_retention_curve",
     "plot_retention_heatmap",
     "plot_retention_trend",
+    "plot_trigger_lift",
 ]
