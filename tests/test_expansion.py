@@ -496,3 +496,22 @@ def test_plots(saas: am.datasets.SaaSData) -> None:
     with pytest.raises(ValueError, match="missing columns"):
         plot_trigger_lift(lift.drop(columns="ci_lower"))
     plt.close("all")
+
+
+# --------------------------------------------------------------------------- report
+
+
+def test_report_section(saas: am.datasets.SaaSData) -> None:
+    from adoptmetrics.report import ReportData
+    from adoptmetrics.report._expansion import section
+
+    data = ReportData.from_frames(
+        saas.events, saas.accounts, expansions=saas.expansions, as_of=saas.as_of
+    )
+    card = section(data)
+    assert card is not None
+    assert card.id == "expansion"
+    assert len(card.figures) == 2
+    assert "seat_limit_reached" in card.metrics[0].label
+    no_exp = ReportData.from_frames(saas.events, saas.accounts, as_of=saas.as_of)
+    assert section(no_exp) is None
