@@ -62,7 +62,11 @@ def plot_trigger_lift(lift: pd.DataFrame, /, *, ax: Axes | None = None) -> Axes:
         est[~sig], y[~sig], facecolor="white", edgecolor=color(0), zorder=3, label="not significant"
     )
     ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
+    from matplotlib.ticker import FormatStrFormatter
+
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.xaxis.set_minor_formatter(FormatStrFormatter("%g"))
     ax.set_yticks(y, list(ok["trigger"].astype(str)))
     ax.set_xlabel("lift (expansion rate after firing ÷ otherwise)")
     ax.set_title("Which triggers precede expansion")
