@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from adoptmetrics import _stats
-from adoptmetrics._schema import SchemaError, coerce_as_of, validate_events, validate_nps
+from adoptmetrics._schema import SchemaError, coerce_as_of, validate_nps
 from adoptmetrics.activity import period_index, period_start, window_activity
 
 __all__ = [
@@ -57,7 +58,6 @@ ACTIONS: dict[str, str] = {
 }
 MIN_RESPONSES = 30
 _PERIODS = ("week", "month", "quarter", "year")
-_COUNT_COLUMNS = ["n", "promoters", "passives", "detractors", "nps", "ci_lower", "ci_upper"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -79,50 +79,31 @@ def _check_choice(name: str, value: object, choices: Sequence[str]) -> str:
     return value
 
 
-def _as_list(by: str | Sequence[str] | None, argument: str = "by") -> list[str]:
-    if by is None:
-        return []
-    if isinstance(by, str):
-        return [by]
-    if not isinstance(by, Sequence) or not all(isinstance(b, str) for b in by):
-        raise TypeError(
-            f"{argument}={by!r} must be a column name or a list of column names.\n"
-            f"Hint: pass {argument}='plan' or {argument}=['plan', 'region']."
-        )
-    return list(by)
-
-
-def _check_by(df: pd.DataFrame, by: list[str], table: str) -> None:
+def _check_by(df: pd.DataFrame, by: str | Sequence[str] | None) -> list[str]:
     from adoptmetrics._schema import _require_column
 
-    for col in by:
-        _require_column(df, table, col, "by")
-        if col in ("score", "category"):
-            raise ValueError(
-                f"by={col!r} groups by the score itself.\nHint: group by an attribute column."
-            )
+    groups = [by] if isinstance(by, str) else [] if by is None else by
+    if not isinstance(groups, Sequence) or not all(isinstance(b, str) for b in groups):
+        raise TypeError(
+            f"by={by!r} must be a column name or a list of column names.\n"
+            "Hint: pass by='plan' or by=['plan', 'region']."
+        )
+    for col in groups:
+        _require_column(df, "nps", col, "by")
+        if col == "score":
+            raise ValueError("by='score' groups by the score itself.\nHint: group by an attribute.")
+    return list(groups)
 
 
 def _validated(
-    responses: object,
-    *,
-    account_col: str,
-    score_col: str,
-    time_col: str | None,
-    user_col: str | None,
-    start: object,
-    end: object,
-    table: str = "nps",
+    responses: object, *, start: object = None, end: object = None, table: str = "nps", **cols: Any
 ) -> pd.DataFrame:
-    df = validate_nps(
-        responses,
-        account_col=account_col,
-        score_col=score_col,
-        time_col=time_col,
-        user_col=user_col,
-        table=table,
-    )
-    if (start is not None or end is not None) and time_col is None:
+    """validate_nps, then drop unnamed time/user columns and apply the start/end window."""
+    df = validate_nps(responses, table=table, **cols)
+    # Only the columns the caller named count as time and user ids.
+    unnamed = [c for c, a in (("timestamp", "time_col"), ("user_id", "user_col")) if not cols[a]]
+    df = df.drop(columns=[c for c in unnamed if c in df.columns])
+    if (start is not None or end is not None) and cols["time_col"] is None:
         raise ValueError("start/end need time_col.\nHint: pass time_col='timestamp'.")
     if start is not None:
         df = df[df["timestamp"] >= coerce_as_of(start, None, argument="start")]
@@ -136,6 +117,19 @@ def _validated(
             "pass a table with at least one response (and check start/end).",
         )
     return df
+
+
+def _cols(account: str, score: str, time: str | None, user: str | None) -> dict[str, Any]:
+    return {"account_col": account, "score_col": score, "time_col": time, "user_col": user}
+
+
+def _check_options(
+    per: str, account_score: str, method: str, confidence: float, pers: Sequence[str]
+) -> None:
+    _check_choice("per", per, pers)
+    _check_choice("account_score", account_score, ("latest", "user_mean"))
+    _check_choice("method", method, ("wald", "adjusted_wald"))
+    _stats.check_confidence(confidence)
 
 
 def _latest_per(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -183,38 +177,23 @@ def _per_entity(
     return latest
 
 
-def _counts(df: pd.DataFrame, group: list[str]) -> pd.DataFrame:
-    cat = _categorize(df["score"].to_numpy())
-    codes = np.asarray(cat.codes)
-    frame = pd.DataFrame(
-        {
-            **{g: df[g].to_numpy() for g in group},
-            "promoters": (codes == 2).astype(np.int64),
-            "passives": (codes == 1).astype(np.int64),
-            "detractors": (codes == 0).astype(np.int64),
-        }
-    )
+def _counts(
+    df: pd.DataFrame, group: list[str], *, method: str = "wald", confidence: float = 0.95
+) -> pd.DataFrame:
+    """Category counts, observed NPS and its interval per group."""
+    codes = np.asarray(_categorize(df["score"].to_numpy()).codes)
+    frame = pd.DataFrame({g: df[g].to_numpy() for g in group})
+    for name, code in (("promoters", 2), ("passives", 1), ("detractors", 0)):
+        frame[name] = (codes == code).astype(np.int64)
     if group:
-        counted = frame.groupby(group, sort=True, dropna=False, observed=True).sum()
-        counted = counted.reset_index()
+        out = frame.groupby(group, sort=True, dropna=False, observed=True).sum().reset_index()
     else:
-        counted = frame.sum().to_frame().T.astype(np.int64)
-    counted.insert(len(group), "n", counted[["promoters", "passives", "detractors"]].sum(axis=1))
-    return counted
-
-
-def _add_scores(counted: pd.DataFrame, *, method: str, confidence: float) -> pd.DataFrame:
-    pr = counted["promoters"].to_numpy()
-    de = counted["detractors"].to_numpy()
-    n = counted["n"].to_numpy()
-    nps, _ = _stats.nps_standard_error(pr, de, n, method="wald")
-    lo, hi = _stats.nps_interval(pr, de, n, method=method, confidence=confidence)
-    out = counted.copy()
-    out["nps"] = nps
-    out["ci_lower"] = lo
-    out["ci_upper"] = hi
-    for col in ("n", "promoters", "passives", "detractors"):
-        out[col] = out[col].astype(np.int64)
+        out = frame.sum().to_frame().T.astype(np.int64)
+    pr, pa, de = (out[c].to_numpy(dtype=np.int64) for c in ("promoters", "passives", "detractors"))
+    out.insert(len(group), "n", pr + pa + de)
+    out["nps"], _ = _stats.nps_standard_error(pr, de, pr + pa + de, method="wald")
+    ci = _stats.nps_interval(pr, de, pr + pa + de, method=method, confidence=confidence)
+    out["ci_lower"], out["ci_upper"] = ci
     return out
 
 
@@ -230,38 +209,6 @@ def _warn_small(n: npt.ArrayLike, what: str) -> None:
             UserWarning,
             stacklevel=3,
         )
-
-
-def _prepare(
-    responses: object,
-    *,
-    by: list[str],
-    per: str,
-    account_score: str,
-    method: str,
-    confidence: float,
-    account_col: str,
-    score_col: str,
-    time_col: str | None,
-    user_col: str | None,
-    start: object,
-    end: object,
-) -> pd.DataFrame:
-    _check_choice("per", per, ("response", "account"))
-    _check_choice("account_score", account_score, ("latest", "user_mean"))
-    _check_choice("method", method, ("wald", "adjusted_wald"))
-    _stats.check_confidence(confidence)
-    df = _validated(
-        responses,
-        account_col=account_col,
-        score_col=score_col,
-        time_col=time_col,
-        user_col=user_col,
-        start=start,
-        end=end,
-    )
-    _check_by(df, by, "nps")
-    return df
 
 
 # --------------------------------------------------------------------------- public API
@@ -374,23 +321,12 @@ def nps_score(
         n  promoters  passives  detractors   nps   ci_lower   ci_upper
     0  30         15         6           9  20.0 -11.195...  51.195...
     """
-    groups = _as_list(by)
-    df = _prepare(
-        responses,
-        by=groups,
-        per=per,
-        account_score=account_score,
-        method=method,
-        confidence=confidence,
-        account_col=account_col,
-        score_col=score_col,
-        time_col=time_col,
-        user_col=user_col,
-        start=start,
-        end=end,
-    )
+    _check_options(per, account_score, method, confidence, ("response", "account"))
+    cols = _cols(account_col, score_col, time_col, user_col)
+    df = _validated(responses, start=start, end=end, **cols)
+    groups = _check_by(df, by)
     df = _per_entity(df, per=per, account_score=account_score)
-    out = _add_scores(_counts(df, groups), method=method, confidence=confidence)
+    out = _counts(df, groups, method=method, confidence=confidence)
     _warn_small(out["n"], "groups")
     return out.reset_index(drop=True)
 
@@ -454,21 +390,10 @@ def nps_trend(
     1 2024-04-01  2  100.0
     """
     _check_choice("period", period, _PERIODS)
-    groups = _as_list(by)
-    df = _prepare(
-        responses,
-        by=groups,
-        per=per,
-        account_score=account_score,
-        method=method,
-        confidence=confidence,
-        account_col=account_col,
-        score_col=score_col,
-        time_col=time_col,
-        user_col=user_col,
-        start=start,
-        end=end,
-    )
+    _check_options(per, account_score, method, confidence, ("response", "account"))
+    cols = _cols(account_col, score_col, time_col, user_col)
+    df = _validated(responses, start=start, end=end, **cols)
+    groups = _check_by(df, by)
     ts = df["timestamp"].to_numpy()
     if period == "week":
         idx = period_index(ts, "week")
@@ -479,7 +404,7 @@ def nps_trend(
         starts = period_start(months // step * step, "month")
     df = df.assign(period=pd.DatetimeIndex(starts))
     df = _per_entity(df, per=per, account_score=account_score, extra_keys=["period"])
-    out = _add_scores(_counts(df, ["period", *groups]), method=method, confidence=confidence)
+    out = _counts(df, ["period", *groups], method=method, confidence=confidence)
     _warn_small(out["n"], "periods")
     return out.reset_index(drop=True)
 
@@ -538,22 +463,12 @@ def compare_nps(
        nps_a  nps_b  difference   p_value
     0   25.0  -25.0        50.0  0.00...
     """
-    _check_choice("per", per, ("response", "account"))
-    _check_choice("account_score", account_score, ("latest", "user_mean"))
-    _check_choice("method", method, ("wald", "adjusted_wald"))
+    _check_options(per, account_score, method, confidence, ("response", "account"))
     z_crit = _stats.z_value(confidence)
+    cols = _cols(account_col, score_col, time_col, user_col)
     stats_: list[tuple[int, float, float]] = []
     for frame, table in ((a, "a"), (b, "b")):
-        df = _validated(
-            frame,
-            account_col=account_col,
-            score_col=score_col,
-            time_col=time_col,
-            user_col=user_col,
-            start=None,
-            end=None,
-            table=table,
-        )
+        df = _validated(frame, table=table, **cols)
         counted = _counts(_per_entity(df, per=per, account_score=account_score), [])
         pr, de, n = (int(counted[c].iloc[0]) for c in ("promoters", "detractors", "n"))
         observed, _ = _stats.nps_standard_error(pr, de, n, method="wald")
@@ -561,42 +476,20 @@ def compare_nps(
         stats_.append((n, float(observed), float(se_m)))
     (n_a, nps_a, se_a), (n_b, nps_b, se_b) = stats_
     _warn_small(np.array([n_a, n_b]), "samples")
-    diff = nps_a - nps_b
-    se = float(np.hypot(se_a, se_b))
-    z: float
-    p: float
-    if se > 0:
-        z = diff / se
-        p = float(2 * stats.norm.sf(abs(z)))
-    else:
-        z, p = (0.0, 1.0) if diff == 0 else (float(np.sign(diff) * np.inf), 0.0)
-    return pd.DataFrame(
-        {
-            "n_a": [n_a],
-            "n_b": [n_b],
-            "nps_a": [nps_a],
-            "nps_b": [nps_b],
-            "difference": [diff],
-            "ci_lower": [max(diff - z_crit * se, -200.0)],
-            "ci_upper": [min(diff + z_crit * se, 200.0)],
-            "z": [z],
-            "p_value": [p],
-        }
-    )
+    diff, se = nps_a - nps_b, float(np.hypot(se_a, se_b))
+    # se = 0 only when both samples are all promoters or all detractors
+    z = diff / se if se > 0 else (0.0 if diff == 0 else float(np.sign(diff) * np.inf))
+    row = {"n_a": n_a, "n_b": n_b, "nps_a": nps_a, "nps_b": nps_b, "difference": diff}
+    row |= {"ci_lower": max(diff - z_crit * se, -200.0), "ci_upper": min(diff + z_crit * se, 200.0)}
+    row |= {"z": z, "p_value": float(2 * stats.norm.sf(abs(z)))}
+    return pd.DataFrame([row])
 
 
 # --------------------------------------------------------------------------- quadrants
 
 
 def _usage_from_events(
-    events: pd.DataFrame,
-    latest: pd.DataFrame,
-    *,
-    entity: str,
-    entity_col: str,
-    time_col: str,
-    event_col: str,
-    window_days: float,
+    events: pd.DataFrame, latest: pd.DataFrame, *, entity: str, window_days: float, **cols: str
 ) -> pd.Series:
     """Active days in the ``window_days`` before each entity's response."""
     if "timestamp" not in latest.columns:
@@ -604,23 +497,18 @@ def _usage_from_events(
             "usage from events counts active days before each response and needs time_col.\n"
             "Hint: pass time_col='<response time column>', or pass a usage table instead."
         )
-    ids = latest[entity].astype(str)
     start = pd.Series(
         (latest["timestamp"] - pd.Timedelta(days=window_days)).to_numpy(),
-        index=pd.Index(ids.to_numpy()),
+        index=pd.Index(np.asarray(latest[entity].to_numpy())),
         name="start",
     )
-    validate_events(events, account_col=entity_col, event_col=event_col, time_col=time_col)
-    ev = events.assign(**{entity_col: events[entity_col].astype(str)})
-    act = window_activity(
-        ev,
-        start=start,
-        window_days=window_days,
-        entity_col=entity_col,
-        event_col=event_col,
-        time_col=time_col,
-    )
+    act = window_activity(events, start=start, window_days=window_days, **cols)
+    act.index = act.index.astype(str)
     return act["active_days"].astype(float)
+
+
+def _usage_error(column: str, problem: str, hint: str, rows: Any = ()) -> SchemaError:
+    return SchemaError("usage", column, problem, hint, rows=rows)
 
 
 def _usage_from_table(
@@ -640,31 +528,19 @@ def _usage_from_table(
         _require_column(usage, "usage", usage_col, "usage_col")
         values = usage[usage_col]
     if pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
-        raise SchemaError(
-            "usage",
-            usage_col,
-            f"has dtype {values.dtype}, not numbers",
-            "pass a numeric usage measure (e.g. active days in the last 90 days).",
-        )
+        hint = "pass a numeric usage measure (e.g. active days in the last 90 days)."
+        raise _usage_error(usage_col, f"has dtype {values.dtype}, not numbers", hint)
     arr = values.to_numpy(dtype=float)
     bad = ~np.isfinite(arr)
     if bad.any():
-        raise SchemaError(
-            "usage",
-            usage_col,
-            f"has {int(bad.sum())} missing or infinite values",
-            "fill them (e.g. 0 for no activity) or drop those entities.",
-            rows=_offending(bad, values.index),
-        )
+        problem = f"has {int(bad.sum())} missing or infinite values"
+        hint = "fill them (e.g. 0 for no activity) or drop those entities."
+        raise _usage_error(usage_col, problem, hint, _offending(bad, values.index))
     key = pd.Index(ids.astype(str).to_numpy())
     if key.has_duplicates:
-        raise SchemaError(
-            "usage",
-            entity_col,
-            "has duplicate entity ids",
-            "pass one usage value per account (or user), e.g. usage.groupby(id).sum().",
-            rows=_offending(key.duplicated(), values.index),
-        )
+        hint = "pass one usage value per account (or user), e.g. usage.groupby(id).sum()."
+        rows = _offending(key.duplicated(), values.index)
+        raise _usage_error(entity_col, "has duplicate entity ids", hint, rows)
     return pd.Series(arr, index=key)
 
 
@@ -719,7 +595,8 @@ def nps_quadrants(
         - an **events frame** (it has ``event_col`` and ``time_col`` but no
           ``usage_col``): usage is then the number of active days in the
           ``window_days`` days before each entity's response, computed by
-          :func:`adoptmetrics.activity.window_activity`.
+          :func:`adoptmetrics.activity.window_activity` (0 for entities
+          without events in that window).
     usage_col : str
         Column of the usage table holding the measure.
     threshold : "median", "quantile" or number
@@ -783,15 +660,7 @@ def nps_quadrants(
             "Hint: pass a Series of usage per account, a table with "
             f"{account_col!r} and {usage_col!r}, or the events frame."
         )
-    df = _validated(
-        responses,
-        account_col=account_col,
-        score_col=score_col,
-        time_col=time_col,
-        user_col=user_col,
-        start=None,
-        end=None,
-    )
+    df = _validated(responses, **_cols(account_col, score_col, time_col, user_col))
     latest = _per_entity(
         df, per="user" if per == "user" else "account", account_score=account_score
     )
@@ -803,15 +672,8 @@ def nps_quadrants(
         and event_col in usage.columns
         and time_col in usage.columns
     ):
-        values = _usage_from_events(
-            usage,
-            latest,
-            entity=entity,
-            entity_col=entity_col,
-            time_col=time_col,
-            event_col=event_col,
-            window_days=window_days,
-        )
+        cols = {"entity_col": entity_col, "time_col": time_col, "event_col": event_col}
+        values = _usage_from_events(usage, latest, entity=entity, window_days=window_days, **cols)
     else:
         values = _usage_from_table(usage, entity_col=entity_col, usage_col=usage_col)
     ids = latest[entity].astype(str)
@@ -819,25 +681,18 @@ def nps_quadrants(
     missing = pos < 0
     if missing.any():
         shown = sorted(set(ids[missing]))[:5]
-        raise SchemaError(
-            "usage",
-            entity_col,
-            f"has no usage for {int(missing.sum())} responding "
-            f"{'users' if per == 'user' else 'accounts'} (e.g. {shown})",
-            "add them to the usage table (with 0 if they had no activity) "
-            "or drop their responses before calling.",
-        )
+        who = "users" if per == "user" else "accounts"
+        problem = f"has no usage for {int(missing.sum())} responding {who} (e.g. {shown})"
+        hint = "add them (with 0 if they had no activity) or drop their responses before calling."
+        raise _usage_error(entity_col, problem, hint)
     u = values.to_numpy()[pos]
     cut = _usage_cut(u, threshold, quantile)
     high = u > cut
     category = _categorize(latest["score"].to_numpy())
     cat_codes = np.asarray(category.codes)
     # quadrant codes follow QUADRANTS: champion, untapped, passive, frustrated, at_risk
-    q = np.where(
-        cat_codes == 2,
-        np.where(high, 0, 1),
-        np.where(cat_codes == 1, 2, np.where(high, 3, 4)),
-    )
+    q = np.where(cat_codes == 2, np.where(high, 0, 1), np.where(high, 3, 4))
+    q = np.where(cat_codes == 1, 2, q)
     quadrant = pd.Categorical.from_codes(q, categories=list(QUADRANTS))  # type: ignore[arg-type]
     level_dtype = pd.CategoricalDtype(["low", "high"], ordered=True)
     out = pd.DataFrame(
@@ -848,10 +703,7 @@ def nps_quadrants(
             "score": latest["score"].to_numpy(),
             "category": category,
             "usage": u,
-            "usage_level": pd.Categorical.from_codes(
-                high.astype(np.int64),  # type: ignore[arg-type]
-                dtype=level_dtype,
-            ),
+            "usage_level": pd.Categorical.from_codes(high.astype(int), dtype=level_dtype),  # type: ignore[arg-type]
             "usage_threshold": cut,
             "quadrant": quadrant,
             "recommended_action": np.array([ACTIONS[k] for k in QUADRANTS], dtype=object)[q],
@@ -912,12 +764,8 @@ def quadrant_summary(quadrants: pd.DataFrame, /, *, confidence: float = 0.95) ->
     quad = pd.Categorical(quadrants["quadrant"].astype(str), categories=list(QUADRANTS))
     codes = np.asarray(quad.codes)
     if (codes < 0).any():
-        raise SchemaError(
-            "quadrants",
-            "quadrant",
-            "has values that are not quadrants",
-            f"pass the result of nps_quadrants (quadrants are {list(QUADRANTS)}).",
-        )
+        hint = f"pass the result of nps_quadrants (quadrants are {list(QUADRANTS)})."
+        raise SchemaError("quadrants", "quadrant", "has values that are not quadrants", hint)
     total = len(codes)
     n = np.bincount(codes, minlength=len(QUADRANTS))
     lo, hi = _stats.wilson_interval(n, np.full(len(n), total), confidence)
@@ -928,16 +776,10 @@ def quadrant_summary(quadrants: pd.DataFrame, /, *, confidence: float = 0.95) ->
         mean_usage = np.bincount(codes, weights=usage, minlength=len(QUADRANTS)) / n
     cat = np.asarray(_categorize(score).codes)
     high = (quadrants["usage_level"].astype(str) == "high").to_numpy()
-
-    def level_nps(mask: npt.NDArray[np.bool_]) -> float:
-        m = int(mask.sum())
-        if m == 0:
-            return float("nan")
-        return float(100 * (np.sum(cat[mask] == 2) - np.sum(cat[mask] == 0)) / m)
-
-    everyone = np.ones(total, dtype=bool)
-    level = {"high": level_nps(high), "low": level_nps(~high), "all": level_nps(everyone)}
-    which = ["high", "low", "all", "high", "low"]
+    # the usage level of each quadrant: high, low, everyone, high, low
+    levels = [high, ~high, np.ones(total, dtype=bool), high, ~high]
+    pro, det = ([np.sum(cat[m] == c) for m in levels] for c in (2, 0))
+    level_nps, _ = _stats.nps_standard_error(pro, det, [m.sum() for m in levels])
     return pd.DataFrame(
         {
             "quadrant": pd.Categorical(list(QUADRANTS), categories=list(QUADRANTS)),
@@ -947,7 +789,7 @@ def quadrant_summary(quadrants: pd.DataFrame, /, *, confidence: float = 0.95) ->
             "ci_upper": hi,
             "mean_score": mean_score,
             "mean_usage": mean_usage,
-            "usage_level_nps": [level[w] for w in which],
+            "usage_level_nps": level_nps,
             "recommended_action": [ACTIONS[k] for k in QUADRANTS],
         }
     )

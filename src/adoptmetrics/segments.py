@@ -126,7 +126,9 @@ def _values(column: pd.Series, bins: int) -> tuple[pd.Series, list[Any], str]:
     if numeric and column.nunique(dropna=True) > bins:
         binned = pd.qcut(column.astype(float), q=bins, duplicates="drop")
         cats = binned.cat.categories
-        labels = [f"{iv.left:.4g}–{iv.right:.4g}" for iv in cats]
+        lowest = f"{column.min():.4g}"
+        labels = [f"({iv.left:.4g}, {iv.right:.4g}]" for iv in cats]
+        labels[0] = f"[{lowest}, {cats[0].right:.4g}]"
         codes = np.asarray(binned.cat.codes)
         out = pd.Series(np.array([*labels, MISSING], dtype=object)[codes], index=column.index)
         order = [*labels, MISSING]
@@ -163,7 +165,8 @@ def attribute_skew(
         against the other respondents); or the name of a boolean column.
     attributes : list of str
         Columns to examine. Numeric columns with more than ``bins`` distinct
-        values are cut into ``bins`` quantile bins; other columns are used
+        values are cut into ``bins`` quantile bins labelled like
+        ``"[2, 6]"``, ``"(6, 13]"`` (``pandas.qcut``); other columns are used
         value by value (missing values become ``"(missing)"``).
     bins : int
         Number of quantile bins for numeric attributes.
