@@ -296,3 +296,30 @@ def test_fit_sbg_bad_input() -> None:
         m.retention(0)
     with pytest.raises(TypeError, match="Hint"):
         m.project(2.5)  # type: ignore[arg-type]
+
+
+def test_weibull_tail_recovers_shape() -> None:
+    # Simulated by the test: Weibull PH with shape 0.7, scale 300 days, one binary covariate
+    # (HR 2), administrative censoring at 400 days. The tail shape should be near 0.7 and
+    # the extrapolated survival near the true one.
+    rng = np.random.default_rng(8)
+    n = 4000
+    x = rng.random(n) < 0.5
+    hr = np.where(x, 2.0, 1.0)
+    days = np.floor(300 * (rng.exponential(size=n) / hr) ** (1 / 0.7)).astype(int)
+    start = pd.Timestamp("2023-01-01")
+    acc = pd.DataFrame(
+        {
+            "account_id": [f"w{i}" for i in range(n)],
+            "started_at": start,
+            "churned_at": start + pd.to_timedelta(days, unit="D"),
+            "x": x,
+        }
+    )
+    m = churn.fit_churn_model(acc, covariates=["x"], as_of=start + pd.Timedelta(days=400))
+    assert m.max_followup_days == 400
+    assert m.tail_shape == pytest.approx(0.7, abs=0.12)
+    pred = m.predict_survival(acc.head(1).assign(x=False), [600])
+    true = np.exp(-((600 / 300) ** 0.7))
+    assert bool(pred["extrapolated"].iloc[0])
+    assert pred["survival"].iloc[0] == pytest.approx(true, abs=0.04)

@@ -278,7 +278,8 @@ class ChurnModel:
         Longest duration in the training data; beyond it the baseline
         cumulative hazard is extrapolated with a Weibull tail.
     tail_shape : float
-        Weibull shape ρ of that tail: ``H₀(t) = H₀(τ)·(t/τ)^ρ`` for ``t > τ``.
+        Weibull shape ρ of that tail: ``H₀(t) = H₀(τ)·(t/τ)^ρ`` for ``t > τ``,
+        the slope of log H₀ on log t over the second half of the follow-up.
     confidence : float
         Level of the intervals in ``summary``.
     """
@@ -527,7 +528,10 @@ def fit_churn_model(
     died = np.bincount(f.duration[f.churned], minlength=int(f.duration.max()) + 1)
     bt = cox.baseline_times.astype(np.int64)
     shape = weibull_shape(
-        cox.baseline_times, cox.baseline_cumhaz, died[np.minimum(bt, len(died) - 1)]
+        cox.baseline_times,
+        cox.baseline_cumhaz,
+        died[np.minimum(bt, len(died) - 1)],
+        start=f.duration.max() / 2,
     )
     return ChurnModel(
         summary=summary,

@@ -150,18 +150,29 @@ def km_functional(
 # --------------------------------------------------------------------------- Weibull tail
 
 
-def weibull_shape(times: npt.ArrayLike, cumhaz: npt.ArrayLike, weights: npt.ArrayLike) -> float:
+def weibull_shape(
+    times: npt.ArrayLike,
+    cumhaz: npt.ArrayLike,
+    weights: npt.ArrayLike,
+    *,
+    start: float = 0.0,
+    min_points: int = 10,
+) -> float:
     """Weibull shape ρ from a cumulative hazard: the slope of log H(t) on log t.
 
     A weighted least-squares fit over the points with ``t > 0`` and
-    ``H(t) > 0`` (weights: events at each time). Returns 1.0 (a constant
-    hazard) when fewer than two such points exist; the slope is clipped to
-    [0.2, 5] so that a handful of late events cannot produce an absurd tail.
+    ``H(t) > 0`` (weights: events at each time), restricted to ``t >= start``
+    when at least ``min_points`` such points exist (the local shape near the
+    end of follow-up is what matters for extrapolation). Returns 1.0 (a
+    constant hazard) when fewer than two points exist; the slope is clipped
+    to [0.2, 5] so that a handful of late events cannot produce an absurd tail.
     """
     t = np.asarray(times, dtype=float)
     h = np.asarray(cumhaz, dtype=float)
     w = np.asarray(weights, dtype=float)
     ok = (t > 0) & (h > 0) & (w > 0)
+    if np.sum(ok & (t >= start)) >= min_points:
+        ok &= t >= start
     if ok.sum() < 2 or np.unique(t[ok]).size < 2:
         return 1.0
     x, y, ww = np.log(t[ok]), np.log(h[ok]), w[ok]
