@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from adoptmetrics.plotting._churn import plot_churn_curve, plot_hazard_ratios
 from adoptmetrics.plotting._expansion import plot_cumulative_gains, plot_trigger_lift
+from adoptmetrics.plotting._nps import (
+    plot_attribute_skew,
+    plot_nps,
+    plot_nps_quadrants,
+    plot_nps_trend,
+)
 from adoptmetrics.plotting._overview import plot_activity_overview
 from adoptmetrics.plotting._retention import (
     plot_retention_curve,
@@ -18,9 +24,13 @@ from adoptmetrics.plotting._retention import (
 
 __all__: list[str] = [
     "plot_activity_overview",
+    "plot_attribute_skew",
     "plot_churn_curve",
     "plot_cumulative_gains",
     "plot_hazard_ratios",
+    "plot_nps",
+    "plot_nps_quadrants",
+    "plot_nps_trend",
     "plot_retention_curve",
     "plot_retention_heatmap",
     "plot_retention_trend",
