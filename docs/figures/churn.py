@@ -19,7 +19,7 @@ from adoptmetrics.datasets import load_demo
 from adoptmetrics.plotting import plot_churn_curve, plot_hazard_ratios
 
 IMG = Path(__file__).resolve().parents[1] / "img"
-COVARIATES = ["plan", "industry", "onboarding_success", "region", "seats"]
+COVARIATES = ["plan", "industry", "onboarding_success", "region"]
 REFERENCE = {"plan": "basic", "industry": "software"}
 
 
@@ -51,7 +51,7 @@ def main() -> None:
 
     risk = churn.churn_risk(model, acc, horizon_days=90)
     print(risk.head(5).to_string())
-    print(churn.lifetime_value(acc, by="plan", horizon_months=24).round(1).to_string())
+    print(churn.lifetime_value(acc, by="plan", horizon_months=18).round(1).to_string())
     print(churn.restricted_mean_lifetime(acc, horizon_days=365, by="plan").round(1).to_string())
     lapses = churn.lapse_table(data.events, inactive_days=30)
     print(churn.median_lifetime(lapses).round(1).to_string())

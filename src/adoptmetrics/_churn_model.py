@@ -756,7 +756,7 @@ def _reasons(model: ChurnModel, data: pd.DataFrame, n_reasons: int) -> npt.NDArr
             else values.astype(str)
         )
         labels[:, j] = (spec.name + "=" + text.to_numpy(dtype=object)).astype(object)
-    factors = pd.DataFrame(np.exp(contrib)).round(2).astype(str).to_numpy(dtype=object)
+    factors = np.char.mod("%.2f", np.exp(contrib)).astype(object)
     order = np.argsort(-contrib, axis=1, kind="stable")[:, :n_reasons]
     rows = np.arange(n)[:, None]
     top_c = contrib[rows, order]

@@ -103,12 +103,32 @@ def plot_churn_curve(
             [x for x in ax.get_xticks() if ax.get_xlim()[0] <= x <= ax.get_xlim()[1]]
         )
         trans = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
-        ax.text(0, -0.2, "at risk", transform=ax.transAxes, ha="right", fontsize=7, color="#555")
+        ax.text(
+            0,
+            -0.19,
+            "at risk",
+            transform=ax.transAxes,
+            ha="right",
+            va="center",
+            fontsize=7,
+            color="#555555",
+        )
         for i, label in enumerate(groups):
             n = _at_risk_at(frame[frame["group"] == label], ticks)
-            y = -0.2 - 0.06 * (i + 1)
+            y = -0.19 - 0.055 * (i + 1)
             for x, v in zip(ticks, n, strict=True):
-                ax.text(x, y, f"{int(v)}", transform=trans, ha="center", fontsize=7, color=color(i))
+                ax.text(
+                    x,
+                    y,
+                    f"{int(v)}",
+                    transform=trans,
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color=color(i),
+                )
+        # An empty spacer below the last row keeps it inside the layout's bounding box.
+        ax.text(0, -0.19 - 0.055 * (len(groups) + 1.5), " ", transform=ax.transAxes, fontsize=7)
     return ax
 
 
@@ -170,6 +190,15 @@ def plot_hazard_ratios(
     ax.scatter(hr, y, c=colours, zorder=3, s=30)
     ax.axvline(1.0, color="#333333", linestyle="--", linewidth=1)
     ax.set_xscale("log")
+    from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullFormatter
+
+    finite = np.concatenate([lo, hi, [1.0]])
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    candidates = np.array([0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0])
+    shown = candidates[(candidates >= finite.min() * 0.9) & (candidates <= finite.max() * 1.1)]
+    ax.xaxis.set_major_locator(FixedLocator(shown.tolist()))
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(y, frame["covariate"].astype(str).tolist(), fontsize=8)
     for yi, h, lower, upper in zip(y, hr, lo, hi, strict=True):
         ax.annotate(
