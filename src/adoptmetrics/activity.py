@@ -654,18 +654,20 @@ def window_activity(
     first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
     if len(ent):
-        days = ns // _NS_PER_DAY
-        d0 = int(days.min())
-        span = int(days.max()) - d0 + 1
-        if n * span <= _DENSE_LIMIT:
-            grid = np.zeros(n * span, dtype=bool)
-            grid[ent * span + (days - d0)] = True
-            active_days = grid.reshape(n, span).sum(axis=1).astype(np.int64)
-        else:
-            uniq = np.unique(ent * span + (days - d0))
-            active_days = np.bincount(uniq // span, minlength=n).astype(np.int64)
         np.minimum.at(first, ent, ns)
         np.maximum.at(last, ent, ns)
+        # Days counted from each entity's first day in the window: the grid is
+        # entities × (window length), not entities × (whole span of the log).
+        days = ns // _NS_PER_DAY
+        days -= (first // _NS_PER_DAY)[ent]
+        span = int(days.max()) + 1
+        if n * span <= _DENSE_LIMIT:
+            grid = np.zeros(n * span, dtype=bool)
+            grid[ent * span + days] = True
+            active_days = grid.reshape(n, span).sum(axis=1).astype(np.int64)
+        else:
+            uniq = np.unique(ent * span + days)
+            active_days = np.bincount(uniq // span, minlength=n).astype(np.int64)
     has = n_events > 0
     first_ts = np.where(has, first, np.iinfo(np.int64).min).view("datetime64[ns]")
     last_ts = np.where(has, last, np.iinfo(np.int64).min).view("datetime64[ns]")
