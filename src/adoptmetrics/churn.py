@@ -14,13 +14,13 @@ durations (``floor((end − started_at) / 1 day)``) from :func:`survival_table`:
 Kaplan–Meier is :func:`adoptmetrics._stats.kaplan_meier` (numpy), the
 log-rank test is numpy, the Cox model is lifelines' ``CoxPHFitter`` (wrapped
 in :mod:`adoptmetrics._survival`). The shifted-beta-geometric model lives in
-:mod:`adoptmetrics._sbg` and the Cox model's result in
-:mod:`adoptmetrics._churn_model`.
+:mod:`adoptmetrics._sbg`, the Cox model in :mod:`adoptmetrics._churn_model`,
+lifetime value in :mod:`adoptmetrics._ltv` and lapses in
+:mod:`adoptmetrics._lapse` (all re-exported here).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,16 +28,17 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from adoptmetrics import activity
-from adoptmetrics._churn_model import (
-    ChurnModel,
+from adoptmetrics._churn_data import (
     Frame,
+    by_list,
     check_days,
-    churn_risk,
-    fit_churn_model,
     group_codes,
     prepare,
+    warn_past_followup,
 )
+from adoptmetrics._churn_model import ChurnModel, churn_risk, fit_churn_model
+from adoptmetrics._lapse import lapse_table
+from adoptmetrics._ltv import lifetime_value
 from adoptmetrics._sbg import SBGModel, fit_sbg
 from adoptmetrics._stats import benjamini_hochberg, check_confidence, kaplan_meier, z_value
 from adoptmetrics._survival import km_functional, logrank
@@ -56,8 +57,6 @@ __all__ = [
     "restricted_mean_lifetime",
     "survival_table",
 ]
-
-_DAYS_PER_MONTH = 365.25 / 12
 
 
 def survival_table(
@@ -215,15 +214,9 @@ def churn_curve(
         account_col=account_col,
         start_col=start_col,
         churn_col=churn_col,
-        extra=_by_list(by),
+        extra=by_list(by),
     )
     return _curve_rows(f, by, confidence)
-
-
-def _by_list(by: str | Sequence[str] | None) -> list[str]:
-    if by is None:
-        return []
-    return [by] if isinstance(by, str) else list(by)
 
 
 def median_lifetime(
@@ -368,7 +361,7 @@ def restricted_mean_lifetime(
         account_col=account_col,
         start_col=start_col,
         churn_col=churn_col,
-        extra=_by_list(by),
+        extra=by_list(by),
     )
     codes, labels = group_codes(f.data, by)
     grid = np.arange(horizon)
@@ -376,7 +369,7 @@ def restricted_mean_lifetime(
     for k, label in enumerate(labels):
         mask = codes == k
         km = kaplan_meier(f.duration[mask], f.churned[mask], entry=f.entry[mask])
-        _warn_past_followup(f.duration[mask], horizon, label)
+        warn_past_followup(f.duration[mask], horizon, label)
         value, var = km_functional(km, grid, np.ones(horizon))
         se = np.sqrt(var)
         rows.append(
@@ -390,19 +383,6 @@ def restricted_mean_lifetime(
             }
         )
     return pd.DataFrame(rows)
-
-
-def _warn_past_followup(duration: npt.NDArray[np.int64], horizon_days: float, label: str) -> None:
-    longest = int(duration.max()) if duration.size else 0
-    if horizon_days > longest + 1:
-        warnings.warn(
-            f"group {label!r}: the horizon ({horizon_days:.0f} days) runs past the longest "
-            f"follow-up ({longest} days); the Kaplan–Meier curve is held flat beyond it, "
-            "which overstates survival if churn continues.\n"
-            "Hint: shorten the horizon, or use a ChurnModel (parametric tail).",
-            UserWarning,
-            stacklevel=3,
-        )
 
 
 def compare_churn(
@@ -467,7 +447,7 @@ def compare_churn(
         account_col=account_col,
         start_col=start_col,
         churn_col=churn_col,
-        extra=_by_list(by),
+        extra=by_list(by),
     )
     codes, labels = group_codes(f.data, by)
     k = len(labels)
@@ -516,287 +496,3 @@ def compare_churn(
     q[1:] = benjamini_hochberg(out["p_value"].to_numpy()[1:])
     out["q_value"] = q
     return out
-
-
-def lifetime_value(
-    accounts: pd.DataFrame,
-    /,
-    *,
-    model: ChurnModel | None = None,
-    by: str | Sequence[str] | None = None,
-    horizon_months: int = 36,
-    discount_rate: float = 0.01,
-    as_of: object = None,
-    observed_from: object = None,
-    confidence: float = 0.95,
-    mrr_col: str = "mrr",
-    account_col: str = "account_id",
-    start_col: str = "started_at",
-    churn_col: str = "churned_at",
-) -> pd.DataFrame:
-    """Expected discounted revenue per segment (new accounts) or per active account.
-
-    An account pays its MRR at the start of every month it is active, so
-    ``LTV = MRR × Σ_{m=0}^{H−1} S(m months) / (1 + d)^m`` — the restricted
-    mean lifetime in months, discounted monthly at ``d``, times MRR (a month
-    is 365.25/12 days, rounded down to whole days).
-
-    * Without ``model``: per segment, from the Kaplan–Meier curve of the
-      segment's accounts since their start, with the segment's mean MRR (the
-      value of a *new* account). The interval is the Greenwood delta-method
-      interval of the discounted sum, times the mean MRR (MRR variation is
-      not included). A warning is raised when the horizon runs past the
-      follow-up (the curve is held flat).
-    * With a fitted :class:`ChurnModel`: per account active at ``as_of``,
-      conditional on its tenure, ``S(t + m months | x) / S(t | x)``, using
-      the model's parametric tail beyond the longest follow-up
-      (``extrapolated``). No interval.
-
-    Parameters
-    ----------
-    accounts : DataFrame
-        Accounts with an MRR column (current or last MRR).
-    model : ChurnModel, optional
-        Per-account values from this model.
-    by : str or list of str, optional
-        Segments (without ``model``).
-    horizon_months : int
-        Months of revenue counted (the "restriction"); default 36.
-    discount_rate : float
-        Monthly discount rate, e.g. 0.01 (≈ 12.7 % a year).
-    as_of, observed_from : timestamp, optional
-        See :func:`survival_table`.
-    confidence : float
-        Interval level (segments only).
-    mrr_col, account_col, start_col, churn_col : str
-        Column names.
-
-    Returns
-    -------
-    DataFrame
-        Segments: ``group``, ``n_accounts``, ``mrr`` (mean), ``expected_months``
-        (discounted), ``lifetime_value``, ``ci_lower``, ``ci_upper``.
-        Accounts (with ``model``, sorted by value, highest first):
-        ``account_id``, ``tenure_days``, ``mrr``, ``expected_months``,
-        ``lifetime_value``, ``extrapolated``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> acc = pd.DataFrame({"account_id": list("abcd"), "mrr": [100.0] * 4,
-    ...     "started_at": pd.to_datetime(["2024-01-01"] * 4),
-    ...     "churned_at": pd.to_datetime(["2024-02-15", None, None, None])})
-    >>> ltv = lifetime_value(acc, horizon_months=3, discount_rate=0.0, as_of="2024-06-01")
-    >>> ltv[["group", "mrr", "expected_months", "lifetime_value"]]
-      group    mrr  expected_months  lifetime_value
-    0   all  100.0             2.75           275.0
-    """
-    check_confidence(confidence)
-    months = check_days(horizon_months, "horizon_months")
-    if isinstance(discount_rate, bool) or not isinstance(discount_rate, (int, float)):
-        raise TypeError("discount_rate must be a number.\nHint: 0.01 means 1 % a month.")
-    if not 0 <= discount_rate < 1:
-        raise ValueError(
-            f"discount_rate={discount_rate!r} must be in [0, 1).\n"
-            "Hint: it is a monthly rate; 0.01 means 1 % a month."
-        )
-    weights = (1.0 + discount_rate) ** -np.arange(months, dtype=float)
-    grid = np.floor(np.arange(months) * _DAYS_PER_MONTH).astype(np.int64)
-    if model is not None:
-        from adoptmetrics._churn_model import conditional_survival, scoring_frame
-
-        s = scoring_frame(
-            model,
-            accounts,
-            as_of=as_of,
-            account_col=account_col,
-            start_col=start_col,
-            churn_col=churn_col,
-            extra=[mrr_col],
-        )
-        mrr = _mrr(s.data, mrr_col)
-        surv, extrapolated = conditional_survival(model, s, grid)
-        expected = surv @ weights
-        out = pd.DataFrame(
-            {
-                "account_id": s.data["account_id"].to_numpy(),
-                "tenure_days": s.duration,
-                "mrr": mrr,
-                "expected_months": expected,
-                "lifetime_value": mrr * expected,
-                "extrapolated": extrapolated,
-            }
-        )
-        out = out.sort_values(["lifetime_value", "account_id"], ascending=[False, True])
-        return out.reset_index(drop=True)
-    f = prepare(
-        accounts,
-        as_of=as_of,
-        observed_from=observed_from,
-        account_col=account_col,
-        start_col=start_col,
-        churn_col=churn_col,
-        extra=[*_by_list(by), mrr_col],
-    )
-    mrr = _mrr(f.data, mrr_col)
-    codes, labels = group_codes(f.data, by)
-    z = z_value(confidence)
-    rows = []
-    for k, label in enumerate(labels):
-        mask = codes == k
-        km = kaplan_meier(f.duration[mask], f.churned[mask], entry=f.entry[mask])
-        _warn_past_followup(f.duration[mask], float(grid[-1]), label)
-        value, var = km_functional(km, grid, weights)
-        mean_mrr = float(mrr[mask].mean())
-        se = np.sqrt(var)
-        rows.append(
-            {
-                "group": label,
-                "n_accounts": int(mask.sum()),
-                "mrr": mean_mrr,
-                "expected_months": value,
-                "lifetime_value": mean_mrr * value,
-                "ci_lower": mean_mrr * max(0.0, value - z * se),
-                "ci_upper": mean_mrr * (value + z * se),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _mrr(data: pd.DataFrame, mrr_col: str) -> npt.NDArray[np.float64]:
-    from adoptmetrics._schema import SchemaError
-
-    values = data[mrr_col]
-    if pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
-        raise SchemaError(
-            "accounts",
-            mrr_col,
-            f"has dtype {values.dtype}, not numbers",
-            f"convert it with pd.to_numeric(accounts[{mrr_col!r}]).",
-        )
-    arr = values.to_numpy(dtype=float)
-    bad = np.isnan(arr) | (arr < 0)
-    if bad.any():
-        raise SchemaError(
-            "accounts",
-            mrr_col,
-            f"has {int(bad.sum())} missing or negative values",
-            "fill missing MRR (e.g. with the last known amount) or drop those accounts.",
-            rows=list(data.index[np.flatnonzero(bad)[:5]]),
-        )
-    return arr
-
-
-def lapse_table(
-    events: pd.DataFrame,
-    /,
-    *,
-    inactive_days: int = 30,
-    as_of: object = None,
-    entity_col: str = "account_id",
-    time_col: str = "timestamp",
-    event_col: str | None = "event",
-    activity_events: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """Activity-based churn: "no activity for ``inactive_days`` days" as a churn event.
-
-    For products without contracts. Each entity starts on its first active
-    day; it *lapses* at its first gap of at least ``inactive_days`` days
-    without activity, and its churn date is the last active day before that
-    gap. An entity whose last activity is fewer than ``inactive_days``
-    complete days before ``as_of`` is still active (censored): nobody can
-    know yet whether it has lapsed. Events after ``as_of`` are ignored, so a
-    table built "as of" a past date never sees the future. The result has
-    the accounts layout, so :func:`churn_curve`, :func:`compare_churn` and
-    :func:`fit_churn_model` apply unchanged (join attributes first).
-
-    Dates are calendar days (UTC); activity is read through
-    :func:`adoptmetrics.activity.activity_cells`.
-
-    Parameters
-    ----------
-    events : DataFrame
-        The event log.
-    inactive_days : int
-        Days without activity that count as a lapse (e.g. 30).
-    as_of : timestamp, optional
-        Default the latest event.
-    entity_col, time_col, event_col : str
-        Column names (``entity_col`` may be ``"user_id"``).
-    activity_events : list of str, optional
-        Count only these events as activity.
-
-    Returns
-    -------
-    DataFrame
-        One row per entity seen, sorted by id:
-
-        - ``account_id``: the entity (named ``account_id`` whatever
-          ``entity_col`` is, so that the churn functions accept it).
-        - ``started_at``: first active day.
-        - ``churned_at``: last active day before the first lapse (NaT if it
-          has not lapsed by ``as_of``).
-        - ``last_seen``: last active day up to ``as_of``.
-        - ``returned``: True when it was active again after its first lapse
-          (the lapse still counts as churn).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> ev = pd.DataFrame({"account_id": ["a", "a", "b", "b"], "event": "login",
-    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-01", "2024-02-20"])})
-    >>> lapse_table(ev, inactive_days=30, as_of="2024-03-01")
-      account_id started_at churned_at  last_seen  returned
-    0          a 2024-01-01 2024-01-03 2024-01-03     False
-    1          b 2024-01-01 2024-01-01 2024-02-20      True
-    """
-    n_days = check_days(inactive_days, "inactive_days")
-    cells = activity.activity_cells(
-        events,
-        period="day",
-        entity_col=entity_col,
-        time_col=time_col,
-        event_col=event_col,
-        activity_events=activity_events,
-        as_of=as_of,
-    )
-    ent, day = cells.entity, cells.index
-    if len(ent) == 0:
-        raise ValueError("no activity on or before as_of.\nHint: check as_of and activity_events.")
-    day_ns = 86_400 * 10**9
-    is_last = np.ones(len(ent), dtype=bool)
-    is_last[:-1] = ent[1:] != ent[:-1]
-    idle = np.empty(len(ent), dtype=np.int64)
-    idle[:-1] = day[1:] - day[:-1] - 1
-    # Complete idle days after the last active day, up to as_of.
-    idle_end = (cells.as_of.value - (day + 1) * day_ns) // day_ns
-    idle = np.where(is_last, idle_end, idle)
-    lapse = idle >= n_days
-    starts = np.flatnonzero(np.concatenate([[True], ent[1:] != ent[:-1]]))
-    present = ent[starts]
-    first_day = day[starts]
-    last_day = day[np.flatnonzero(is_last)]
-    lapse_pos = np.flatnonzero(lapse)
-    lapsed_ent, first_lapse = np.unique(ent[lapse_pos], return_index=True)
-    pos_in = np.searchsorted(present, lapsed_ent)
-    churn_day = np.full(len(present), np.iinfo(np.int64).min, dtype=np.int64)
-    churn_day[pos_in] = day[lapse_pos[first_lapse]]
-    returned = np.zeros(len(present), dtype=bool)
-    returned[pos_in] = ~is_last[lapse_pos[first_lapse]]
-    to_ts = activity.period_start
-    churned_at = pd.Series(to_ts(np.maximum(churn_day, 0), "day"))
-    churned_at[churn_day == np.iinfo(np.int64).min] = pd.NaT
-    ids = cells.entities[present]
-    out = pd.DataFrame(
-        {
-            "account_id": ids.astype(object)
-            if not isinstance(ids.dtype, pd.CategoricalDtype)
-            else ids,
-            "started_at": to_ts(first_day, "day"),
-            "churned_at": churned_at.to_numpy(),
-            "last_seen": to_ts(last_day, "day"),
-            "returned": returned,
-        }
-    )
-    order = np.argsort(out["account_id"].astype(str).to_numpy(), kind="stable")
-    return out.iloc[order].reset_index(drop=True)
