@@ -182,7 +182,7 @@ def _counts(
 ) -> pd.DataFrame:
     """Category counts, observed NPS and its interval per group."""
     codes = np.asarray(_categorize(df["score"].to_numpy()).codes)
-    frame = pd.DataFrame({g: df[g].to_numpy() for g in group})
+    frame = pd.DataFrame({g: df[g].reset_index(drop=True) for g in group}, index=range(len(df)))
     for name, code in (("promoters", 2), ("passives", 1), ("detractors", 0)):
         frame[name] = (codes == code).astype(np.int64)
     if group:
