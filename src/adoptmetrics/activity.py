@@ -43,6 +43,8 @@ _NS_PER_DAY = 86_400 * 10**9
 # Dense (entity × period) grids are used while they stay this small; beyond it
 # the cells are found by sorting, which is O(n log n) but needs no grid.
 _DENSE_LIMIT = 200_000_000
+# Rows per chunk when building (entity, period) keys (keeps temporaries in cache).
+_CHUNK = 1 << 20
 
 IntArray = npt.NDArray[np.int64]
 
@@ -395,24 +397,26 @@ def _cells_from_encoded(enc: _Encoded, *, period: str, as_of: object) -> Activit
     empty = np.zeros(0, dtype=np.int64)
     if len(ns) == 0:
         return ActivityCells(enc.entities, period, empty, empty, empty, ts)
-    p = period_index(ns, period)
-    p0 = int(p.min())
-    n_periods = int(p.max()) - p0 + 1
+    bounds = period_index(np.array([ns.min(), ns.max()], dtype=np.int64), period)
+    p0 = int(bounds[0])
+    n_periods = int(bounds[1]) - p0 + 1
     n_entities = len(enc.entities)
-    key = entity * n_periods
-    key += p  # in place: no event-sized temporaries beyond ``key``
-    key -= p0
-    del p
+    # Built in cache-sized chunks: the only event-sized array allocated is ``key``.
+    key = np.empty(len(ns), dtype=np.int64)
+    for lo in range(0, len(ns), _CHUNK):
+        part = key[lo : lo + _CHUNK]
+        np.multiply(entity[lo : lo + _CHUNK], n_periods, out=part)
+        part += period_index(ns[lo : lo + _CHUNK], period)
+        part -= p0
+        del part  # a view of ``key``: it must not keep ``key`` alive below
     if n_entities * n_periods <= _DENSE_LIMIT:
         counts = np.bincount(key, minlength=n_entities * n_periods)
+        del key
         cells = np.flatnonzero(counts)
+        n_events = counts[cells].astype(np.int64, copy=False)
+        del counts
         return ActivityCells(
-            enc.entities,
-            period,
-            cells // n_periods,
-            cells % n_periods + p0,
-            counts[cells].astype(np.int64),
-            ts,
+            enc.entities, period, cells // n_periods, cells % n_periods + p0, n_events, ts
         )
     cells, n = np.unique(key, return_counts=True)
     return ActivityCells(
