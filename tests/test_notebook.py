@@ -1,13 +1,18 @@
-"""The worked notebook (docs/notebooks/quarterly-review.ipynb) runs top to bottom.
+"""The worked notebook and the Recipes page run, so neither can rot.
 
-It is committed without outputs; this test executes every cell in a fresh
-``python3`` kernel, in a temporary working directory, and fails on the first
-cell that raises. It skips (with the reason) only where nbclient, nbformat or
-ipykernel is not installed (they are in the ``dev`` extra).
+The notebook (docs/notebooks/quarterly-review.ipynb) is committed without
+outputs; a test executes every cell in a fresh ``python3`` kernel, in a
+temporary working directory, and fails on the first cell that raises. It
+skips (with the reason) only where nbclient, nbformat or ipykernel is not
+installed (they are in the ``dev`` extra).
+
+docs/recipes.md is written as doctests: its examples run and their printed
+output must match the page.
 """
 
 from __future__ import annotations
 
+import doctest
 import importlib.util
 import time
 import warnings
@@ -17,7 +22,9 @@ from typing import Any, cast
 
 import pytest
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "docs" / "notebooks" / "quarterly-review.ipynb"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+NOTEBOOK = DOCS / "notebooks" / "quarterly-review.ipynb"
+RECIPES = DOCS / "recipes.md"
 TIME_BUDGET_S = 90  # the notebook is meant to run well inside this on one core
 CELL_TIMEOUT_S = 300  # generous per cell, for a loaded CI machine
 
@@ -78,3 +85,15 @@ def test_notebook_executes(tmp_path: Path) -> None:
         warnings.warn(
             f"the notebook took {took:.0f} s (budget {TIME_BUDGET_S} s)", UserWarning, stacklevel=1
         )
+
+
+def test_recipes_page_runs_as_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    flags = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        result = doctest.testfile(
+            str(RECIPES), module_relative=False, optionflags=flags, verbose=False
+        )
+    assert result.attempted > 20
+    assert result.failed == 0, f"{result.failed} examples in docs/recipes.md differ (see above)"
