@@ -579,6 +579,23 @@ def churn_risk(
         - ``reasons``: up to ``n_reasons`` covariates that raise its hazard
           most relative to the average account, as ``column=value (×factor)``
           joined by ``"; "`` (empty when none raises it).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> n = 300
+    >>> plan = rng.choice(["basic", "pro"], n)
+    >>> start = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 200, n), unit="D")
+    >>> days = rng.exponential(np.where(plan == "pro", 400, 150)).astype(int)
+    >>> acc = pd.DataFrame({"account_id": [f"a{i}" for i in range(n)], "plan": plan,
+    ...     "started_at": start, "churned_at": start + pd.to_timedelta(days, unit="D")})
+    >>> model = fit_churn_model(acc, covariates=["plan"], as_of="2023-12-31")
+    >>> risk = churn_risk(model, acc, horizon_days=90, as_of="2023-12-31")
+    >>> risk[["account_id", "churn_probability", "reasons"]].head(2)
+      account_id  churn_probability             reasons
+    0       a131            0.59382  plan=basic (×1.77)
+    1        a79            0.59382  plan=basic (×1.77)
     """
     horizon = check_days(horizon_days, "horizon_days")
     remaining = check_days(remaining_horizon_days, "remaining_horizon_days")

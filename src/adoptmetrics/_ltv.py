@@ -75,11 +75,24 @@ def lifetime_value(
     Returns
     -------
     DataFrame
-        Segments: ``group``, ``n_accounts``, ``mrr`` (mean), ``expected_months``
-        (discounted), ``lifetime_value``, ``ci_lower``, ``ci_upper``.
-        Accounts (with ``model``, sorted by value, highest first):
-        ``account_id``, ``tenure_days``, ``mrr``, ``expected_months``,
-        ``lifetime_value``, ``extrapolated``.
+        Without ``model``, one row per segment:
+
+        - ``group``: the segment label (``"all"`` without ``by``).
+        - ``n_accounts``: accounts in the segment.
+        - ``mrr``: their mean MRR.
+        - ``expected_months``: discounted expected paying months within the
+          horizon.
+        - ``lifetime_value``: ``mrr × expected_months``.
+        - ``ci_lower``, ``ci_upper``: interval of the value.
+
+        With ``model``, one row per active account, highest value first:
+
+        - ``account_id``: the account.
+        - ``tenure_days``: whole days since it started.
+        - ``mrr``: its MRR.
+        - ``expected_months``: discounted expected paying months from now.
+        - ``lifetime_value``: ``mrr × expected_months``.
+        - ``extrapolated``: the horizon runs past the model's follow-up.
 
     Examples
     --------

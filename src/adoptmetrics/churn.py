@@ -256,8 +256,13 @@ def median_lifetime(
     Returns
     -------
     DataFrame
-        One row per group: ``group``, ``n_accounts``, ``n_churned``,
-        ``median_days``, ``ci_lower``, ``ci_upper``.
+        One row per group:
+
+        - ``group``: the group label (``"all"`` without ``by``).
+        - ``n_accounts``: accounts in the group.
+        - ``n_churned``: churns observed.
+        - ``median_days``: median lifetime in days (NaN: not reached).
+        - ``ci_lower``, ``ci_upper``: its interval (NaN: not reached).
 
     Examples
     --------
@@ -339,8 +344,13 @@ def restricted_mean_lifetime(
     Returns
     -------
     DataFrame
-        One row per group: ``group``, ``n_accounts``, ``horizon_days``,
-        ``rmst_days``, ``ci_lower``, ``ci_upper``.
+        One row per group:
+
+        - ``group``: the group label (``"all"`` without ``by``).
+        - ``n_accounts``: accounts in the group.
+        - ``horizon_days``: the horizon τ.
+        - ``rmst_days``: expected days active within the first τ days.
+        - ``ci_lower``, ``ci_upper``: normal interval, clipped to [0, τ].
 
     Examples
     --------
