@@ -2,7 +2,8 @@
 
 Cohort retention, survival-based churn, NPS quadrants, onboarding success
 paths and expansion triggers, from product events, accounts, NPS responses
-and revenue.
+and revenue. Every analytics function is reachable as ``am.<function>`` and
+as ``am.<module>.<function>``; plots live in ``am.plotting``.
 
 >>> import adoptmetrics as am
 >>> am.__version__
@@ -24,6 +25,30 @@ from adoptmetrics import (
     segments,
 )
 from adoptmetrics._schema import SchemaError
+from adoptmetrics.churn import (
+    ChurnModel,
+    SBGModel,
+    churn_curve,
+    churn_risk,
+    compare_churn,
+    fit_churn_model,
+    fit_sbg,
+    lapse_table,
+    lifetime_value,
+    median_lifetime,
+    restricted_mean_lifetime,
+    survival_table,
+)
+from adoptmetrics.datasets import SaaSData, load_demo, simulate_saas
+from adoptmetrics.expansion import (
+    ExpansionBacktest,
+    ExpansionModel,
+    backtest_expansion,
+    expansion_scores,
+    expansions_from_mrr,
+    fit_expansion_model,
+    trigger_lift,
+)
 from adoptmetrics.models import (
     Account,
     Event,
@@ -33,27 +58,77 @@ from adoptmetrics.models import (
     from_frame,
     to_frame,
 )
+from adoptmetrics.nps import (
+    compare_nps,
+    nps_category,
+    nps_quadrants,
+    nps_score,
+    nps_trend,
+    quadrant_summary,
+)
+from adoptmetrics.retention import (
+    cohort_retention,
+    retention_curve,
+    retention_matrix,
+    retention_trend,
+    revenue_retention,
+)
+from adoptmetrics.segments import attribute_skew
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Account",
+    "ChurnModel",
     "Event",
+    "ExpansionBacktest",
+    "ExpansionModel",
     "Milestone",
     "NPSResponse",
+    "SBGModel",
+    "SaaSData",
     "SchemaError",
     "Trigger",
     "__version__",
     "activity",
+    "attribute_skew",
+    "backtest_expansion",
     "churn",
+    "churn_curve",
+    "churn_risk",
+    "cohort_retention",
+    "compare_churn",
+    "compare_nps",
     "datasets",
     "expansion",
+    "expansion_scores",
+    "expansions_from_mrr",
+    "fit_churn_model",
+    "fit_expansion_model",
+    "fit_sbg",
     "from_frame",
+    "lapse_table",
+    "lifetime_value",
+    "load_demo",
+    "median_lifetime",
     "models",
     "nps",
+    "nps_category",
+    "nps_quadrants",
+    "nps_score",
+    "nps_trend",
     "onboarding",
     "plotting",
+    "quadrant_summary",
+    "restricted_mean_lifetime",
     "retention",
+    "retention_curve",
+    "retention_matrix",
+    "retention_trend",
+    "revenue_retention",
     "segments",
+    "simulate_saas",
+    "survival_table",
     "to_frame",
+    "trigger_lift",
 ]
