@@ -8,6 +8,7 @@ small hand-worked examples (said so at each test).
 from __future__ import annotations
 
 import itertools
+import warnings
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ from lifelines.statistics import logrank_test, multivariate_logrank_test
 from lifelines.utils import median_survival_times, restricted_mean_survival_time
 
 from adoptmetrics import SchemaError, churn
-from strategies import accounts_frames, shuffled
+from strategies import accounts_frames, events_frames, shuffled
 
 T0 = pd.Timestamp("2024-01-01")
 
@@ -392,3 +393,44 @@ def test_single_account_group_warns() -> None:
         churn.churn_curve(acc, by="plan")
     with pytest.warns(UserWarning, match="single account"):
         churn.compare_churn(acc, by="plan")
+
+
+@settings(max_examples=25)
+@given(accounts_frames(min_rows=3))
+def test_curve_and_logrank_properties(acc: pd.DataFrame) -> None:
+    as_of = T0 + pd.Timedelta(days=500)
+    curve = churn.churn_curve(acc, by="plan", as_of=as_of)
+    for _, g in curve.groupby("group"):
+        s = g["survival"].to_numpy()
+        assert np.all(np.diff(s) <= 1e-12)
+        assert np.all(
+            (g["ci_lower"] <= g["survival"] + 1e-12) & (g["survival"] <= g["ci_upper"] + 1e-12)
+        )
+    assert ((curve["survival"] >= 0) & (curve["survival"] <= 1)).all()
+    pd.testing.assert_frame_equal(
+        curve, churn.churn_curve(shuffled(acc, 4), by="plan", as_of=as_of)
+    )
+    if acc["plan"].nunique() >= 2:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tests = churn.compare_churn(acc, by="plan", as_of=as_of)
+        stat = tests["test_statistic"].dropna()
+        assert (stat >= -1e-9).all()
+        p = tests["p_value"].dropna()
+        assert ((p >= 0) & (p <= 1)).all()
+
+
+@settings(max_examples=25)
+@given(events_frames(min_rows=1, max_days=200))
+def test_lapse_table_properties(events: pd.DataFrame) -> None:
+    as_of = T0 + pd.Timedelta(days=200)
+    out = churn.lapse_table(events, inactive_days=14, as_of=as_of)
+    churned = out["churned_at"].notna()
+    assert (out.loc[churned, "churned_at"] >= out.loc[churned, "started_at"]).all()
+    assert (out["last_seen"] >= out["started_at"]).all()
+    # A lapse is only known once the idle days have passed.
+    assert (out.loc[churned, "churned_at"] + pd.Timedelta(days=15) <= as_of).all()
+    assert not out.loc[~churned, "returned"].any()
+    pd.testing.assert_frame_equal(
+        out, churn.lapse_table(shuffled(events, 5), inactive_days=14, as_of=as_of)
+    )
