@@ -505,10 +505,16 @@ def _window_rows(
             f"window_days={window_days!r} must be positive.\nHint: pass e.g. window_days=30."
         )
     universe, start_ns, row_entity, keep = _start_per_entity(enc, start)
-    row_start = np.where(keep, start_ns[np.where(keep, row_entity, 0)] if len(start_ns) else 0, 0)
+    if keep.all():  # the common case: no event-sized np.where temporaries
+        row_start = start_ns[row_entity]
+    else:
+        row_start = np.where(
+            keep, start_ns[np.where(keep, row_entity, 0)] if len(start_ns) else 0, 0
+        )
     inside = keep & (enc.ns >= row_start)
     if window_days is not None:
-        inside &= enc.ns < row_start + round(window_days * _NS_PER_DAY)
+        row_start += round(window_days * _NS_PER_DAY)  # in place: now the window end
+        inside &= enc.ns < row_start
     if end is not None:
         end_ts = coerce_as_of(end, None, argument="end")
         inside &= enc.ns <= end_ts.value
