@@ -18,7 +18,7 @@ from adoptmetrics.retention import (
     retention_trend,
     revenue_retention,
 )
-from strategies import events_frames, shuffled
+from strategies import ACCOUNT_IDS, T0, events_frames, mrr_frames, shuffled
 
 CELL_COLUMNS = [
     "cohort",
@@ -327,7 +327,7 @@ def slow_retention(events: pd.DataFrame, period: str, mode: str) -> dict[tuple[s
     return out
 
 
-@settings(max_examples=40)
+@settings(max_examples=25)
 @given(events_frames(min_rows=1, max_rows=120, max_days=200), periods, modes)
 def test_counts_equal_slow_pandas_implementation(
     events: pd.DataFrame, period: str, mode: str
@@ -338,3 +338,59 @@ def test_counts_equal_slow_pandas_implementation(
         for c, k, n in zip(fast["cohort"], fast["period"], fast["n_retained"], strict=True)
     }
     assert got == slow_retention(events, period, mode)
+
+
+def slow_with_starts(
+    events: pd.DataFrame, starts: pd.Series, period: str, mode: str
+) -> dict[tuple[str, int], int]:
+    """Slow, obvious: cohort from each account's start; loops over accounts and periods."""
+    freq = {"day": "D", "week": "W-SUN", "month": "M"}[period]
+    as_of = events["timestamp"].max()
+    last = as_of.to_period(freq)
+    out: dict[tuple[str, int], int] = {}
+    for account, begin in starts.items():
+        if begin > as_of:
+            continue
+        cohort = begin.to_period(freq)
+        mine = events.loc[events["account_id"] == account, "timestamp"].dt.to_period(freq)
+        seen = {p for p in mine if p >= cohort}
+        for k in range((last - cohort).n + 1):
+            target = cohort + k
+            hit = target in seen if mode == "on" else any(p >= target for p in seen)
+            key = (str(cohort.start_time.date()), k)
+            out[key] = out.get(key, 0) + int(hit or k == 0)
+    return out
+
+
+@settings(max_examples=20)
+@given(
+    events_frames(min_rows=1, max_rows=80, max_days=120),
+    st.lists(st.integers(-20, 130), min_size=len(ACCOUNT_IDS), max_size=len(ACCOUNT_IDS)),
+    periods,
+    modes,
+)
+def test_cohort_start_counts_equal_slow_implementation(
+    events: pd.DataFrame, offsets: list[int], period: str, mode: str
+) -> None:
+    starts = pd.Series(T0 + pd.to_timedelta(offsets, unit="D"), index=ACCOUNT_IDS)
+    fast = cohort_retention(events, period=period, mode=mode, cohort_start=starts)
+    got = {
+        (str(c.date()), int(k)): int(n)
+        for c, k, n in zip(fast["cohort"], fast["period"], fast["n_retained"], strict=True)
+    }
+    assert got == slow_with_starts(events, starts, period, mode)
+
+
+@settings(max_examples=20)
+@given(mrr_frames())
+def test_revenue_retention_properties(mrr: pd.DataFrame) -> None:
+    before = mrr.copy()
+    rev = revenue_retention(mrr)
+    pd.testing.assert_frame_equal(mrr, before)
+    grr, nrr = rev["gross_revenue_retention"], rev["net_revenue_retention"]
+    ok = rev["starting_mrr"] > 0
+    assert (grr[ok] <= 1 + 1e-12).all()
+    assert (grr[ok] <= nrr[ok] + 1e-12).all()
+    assert rev["logo_retention"].between(0, 1).all()
+    assert (rev.loc[rev["period"] == 0, "logo_retention"] == 1).all()
+    pd.testing.assert_frame_equal(revenue_retention(shuffled(mrr, 1)), rev)
