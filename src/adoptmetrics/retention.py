@@ -180,10 +180,14 @@ def retention_matrix(
     Returns
     -------
     DataFrame
-        Index ``cohort`` (or the ``by`` columns then ``cohort``), one column
-        per ``period`` (0, 1, ...) with at least one complete cell, values
-        ``retention_rate``. Incomplete and not-yet-started cells are NaN;
-        cells with no returns are 0.
+        A wide table for display, indexed by the ``by`` columns (when given)
+        and ``cohort``:
+
+        - ``cohort`` (index): start of the cohort's period.
+        - ``0``, ``1``, ...: one column per ``period`` with at least one
+          complete cell (the columns are named ``period``), holding
+          ``retention_rate``. Incomplete and not-yet-started cells are NaN;
+          cells with no returns are 0.
 
     Examples
     --------
