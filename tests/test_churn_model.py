@@ -142,7 +142,9 @@ def test_out_of_time_discrimination_and_calibration(saas: SaaSData) -> None:
 
 
 def test_churn_risk_is_conditional_survival(saas: SaaSData, model: churn.ChurnModel) -> None:
+    before = saas.accounts.copy()
     risk = churn.churn_risk(model, saas.accounts, horizon_days=90)
+    pd.testing.assert_frame_equal(saas.accounts, before)  # input not mutated
     assert risk["churn_probability"].is_monotonic_decreasing
     assert risk["churn_probability"].between(0, 1).all()
     assert (risk["expected_remaining_days"] <= 365).all()
