@@ -218,6 +218,7 @@ def _grid(
     cohort_start: pd.Series | None,
     as_of: object,
     by: By,
+    need_both: bool = False,
 ) -> _Grid:
     _check_choice("period", period, PERIODS)
     _check_choice("mode", mode, MODES)
@@ -278,15 +279,20 @@ def _grid(
         flat = np.bincount(cell_g * n_k + cell_k, minlength=n_g * n_k)
         retained = flat.reshape(n_g, n_k).astype(np.int64)
         retained[:, 0] = size  # period 0 is retained by definition
-        # Active at k and at k-1 (cells are sorted by entity, then period).
-        prev = np.r_[False, (cell_u[1:] == cell_u[:-1]) & (cell_k[1:] == cell_k[:-1] + 1)]
-        both_mask = prev | (cell_k == 1)
-        both = np.bincount(
-            cell_g[both_mask] * n_k + cell_k[both_mask], minlength=n_g * n_k
-        ).reshape(n_g, n_k)
+        both = retained
+        if need_both:
+            # Active at k and at k-1 (cells are sorted by entity, then period).
+            same = cell_u[1:] == cell_u[:-1]
+            prev = np.r_[False, same & (cell_k[1:] == cell_k[:-1] + 1)]
+            both_mask = prev | (cell_k == 1)
+            both = np.bincount(
+                cell_g[both_mask] * n_k + cell_k[both_mask], minlength=n_g * n_k
+            ).reshape(n_g, n_k)
     else:
+        # Each entity's last active k: its last cell (cells are sorted by entity, then period).
         last_k = np.zeros(len(labels), dtype=np.int64)
-        np.maximum.at(last_k, cell_u, cell_k)
+        is_last = np.r_[cell_u[1:] != cell_u[:-1], True] if len(cell_u) else cell_u > 0
+        last_k[cell_u[is_last]] = cell_k[is_last]
         hist = np.bincount(ginv * n_k + last_k, minlength=n_g * n_k).reshape(n_g, n_k)
         retained = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1].astype(np.int64)
         both = retained

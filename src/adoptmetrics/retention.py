@@ -312,6 +312,7 @@ def retention_curve(
         cohort_start=cohort_start,
         as_of=as_of,
         by=by,
+        need_both=method == "chained",
     )
     comp = grid.complete() if len(grid.size) else np.zeros((0, 1), dtype=bool)
     n_seg = int(grid.seg.max()) + 1 if len(grid.seg) else 0
