@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from adoptmetrics import __version__, datasets
-from adoptmetrics.cli import main
+from adoptmetrics.cli import main, read_table
 
 # Custom column names everywhere, as exported by a CRM / product analytics tool.
 COLS = [
@@ -121,6 +121,16 @@ def test_csv_and_parquet_give_the_same_report(
         assert main(["report", *write(tables, folder, ext), *COLS, "-q", "-o", str(out)]) == 0
         pages.append(out.read_text(encoding="utf-8"))
     assert pages[0] == pages[1]
+
+
+def test_csv_keeps_na_as_text(tmp_path: Path) -> None:
+    # "NA" is North America here, not a missing value; empty cells are missing.
+    path = tmp_path / "accounts.csv"
+    path.write_text("account_id,region,churned_at\n007,NA,\n8,EMEA,2024-01-01\n")
+    frame = read_table(str(path), table="accounts", id_columns=["account_id"])
+    assert frame["region"].tolist() == ["NA", "EMEA"]
+    assert frame["account_id"].tolist() == ["007", "8"]
+    assert frame["churned_at"].isna().tolist() == [True, False]
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,14 @@ _TSV = (".tsv", ".tsv.gz")
 _PARQUET = (".parquet", ".pq", ".parq")
 
 
+# Cells read as missing from CSV: pandas' defaults except "NA", which is a
+# value in real data (North America, Namibia), not a gap.
+_MISSING = [
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NULL", "NaN", "None", "n/a", "nan", "null", "NaT",
+]  # fmt: skip
+
+
 class InputError(Exception):
     """A problem with the user's files or options: reported in one line, exit code 2."""
 
@@ -38,7 +46,9 @@ def read_table(path: str, *, table: str, id_columns: Sequence[str] = ()) -> pd.D
     """Read a CSV/TSV or Parquet file, chosen by its extension.
 
     Id columns are read as strings, so ``"007"`` keeps its zeros and ids
-    match across tables.
+    match across tables. In CSV files empty cells, ``NaN``, ``null``,
+    ``None``, ``N/A`` and the like are missing; ``NA`` is kept as text (a
+    region or country code, not a gap).
     """
     p = Path(path)
     name = p.name.lower()
@@ -65,7 +75,14 @@ def read_table(path: str, *, table: str, id_columns: Sequence[str] = ()) -> pd.D
             sep = "\t" if name.endswith(_TSV) else ","
             header = pd.read_csv(p, sep=sep, nrows=0)
             dtypes: dict[Any, Any] = {c: str for c in id_columns if c in header.columns}
-            return pd.read_csv(p, sep=sep, dtype=dtypes, low_memory=False)
+            return pd.read_csv(
+                p,
+                sep=sep,
+                dtype=dtypes,
+                low_memory=False,
+                keep_default_na=False,
+                na_values=_MISSING,
+            )
     except InputError:
         raise
     except Exception as exc:  # any reader failure means the file is unreadable
