@@ -1,0 +1,157 @@
+"""Weekly cohort retention: adoptmetrics vs DuckDB SQL vs plain pandas, same process.
+
+Run::
+
+    .venv/bin/python benchmarks/bench_retention.py            # 1M and 10M events
+    .venv/bin/python benchmarks/bench_retention.py --sizes 1000000 --repeat 1
+
+Data: ``make_events(n, n_accounts=100_000, months=18)`` (categorical ids,
+random row order). Task: weekly ``mode="on"`` retention, i.e. for every
+(first-active-week cohort, weeks since) the number of accounts active in that
+week, plus cohort sizes. Each engine starts from the same pandas frame.
+
+Time is the best of ``--repeat`` runs. Peak memory is the peak of Python-visible
+allocations (``tracemalloc``; NumPy and pandas buffers are traced) during one
+run, next to the input frame's size; DuckDB allocates natively, outside
+tracemalloc, so its peak is not comparable and is not shown. The machine is
+shared, so timings are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _synthetic import make_events
+
+from adoptmetrics.retention import cohort_retention
+
+MONDAY = pd.Timestamp("1969-12-29")
+
+DUCKDB_SQL = """
+WITH act AS (
+    SELECT DISTINCT account_id, date_trunc('week', "timestamp") AS wk FROM ev
+),
+coh AS (SELECT account_id, min(wk) AS cohort FROM act GROUP BY account_id),
+sizes AS (SELECT cohort, count(*) AS cohort_size FROM coh GROUP BY cohort)
+SELECT c.cohort, datediff('week', c.cohort, a.wk) AS period, s.cohort_size,
+       count(*) AS n_retained
+FROM act a JOIN coh c USING (account_id) JOIN sizes s USING (cohort)
+GROUP BY c.cohort, period, s.cohort_size
+ORDER BY c.cohort, period
+"""
+
+
+def ours(ev: pd.DataFrame) -> pd.DataFrame:
+    return cohort_retention(ev, period="week", mode="on")
+
+
+def ours_on_or_after(ev: pd.DataFrame) -> pd.DataFrame:
+    return cohort_retention(ev, period="week", mode="on_or_after")
+
+
+def plain_pandas(ev: pd.DataFrame) -> pd.DataFrame:
+    """What an analyst would write: distinct (account, week), first week, group and count."""
+    week = (ev["timestamp"] - MONDAY).dt.days // 7
+    act = pd.DataFrame({"account_id": ev["account_id"], "week": week}).drop_duplicates()
+    cohort = act.groupby("account_id", observed=True)["week"].transform("min")
+    act = act.assign(cohort=cohort, period=act["week"] - cohort)
+    sizes = act.loc[act["period"] == 0].groupby("cohort").size().rename("cohort_size")
+    out = act.groupby(["cohort", "period"]).size().rename("n_retained").reset_index()
+    return out.join(sizes, on="cohort")
+
+
+def make_duckdb(ev: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    con = duckdb.connect()
+    con.execute("SET threads TO 2")
+    con.register("ev", ev)
+
+    def run(_: pd.DataFrame) -> pd.DataFrame:
+        out: pd.DataFrame = con.execute(DUCKDB_SQL).df()
+        return out
+
+    return run
+
+
+def measure(
+    fn: Callable[[pd.DataFrame], pd.DataFrame], ev: pd.DataFrame, repeat: int, trace: bool
+) -> tuple[float, float | None, pd.DataFrame]:
+    best = float("inf")
+    out = pd.DataFrame()
+    for _ in range(repeat):
+        gc.collect()
+        t = time.perf_counter()
+        out = fn(ev)
+        best = min(best, time.perf_counter() - t)
+    peak = None
+    if trace:
+        gc.collect()
+        tracemalloc.start()
+        fn(ev)
+        peak = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
+    return best, peak, out
+
+
+def check_same(a: pd.DataFrame, b: pd.DataFrame, label: str) -> None:
+    """Nonzero cells must agree (SQL and pandas omit zero cells; we report them)."""
+    a = a[a["n_retained"] > 0]
+    ka = (a["period"].to_numpy(np.int64), a["n_retained"].to_numpy(np.int64))
+    kb = (b["period"].to_numpy(np.int64), b["n_retained"].to_numpy(np.int64))
+    if not (np.array_equal(np.sort(ka[0]), np.sort(kb[0])) and ka[1].sum() == kb[1].sum()):
+        raise SystemExit(f"result mismatch against {label}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    rows = []
+    for n in args.sizes:
+        ev = make_events(n, n_accounts=100_000, months=18)
+        input_mb = ev.memory_usage(deep=True).sum() / 1e6
+        engines: list[tuple[str, Callable[[pd.DataFrame], pd.DataFrame], int, bool]] = [
+            ("adoptmetrics (on)", ours, args.repeat, True),
+            ("adoptmetrics (on_or_after)", ours_on_or_after, args.repeat, True),
+            ("duckdb SQL (on)", make_duckdb(ev), args.repeat, False),
+            ("plain pandas (on)", plain_pandas, 1, True),
+        ]
+        results = {}
+        for name, fn, rep, trace in engines:
+            sec, peak, out = measure(fn, ev, rep, trace)
+            results[name] = (sec, peak, out)
+        check_same(results["adoptmetrics (on)"][2], results["duckdb SQL (on)"][2], "duckdb")
+        check_same(results["adoptmetrics (on)"][2], results["plain pandas (on)"][2], "pandas")
+        duck = results["duckdb SQL (on)"][0]
+        for name, (sec, peak, _) in results.items():
+            rows.append(
+                {
+                    "events": f"{n:,}",
+                    "engine": name,
+                    "seconds": round(sec, 3),
+                    "vs duckdb": f"{duck / sec:.2f}x",
+                    "peak MB": "n/a" if peak is None else round(peak),
+                    "peak / input": "n/a" if peak is None else f"{peak / input_mb:.2f}",
+                    "input MB": round(input_mb),
+                }
+            )
+        del ev, results
+        gc.collect()
+    print(pd.DataFrame(rows).to_string(index=False))
+    print("\n'vs duckdb' > 1 means faster than DuckDB. Timings are noisy on a shared machine.")
+
+
+if __name__ == "__main__":
+    main()
