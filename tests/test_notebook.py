@@ -88,6 +88,11 @@ def test_notebook_executes(tmp_path: Path) -> None:
 
 
 def test_recipes_page_runs_as_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A doctest's expected output runs to the next blank line, so a closing
+    # fence right after an output would be swallowed: every fence must close.
+    fences = [line for line in RECIPES.read_text().splitlines() if line.startswith("```")]
+    assert fences[::2] == ["```pycon"] * len(fences[::2]), "open fences must be ```pycon"
+    assert fences[1::2] == ["```"] * len(fences[::2]), "a ```pycon block is not closed"
     monkeypatch.chdir(tmp_path)
     flags = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
     with warnings.catch_warnings():
