@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -299,7 +300,9 @@ def test_properties(events: pd.DataFrame, period: str, seed: int) -> None:
     chained = retention_curve(events, period=period, mode="on_or_after", method="chained")
     assert (np.diff(chained["retention_rate"].to_numpy()) <= 1e-12).all()
     for method in ("pooled", "chained"):
-        curve = retention_curve(events, period=period, method=method)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # a capped chained estimate warns
+            curve = retention_curve(events, period=period, method=method)
         r = curve["retention_rate"]
         assert r.between(0, 1).all()
         assert (curve["ci_lower"] <= r + 1e-12).all()
@@ -394,3 +397,15 @@ def test_revenue_retention_properties(mrr: pd.DataFrame) -> None:
     assert rev["logo_retention"].between(0, 1).all()
     assert (rev.loc[rev["period"] == 0, "logo_retention"] == 1).all()
     pd.testing.assert_frame_equal(revenue_retention(shuffled(mrr, 1)), rev)
+
+
+def test_chained_on_estimate_above_one_is_capped_with_a_warning() -> None:
+    # By hand: old cohort (W0: o1, o2) has 1 active at k1 and 2 at k2; young cohort
+    # (W1: y1..y4) all active at k1 and not yet complete at k2 (as_of = W3 start).
+    # r1 = (1 + 4) / 6; r2 = r1 · 2 / 1 = 5/3 > 1 → capped at 1.
+    rows = [("o1", "2024-01-01"), ("o1", "2024-01-08"), ("o1", "2024-01-15")]
+    rows += [("o2", "2024-01-01"), ("o2", "2024-01-15")]
+    rows += [(f"y{i}", d) for i in range(4) for d in ("2024-01-08", "2024-01-15")]
+    with pytest.warns(UserWarning, match="capped at 1"):
+        out = retention_curve(_log(rows), method="chained", as_of="2024-01-22")
+    np.testing.assert_allclose(out["retention_rate"], [1, 5 / 6, 1])

@@ -8,6 +8,7 @@ its documentation live in :mod:`adoptmetrics.retention`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -411,7 +412,16 @@ def _chained(
     ratio[:, 0] = 1.0
     step_var[:, 0] = 0.0
     ratio = np.where(at_risk > 0, ratio, np.nan)  # no complete cohort: the chain stops
-    rate = np.minimum(np.cumprod(ratio, axis=1), 1.0)
+    raw = np.cumprod(ratio, axis=1)
+    if np.nanmax(raw, initial=0.0) > 1.0:
+        warnings.warn(
+            "the chained estimate exceeded 1 at some period (more returns than the previous "
+            "period had retained, in few cohorts) and was capped at 1; the pooled curve "
+            "(method='pooled') is the safer summary here.",
+            UserWarning,
+            stacklevel=3,
+        )
+    rate = np.minimum(raw, 1.0)
     var_log = np.cumsum(np.maximum(step_var, 0.0), axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         n_eff = (1 - rate) / (rate * var_log)
