@@ -259,8 +259,9 @@ def retention_curve(
     Kaplan–Meier estimate of the time to the last active period). The
     interval is a Wilson interval with the effective sample size
     ``r(1-r)/Var(r)`` of the delta-method variance (Greenwood's formula for
-    ``"on_or_after"``). A ``"on"`` estimate above 1 is capped at 1; the curve
-    stops where no cohort observed at ``k`` had anyone retained at ``k-1``.
+    ``"on_or_after"``). An ``"on"`` estimate above 1 is capped at 1, with a
+    ``UserWarning``; the curve stops where no cohort observed at ``k`` had
+    anyone retained at ``k-1``.
 
     Parameters
     ----------
