@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 
 from adoptmetrics import __version__, datasets
-from adoptmetrics.cli import main, read_table
+from adoptmetrics.cli import SECTION_NAMES, main, read_table
+from adoptmetrics.report import SECTION_MODULES
+from test_report import assert_self_contained
 
 # Custom column names everywhere, as exported by a CRM / product analytics tool.
 COLS = [
@@ -85,7 +87,8 @@ def test_csv_with_custom_column_names(
     tables: dict[str, pd.DataFrame], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "report.html"
-    code = main(["report", *write(tables, tmp_path, "csv"), *COLS, "--output", str(out)])
+    args = write(tables, tmp_path, "csv")
+    code = main(["report", *args, *COLS, "--sections", "overview", "--output", str(out)])
     err = capsys.readouterr().err
     assert code == 0, err
     page = out.read_text(encoding="utf-8")
@@ -101,7 +104,10 @@ def test_parquet_with_custom_column_names_and_quiet(
 ) -> None:
     out = tmp_path / "report.html"
     args = write(tables, tmp_path, "parquet")
-    code = main(["report", *args, *COLS, "-o", str(out), "--quiet", "--as-of", "2025-01-01"])
+    code = main(
+        ["report", *args, *COLS, "-o", str(out), "-q", "--as-of", "2025-01-01", "--sections",
+         "overview"]
+    )  # fmt: skip
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert captured.err == ""
@@ -131,6 +137,17 @@ def test_csv_keeps_na_as_text(tmp_path: Path) -> None:
     assert frame["region"].tolist() == ["NA", "EMEA"]
     assert frame["account_id"].tolist() == ["007", "8"]
     assert frame["churned_at"].isna().tolist() == [True, False]
+
+
+def test_sections_option(
+    tables: dict[str, pd.DataFrame], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert SECTION_NAMES == SECTION_MODULES
+    args = ["report", *write(tables, tmp_path, "csv"), *COLS, "-q", "-o", str(tmp_path / "r.html")]
+    assert main([*args, "--sections", "overview,churnn"]) == 2
+    err = capsys.readouterr().err
+    assert_one_line_error(err)
+    assert "churnn" in err
 
 
 @pytest.mark.parametrize(
@@ -223,12 +240,12 @@ def test_demo_run_small(
     # The --demo plumbing on a small simulation (the bundled demo is tested below).
     monkeypatch.setattr(datasets, "load_demo", lambda: datasets.simulate_saas(80, seed=3))
     out = tmp_path / "report.html"
-    assert main(["report", "--demo", "--output", str(out)]) == 0
+    assert main(["report", "--demo", "--output", str(out), "--sections", "overview"]) == 0
     page = out.read_text(encoding="utf-8")
     assert 'id="overview"' in page
     assert "data:image/png;base64," in page
     assert "<td>Accounts</td><td>80</td>" in page
-    assert "[1/6] overview" in capsys.readouterr().err
+    assert "[1/1] overview" in capsys.readouterr().err
 
 
 def test_demo_run_bundled(tmp_path: Path) -> None:
@@ -247,6 +264,7 @@ def test_demo_run_bundled(tmp_path: Path) -> None:
     page = out.read_text(encoding="utf-8")
     assert 'id="overview"' in page
     assert 'class="card error"' not in page, proc.stderr
+    assert_self_contained(page)
 
 
 def test_bad_file_in_a_fresh_process_has_no_traceback(tmp_path: Path) -> None:

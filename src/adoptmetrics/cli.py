@@ -20,6 +20,9 @@ import pandas as pd
 __all__ = ["main"]
 
 EXIT_BAD_INPUT = 2
+# Kept in step with adoptmetrics.report.SECTION_MODULES (checked by the tests);
+# repeated here so that --help does not import the report machinery.
+SECTION_NAMES = ("overview", "retention", "churn", "nps", "onboarding", "expansion")
 
 _CSV = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz", ".txt")
 _TSV = (".tsv", ".tsv.gz")
@@ -143,6 +146,11 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument(
         "-o", "--output", default="report.html", metavar="FILE", help="HTML file [report.html]"
     )
+    rep.add_argument(
+        "--sections",
+        metavar="NAMES",
+        help=f"comma-separated sections to include, in order [all: {','.join(SECTION_NAMES)}]",
+    )
     rep.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     return parser
 
@@ -236,8 +244,17 @@ def _report(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.parent != Path() and not output.parent.is_dir():
         raise InputError(f"cannot write {args.output}: folder {output.parent} does not exist")
+    sections = None
+    if args.sections is not None:
+        sections = [name.strip() for name in args.sections.split(",") if name.strip()]
+        unknown = [name for name in sections if name not in SECTION_NAMES]
+        if unknown or not sections:
+            raise InputError(
+                f"unknown --sections {', '.join(unknown) or '(none given)'}; "
+                f"choose from {','.join(SECTION_NAMES)}"
+            )
     try:
-        write_report(data, output, progress=say)
+        write_report(data, output, sections=sections, progress=say)
     except OSError as exc:
         raise InputError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     size = output.stat().st_size
