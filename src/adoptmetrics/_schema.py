@@ -183,7 +183,8 @@ def coerce_timestamps(
             ) from None
     else:
         out = _parse_objects(values, table=table, column=column)
-    out = out.astype("datetime64[ns]")
+    if out.dtype != np.dtype("datetime64[ns]"):
+        out = out.astype("datetime64[ns]")
     bad = out.isna().to_numpy() & values.notna().to_numpy()
     if bad.any():
         examples = [repr(v) for v in values[bad].head(3)]
@@ -316,11 +317,20 @@ def coerce_as_of(
     return ts
 
 
-def _renamed(df: pd.DataFrame, mapping: dict[str, str], keep_extra: bool = True) -> pd.DataFrame:
-    """A new frame with user columns renamed to canonical names (no data copied)."""
+def _renamed(
+    df: pd.DataFrame,
+    mapping: dict[str, str],
+    keep_extra: bool = True,
+    replace: dict[str, pd.Series] | None = None,
+) -> pd.DataFrame:
+    """A new frame with user columns renamed to canonical names (no data copied).
+
+    ``replace`` gives already-coerced columns by canonical name; building the
+    frame from them directly avoids a column-assignment copy of event-sized data.
+    """
     cols: dict[str, pd.Series] = {}
     for canonical, actual in mapping.items():
-        cols[canonical] = df[actual]
+        cols[canonical] = (replace or {}).get(canonical, df[actual])
     if keep_extra:
         used = set(mapping.values())
         for c in df.columns:
@@ -373,9 +383,11 @@ def validate_events(
     if user_col is not None:
         _require_column(df, table, user_col, "user_col")
         mapping["user_id"] = user_col
-    out = _renamed(df, mapping)
-    out["account_id"] = _ids(out["account_id"], table, account_col, "account_col")
-    out["timestamp"] = coerce_timestamps(out["timestamp"], table=table, column=time_col)
+    coerced = {
+        "account_id": _ids(df[account_col], table, account_col, "account_col"),
+        "timestamp": coerce_timestamps(df[time_col], table=table, column=time_col),
+    }
+    out = _renamed(df, mapping, replace=coerced)
     if event_col is not None:
         ev = out["event"]
         if ev.isna().any():

@@ -67,6 +67,18 @@ def period_index(ns: npt.ArrayLike, period: str) -> IntArray:
     epoch). Days count from 1970-01-01, weeks from Monday 1969-12-29, months
     from January 1970; consecutive periods have consecutive indices.
 
+    Parameters
+    ----------
+    ns : array of datetime64 or int64
+        Timestamps (tz-naive, UTC).
+    period : {"day", "week", "month"}
+        Period length.
+
+    Returns
+    -------
+    ndarray of int64
+        The period index of each timestamp.
+
     Examples
     --------
     >>> import numpy as np
@@ -93,6 +105,18 @@ def period_index(ns: npt.ArrayLike, period: str) -> IntArray:
 
 def period_start(index: npt.ArrayLike, period: str) -> npt.NDArray[np.datetime64]:
     """Start timestamp (``datetime64[ns]``) of each period index from :func:`period_index`.
+
+    Parameters
+    ----------
+    index : array of int
+        Period indices.
+    period : {"day", "week", "month"}
+        Period length.
+
+    Returns
+    -------
+    ndarray of datetime64[ns]
+        The first instant of each period (Monday 00:00 for weeks).
 
     Examples
     --------
@@ -557,8 +581,11 @@ def event_counts(
     Returns
     -------
     DataFrame
-        One row per entity (index named ``<entity_col>``), one ``int64``
-        column per event name holding the count in the window.
+        One row per entity (index named ``<entity_col>``) and one ``int64``
+        column per event name:
+
+        - ``<event name>``: how often the entity did that event in its window
+          (a column for every event name in the log, zeros included).
 
     Examples
     --------
