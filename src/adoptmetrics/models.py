@@ -321,13 +321,16 @@ def to_frame(records: Iterable[Record]) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        The canonical columns of that record type (see the data model in
-        Getting started): for ``Account`` ``account_id``, ``started_at``,
-        ``churned_at``, ``plan``, ``industry``, ``seats``, ``mrr`` and one
-        column per key of ``attributes``; for ``Event`` ``account_id``,
-        ``user_id``, ``event``, ``timestamp``; for ``NPSResponse``
-        ``account_id``, ``user_id``, ``timestamp``, ``score``; for
-        ``Milestone`` and ``Trigger`` their fields.
+        One row per record, with the canonical columns of its type:
+
+        - ``account_id``: for ``Account``, ``Event`` and ``NPSResponse``.
+        - ``started_at``, ``churned_at``, ``plan``, ``industry``, ``seats``,
+          ``mrr``: for ``Account``, plus one column per key of ``attributes``.
+        - ``user_id``, ``event``, ``timestamp``: for ``Event``.
+        - ``user_id``, ``timestamp``, ``score``: for ``NPSResponse``.
+        - ``name``, ``event``, ``min_count``: for ``Milestone``.
+        - ``name``, ``event``, ``min_count``, ``window_days``, ``metric``,
+          ``threshold``, ``weight``: for ``Trigger``.
 
     Examples
     --------

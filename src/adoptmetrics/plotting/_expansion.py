@@ -90,6 +90,16 @@ def plot_cumulative_gains(backtest: ExpansionBacktest, /, *, ax: Axes | None = N
     Axes
         The model's curve (accounts called in score order), chance (the
         diagonal) and the best possible curve; the top decile is marked.
+
+    Examples
+    --------
+    >>> import adoptmetrics as am
+    >>> demo = am.load_demo()
+    >>> triggers = [am.Trigger("seat limit", event="seat_limit_reached")]
+    >>> bt = am.backtest_expansion(demo.events, demo.expansions, triggers,
+    ...                            cutoff="2025-01-01", accounts=demo.accounts)
+    >>> plot_cumulative_gains(bt).get_ylabel()
+    'share of expansions found'
     """
     scores = getattr(backtest, "scores", None)
     if not isinstance(scores, pd.DataFrame) or "expanded" not in scores.columns:
