@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from adoptmetrics._churn_data import Frame, check_days, prepare
+from adoptmetrics._progress import Progress
 from adoptmetrics._schema import SchemaError, _require_column, validate_accounts
 from adoptmetrics._stats import check_confidence, z_value
 from adoptmetrics._survival import CoxConvergenceError, CoxFit, fit_cox, ph_test, weibull_shape
@@ -256,6 +257,7 @@ def fit_churn_model(
     reference: Mapping[str, Any] | None = None,
     penalizer: float = 0.0,
     confidence: float = 0.95,
+    progress: bool = False,
     account_col: str = "account_id",
     start_col: str = "started_at",
     churn_col: str = "churned_at",
@@ -285,6 +287,8 @@ def fit_churn_model(
         churns and the fit does not converge.
     confidence : float
         Level of the hazard-ratio intervals (Wald, on the log scale).
+    progress : bool
+        Report the steps on stderr (silent by default).
     account_col, start_col, churn_col : str
         Column names.
 
@@ -360,6 +364,8 @@ def fit_churn_model(
             "Hint: choose columns that vary across accounts."
         )
     _warn_empty_levels(f, specs)
+    steps = Progress("fit_churn_model", total=3, enabled=progress)
+    steps.step(f"survival table: {len(f.data):,} accounts, {int(f.churned.sum()):,} churned")
     x = _design(f.data, specs)
     names = [c for s in specs for c in s.columns]
     frame = pd.DataFrame(x, columns=names)
@@ -391,6 +397,7 @@ def fit_churn_model(
             UserWarning,
             stacklevel=2,
         )
+    steps.step(f"Cox fit: {len(names)} covariate columns")
     z = z_value(confidence)
     with np.errstate(over="ignore"):  # a diverging level (warned above) gives inf
         lower, upper = np.exp(cox.params - z * cox.se), np.exp(cox.params + z * cox.se)
@@ -413,6 +420,7 @@ def fit_churn_model(
         died[np.minimum(bt, len(died) - 1)],
         start=f.duration.max() / 2,
     )
+    steps.step("Weibull tail for extrapolated risks")
     return ChurnModel(
         summary=summary,
         concordance=cox.concordance,

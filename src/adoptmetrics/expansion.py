@@ -54,6 +54,7 @@ from adoptmetrics._expansion_model import (
     _prepare,
     _scores,
 )
+from adoptmetrics._progress import Progress
 from adoptmetrics._schema import coerce_as_of, validate_events, validate_expansions, validate_mrr
 from adoptmetrics._stats import (
     benjamini_hochberg,
@@ -259,6 +260,7 @@ def fit_expansion_model(
     weights: str = "learned",
     as_of: object = None,
     accounts: pd.DataFrame | None = None,
+    progress: bool = False,
     account_col: str = "account_id",
     event_col: str = "event",
     time_col: str = "timestamp",
@@ -288,6 +290,8 @@ def fit_expansion_model(
         Use data up to it only; default the latest event or expansion.
     accounts : DataFrame, optional
         Start and churn dates (and seats), as in :func:`trigger_lift`.
+    progress : bool
+        Report the steps on stderr (silent by default).
     account_col, event_col, time_col, user_col, start_col, churn_col, seats_col : str
         Column names.
 
@@ -312,8 +316,12 @@ def fit_expansion_model(
     half_life = _positive(half_life_days, "half_life_days", "half_life_days=30")
     period = _positive(period_days, "period_days", "period_days=7")
     cols = _Cols(account_col, event_col, time_col, user_col, start_col, churn_col, seats_col)
+    steps = Progress("fit_expansion_model", total=2, enabled=progress)
     data = _prepare(events, expansions, trig, accounts, as_of, cols)
-    return _fit(data, trig, horizon=horizon, half_life=half_life, period=period, weights=weights)
+    steps.step(f"trigger firings for {len(trig)} triggers")
+    model = _fit(data, trig, horizon=horizon, half_life=half_life, period=period, weights=weights)
+    steps.step(f"hazard model on {model.n_rows:,} account-period rows")
+    return model
 
 
 def expansion_scores(
