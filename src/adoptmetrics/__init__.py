@@ -21,6 +21,7 @@ from adoptmetrics import (
     nps,
     onboarding,
     plotting,
+    report,
     retention,
     segments,
 )
@@ -120,6 +121,7 @@ __all__ = [
     "onboarding",
     "plotting",
     "quadrant_summary",
+    "report",
     "restricted_mean_lifetime",
     "retention",
     "retention_curve",
