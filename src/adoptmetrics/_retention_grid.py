@@ -239,7 +239,7 @@ def _grid(
     if len(enc.ns) == 0 and (cohort_start is None or as_of is None):
         return _empty_grid(period, pd.Timestamp("1970-01-01"), _empty_segments(by))
     first_ns = int(enc.ns.min()) if len(enc.ns) else None
-    ts = coerce_as_of(as_of, pd.Timestamp(int(enc.ns.max())) if len(enc.ns) else None)
+    ts = coerce_as_of(as_of, pd.Timestamp(enc.latest) if enc.latest is not None else None)
     if first_ns is not None and ts.value < first_ns:
         raise ValueError(
             f"as_of={ts} is earlier than every event (the first is {pd.Timestamp(first_ns)}).\n"

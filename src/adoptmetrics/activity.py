@@ -151,6 +151,9 @@ class _Encoded:
     ns: IntArray
     events: pd.Index | None
     event: IntArray | None
+    # Latest timestamp of the whole log, before any activity_events filter: the
+    # default as_of is "the latest data", not the latest qualifying event.
+    latest: int | None = None
 
 
 def _encode(
@@ -171,6 +174,7 @@ def _encode(
     ids = df["account_id"]
     entity = ids.cat.codes.to_numpy().astype(np.int64)
     ns = df["timestamp"].to_numpy().view(np.int64)
+    latest = int(ns.max()) if len(ns) else None
     ev_index: pd.Index | None = None
     ev_codes: IntArray | None = None
     if event_col is not None:
@@ -188,7 +192,7 @@ def _encode(
         wanted = ev_index.get_indexer(pd.Index(list(activity_events)))
         keep = np.isin(ev_codes, wanted[wanted >= 0])
         entity, ns, ev_codes = entity[keep], ns[keep], ev_codes[keep]
-    return _Encoded(ids.cat.categories, entity, ns, ev_index, ev_codes)
+    return _Encoded(ids.cat.categories, entity, ns, ev_index, ev_codes, latest)
 
 
 def _start_per_entity(
@@ -409,7 +413,7 @@ def activity_cells(
 
 
 def _cells_from_encoded(enc: _Encoded, *, period: str, as_of: object) -> ActivityCells:
-    default = pd.Timestamp(int(enc.ns.max())) if len(enc.ns) else None
+    default = pd.Timestamp(enc.latest) if enc.latest is not None else None
     if as_of is None and default is None:
         ts = pd.Timestamp("1970-01-01")
     else:

@@ -98,7 +98,7 @@ def cohort_retention(
         with no returns. Events before the start's period are ignored.
     as_of : timestamp, optional
         End of observation; events after it are ignored. Default: the latest
-        (qualifying) event.
+        event in the log, of any kind (also with ``activity_events``).
     by : str, list of str, mapping, Series or DataFrame, optional
         Segments: column(s) of ``events`` that are fixed per entity, or a
         mapping entity → segment (a Series, a dict, or a DataFrame indexed by
