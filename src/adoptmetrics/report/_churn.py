@@ -101,6 +101,23 @@ def section(data: ReportData) -> Section | None:
             f"95 % CI {fmt_pct(lo365)}–{fmt_pct(hi365)} (Kaplan–Meier)",
         )
     ]
+    med = median_lifetime(accounts, as_of=data.as_of).iloc[0]
+    if np.isnan(med["median_days"]):
+        metrics.append(
+            Metric(
+                "Median lifetime",
+                "not reached",
+                f"fewer than half of accounts churned in {int(overall['time'].max())} days",
+            )
+        )
+    else:
+        metrics.append(
+            Metric(
+                "Median lifetime",
+                f"{med['median_days'] / 30.44:.1f} months",
+                f"95 % CI {med['ci_lower'] / 30.44:.1f}–{med['ci_upper'] / 30.44:.1f} months",
+            )
+        )
     if int(overall["time"].max()) < 365:
         caveats.append("Follow-up is shorter than a year; the 12-month figure is the last value.")
     if medians is not None and by is not None:

@@ -86,6 +86,7 @@ def section(data: ReportData) -> Section | None:
     ]
     metrics: list[Metric] = []
     caveats: list[str] = []
+    highlights: list[str] = []
     strong = lift[(lift["q_value"] < 0.05) & (lift["ci_lower"] > 1)]
     if len(strong):
         best = strong.iloc[0]
@@ -138,6 +139,14 @@ def section(data: ReportData) -> Section | None:
                 "with the triggers behind each score.</p>"
             )
             body.append(html_table(top, formats={"score": fmt_pct}))
+            highlights.append(
+                html_table(
+                    top[["account_id", "score", "reasons"]].head(5),
+                    caption=f"Most likely to expand in the next {HORIZON_DAYS} days",
+                    formats={"score": fmt_pct},
+                    max_rows=None,
+                )
+            )
         except ValueError as exc:
             caveats.append(f"No backtest: {html.escape(str(exc).splitlines()[0])}")
     else:
@@ -150,4 +159,5 @@ def section(data: ReportData) -> Section | None:
         how_to_read=HOW_TO_READ,
         metrics=metrics,
         caveats=caveats,
+        highlights=highlights,
     )
