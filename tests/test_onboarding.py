@@ -372,7 +372,7 @@ def test_outcome_one_class() -> None:
 
 @pytest.mark.parametrize("bad", [0, 6, -1])
 def test_max_length_out_of_range(bad: int) -> None:
-    with pytest.raises(ValueError, match="(?s)max_length.*Hint"):
+    with pytest.raises(ValueError, match=r"(?s)max_length.*Hint"):
         success_paths(HAND, HAND_Y, max_length=bad)
 
 
@@ -383,7 +383,7 @@ def test_max_length_wrong_type() -> None:
 
 @pytest.mark.parametrize("bad", [0, -3, float("nan")])
 def test_empty_window(bad: float) -> None:
-    with pytest.raises(ValueError, match="(?s)window_days.*Hint"):
+    with pytest.raises(ValueError, match=r"(?s)window_days.*Hint"):
         success_paths(HAND, HAND_Y, window_days=bad)
     with pytest.raises(ValueError, match="window_days"):
         milestone_status(MEV, MS, window_days=bad)
@@ -405,7 +405,7 @@ def test_bad_options() -> None:
 
 
 def test_milestone_event_never_occurs() -> None:
-    with pytest.warns(UserWarning, match="(?s)'invitee' never occurs.*did you mean 'invite'"):
+    with pytest.warns(UserWarning, match=r"(?s)'invitee' never occurs.*did you mean 'invite'"):
         st_ = milestone_status(MEV, [am.Milestone("Invited", "invitee")], window_days=30)
     assert not st_["reached"].any()
 

@@ -49,6 +49,7 @@ __all__ = [
 
 _NS_PER_DAY = 86_400 * 10**9
 _SHORTLIST = 300
+_EXACT_CHECK_MAX = 10
 StartArg = pd.Series | pd.Timestamp | str | None
 
 
@@ -836,7 +837,7 @@ def _forward_select(
     while True:
         while True:
             cands = [i for i in shortlist if i not in selected]
-            if not cands or len(selected) >= 50:
+            if not cands or len(selected) >= 25:
                 break
             for i in cands:
                 if i not in cols:
@@ -849,10 +850,21 @@ def _forward_select(
             if s[best] <= threshold:
                 break
             selected.append(cands[best])
+        if len(selected) > _EXACT_CHECK_MAX:
+            # 2**k cells per activity level: beyond this the final check over all
+            # candidates is skipped and the selection is confined to the shortlist.
+            warnings.warn(
+                f"{len(selected)} patterns were selected; the selection was confined to the "
+                f"{len(shortlist)} strongest candidates of the first step. Many small effects "
+                "often mean the activity adjustment does not capture what drives the outcome.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return selected
         stat = _all_scores(miner, y, base_x, selected, level_of, counts)
         stat[selected] = 0.0
         best = int(np.argmax(stat))
-        if stat[best] <= threshold or len(selected) >= 50:
+        if stat[best] <= threshold or len(selected) >= 25:
             return selected
         shortlist.append(best)
 
