@@ -49,7 +49,7 @@ __all__ = [
 
 _NS_PER_DAY = 86_400 * 10**9
 _SHORTLIST = 300
-_EXACT_CHECK_MAX = 10
+_EXACT_CHECK_CELLS = 512  # activity levels × 2**selected cells in the final check
 StartArg = pd.Series | pd.Timestamp | str | None
 
 
@@ -850,7 +850,7 @@ def _forward_select(
             if s[best] <= threshold:
                 break
             selected.append(cands[best])
-        if len(selected) > _EXACT_CHECK_MAX:
+        if (int(level_of.max()) + 1) << len(selected) > _EXACT_CHECK_CELLS:
             # 2**k cells per activity level: beyond this the final check over all
             # candidates is skipped and the selection is confined to the shortlist.
             warnings.warn(
