@@ -67,6 +67,13 @@ from adoptmetrics.nps import (
     nps_trend,
     quadrant_summary,
 )
+from adoptmetrics.onboarding import (
+    golden_path,
+    milestone_status,
+    onboarding_funnel,
+    success_paths,
+    time_to_value,
+)
 from adoptmetrics.retention import (
     cohort_retention,
     retention_curve,
@@ -108,10 +115,12 @@ __all__ = [
     "fit_expansion_model",
     "fit_sbg",
     "from_frame",
+    "golden_path",
     "lapse_table",
     "lifetime_value",
     "load_demo",
     "median_lifetime",
+    "milestone_status",
     "models",
     "nps",
     "nps_category",
@@ -119,6 +128,7 @@ __all__ = [
     "nps_score",
     "nps_trend",
     "onboarding",
+    "onboarding_funnel",
     "plotting",
     "quadrant_summary",
     "report",
@@ -130,7 +140,9 @@ __all__ = [
     "revenue_retention",
     "segments",
     "simulate_saas",
+    "success_paths",
     "survival_table",
+    "time_to_value",
     "to_frame",
     "trigger_lift",
 ]
