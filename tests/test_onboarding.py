@@ -59,7 +59,8 @@ def _row(res: pd.DataFrame, pattern: tuple[str, ...]) -> pd.Series:
 def test_known_answer_counts_gaps_order_once_window() -> None:
     res = success_paths(HAND, HAND_Y, max_length=2, min_support=0.01, adjust_for=None)
     ab = _row(res, ("A", "B"))
-    # by hand: a (gap) and c (twice, counted once) hold A…B; b (reversed), d (cut off), e (tie) do not
+    # by hand: a (gap) and c (twice, counted once) hold A…B;
+    # b (reversed), d (cut off), e (tie) do not
     assert (ab["n_success"], ab["n_failure"]) == (2, 0)
     ba = _row(res, ("B", "A"))
     # by hand: b (B then A) and c (B at day 1, A at day 2)
@@ -69,7 +70,8 @@ def test_known_answer_counts_gaps_order_once_window() -> None:
     b = _row(res, ("B",))
     # d's B is outside its window
     assert (b["n_success"], b["n_failure"]) == (2, 2)
-    assert ab["support_success"] == 1.0 and ab["support_failure"] == 0.0
+    assert ab["support_success"] == 1.0
+    assert ab["support_failure"] == 0.0
     # lift by hand: success rate among holders 2/2 over the base rate 2/5
     assert ab["lift"] == pytest.approx(2.5)
     assert ("A", "A") not in set(res["pattern"]) or _row(res, ("A", "A"))["n_success"] == 1
@@ -81,7 +83,8 @@ def test_triple_needs_an_intermediate() -> None:
             ("a", "A", 0), ("a", "B", 1), ("a", "C", 2),  # A…B…C
             ("b", "A", 0), ("b", "C", 1), ("b", "B", 2),  # A…C…B, not A…B…C
             ("c", "B", 0), ("c", "A", 1), ("c", "C", 2),  # B before A: not A…B…C
-            ("d", "A", 0), ("d", "B", 1), ("d", "B", 1.5), ("d", "C", 1.5),  # B, then C with a B tie
+            # B, then C with a B tie
+            ("d", "A", 0), ("d", "B", 1), ("d", "B", 1.5), ("d", "C", 1.5),
         ]
     )  # fmt: skip
     y = pd.Series([True, True, False, False], index=list("abcd"))
@@ -313,7 +316,8 @@ def test_milestone_status_known_answer() -> None:
     assert per.loc["b", "status"] == "not_onboarded"
     assert per.loc["c", "status"] == "onboarding"  # window still open at as_of
     rep = st_[(st_.account_id == "a") & (st_.milestone == "Two reports")].iloc[0]
-    assert rep["reached"] and rep["days_to_reach"] == 3.0
+    assert rep["reached"]
+    assert rep["days_to_reach"] == 3.0
     assert list(st_.columns)[:3] == ["account_id", "milestone", "event"]
 
 
@@ -354,7 +358,7 @@ def test_golden_path_known_answer() -> None:
 
 def test_outcome_index_matching_nothing() -> None:
     y = pd.Series([True, False], index=["zz1", "zz2"])
-    with pytest.raises(am.SchemaError, match="outcome.*index"):
+    with pytest.raises(am.SchemaError, match=r"outcome.*index"):
         success_paths(HAND, y)
 
 

@@ -82,7 +82,8 @@ def _check_outcome(outcome: object) -> pd.Series:
     if not isinstance(outcome, pd.Series):
         raise TypeError(
             f"outcome must be a boolean pandas Series indexed by account id, got "
-            f"{type(outcome).__name__}.\nHint: accounts.set_index('account_id')['onboarding_success']."
+            f"{type(outcome).__name__}.\n"
+            "Hint: accounts.set_index('account_id')['onboarding_success']."
         )
     if outcome.dtype != bool:
         if str(outcome.dtype) == "boolean" and not outcome.isna().any():
