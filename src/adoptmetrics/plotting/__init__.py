@@ -15,6 +15,11 @@ from adoptmetrics.plotting._nps import (
     plot_nps_quadrants,
     plot_nps_trend,
 )
+from adoptmetrics.plotting._onboarding import (
+    plot_onboarding_funnel,
+    plot_success_paths,
+    plot_time_to_value,
+)
 from adoptmetrics.plotting._overview import plot_activity_overview
 from adoptmetrics.plotting._retention import (
     plot_retention_curve,
@@ -31,8 +36,11 @@ __all__: list[str] = [
     "plot_nps",
     "plot_nps_quadrants",
     "plot_nps_trend",
+    "plot_onboarding_funnel",
     "plot_retention_curve",
     "plot_retention_heatmap",
     "plot_retention_trend",
+    "plot_success_paths",
+    "plot_time_to_value",
     "plot_trigger_lift",
 ]

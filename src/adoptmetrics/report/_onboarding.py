@@ -1,0 +1,293 @@
+"""The onboarding section: milestone funnel, time to value, and the actions that drive success."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from adoptmetrics._stats import wilson_interval
+from adoptmetrics.onboarding import (
+    golden_path,
+    milestone_status,
+    onboarding_funnel,
+    success_paths,
+    time_to_value,
+)
+from adoptmetrics.report._data import ReportData
+from adoptmetrics.report._html import fmt_int, fmt_pct, html_table
+from adoptmetrics.report._section import Figure, Metric, Section, render_figure
+
+__all__ = ["section"]
+
+#: Days after an account's start in which onboarding happens (milestones and drivers).
+WINDOW_DAYS = 14
+#: Milestone events used when they occur in the data, in funnel order.
+DEFAULT_MILESTONES: tuple[str, ...] = ("create_project", "invite_teammate", "create_dashboard")
+#: Accounts' boolean column used as the success outcome.
+OUTCOME_COLUMN = "onboarding_success"
+#: Longest action sequence tested as a driver.
+MAX_LENGTH = 3
+_FUNNEL_PCT = ("conversion_from_previous", "ci_lower", "ci_upper", "conversion_from_first")
+
+HOW_TO_READ = (
+    f"Each account is followed for its first {WINDOW_DAYS} days after its start. The funnel "
+    "counts accounts that completed the milestones in order (other actions in between "
+    "allowed), only among accounts whose window has closed, so recent accounts are not "
+    "counted as failures; the percentages are conversions from the previous step with 95 % "
+    "Wilson intervals. The time-to-value curve is the share of accounts onboarded (every "
+    "milestone reached) by each day since start (Kaplan–Meier; accounts still inside their "
+    "window are censored). The driver chart tests every action and ordered sequence of "
+    "actions (gaps allowed) against the success outcome. Odds ratios are adjusted for how "
+    "active the account was in the window, so an action that busy accounts simply do more "
+    "of is not reported as a driver. Only the highlighted, 'selected' patterns were chosen "
+    "by forward selection with a family-wise threshold: longer sequences that merely contain "
+    "a driver and the reversed order of a driving pair add nothing once the driver is known, "
+    "so they are shown in grey. Ranking patterns by how common they are would list the most "
+    "frequent actions instead. These are associations, not proven causes: test a flow change "
+    "before rebuilding onboarding around it."
+)
+
+
+def _pattern(pattern: object) -> str:
+    if isinstance(pattern, tuple | list):
+        return " → ".join(str(p) for p in pattern)
+    return str(pattern)
+
+
+def _outcome(accounts: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.Series | None, str]:
+    """The success outcome of accounts whose window closed; or ``None`` and why not."""
+    if OUTCOME_COLUMN not in accounts.columns:
+        return None, f"The accounts table has no '{OUTCOME_COLUMN}' column"
+    values = accounts[OUTCOME_COLUMN]
+    known = values.notna()
+    if not pd.api.types.is_bool_dtype(values.dtype) and not (
+        values[known].isin([True, False]).all()
+    ):
+        return None, f"The '{OUTCOME_COLUMN}' column is not boolean"
+    closed = accounts["started_at"] <= as_of - pd.Timedelta(days=WINDOW_DAYS)
+    keep = known & closed
+    outcome = pd.Series(
+        values[keep].astype(bool).to_numpy(),
+        index=pd.Index(accounts.loc[keep, "account_id"].astype(str), name="account_id"),
+        name=OUTCOME_COLUMN,
+    )
+    if outcome.nunique() < 2:
+        return None, f"'{OUTCOME_COLUMN}' has a single value among accounts whose window closed"
+    return outcome, ""
+
+
+def _milestone_part(
+    data: ReportData, start: pd.Series, steps: list[str]
+) -> tuple[list[Figure], list[str], list[Metric]]:
+    """Funnel, time to value and the headline share onboarded."""
+    from matplotlib.figure import Figure as MplFigure
+
+    from adoptmetrics.plotting._onboarding import plot_onboarding_funnel, plot_time_to_value
+
+    events, as_of = data.events, data.as_of
+    status = milestone_status(events, steps, window_days=WINDOW_DAYS, start=start, as_of=as_of)
+    per_account = status.drop_duplicates("account_id")
+    closed = per_account[per_account["status"] != "onboarding"]
+    n_closed = len(closed)
+    n_done = int(closed["onboarded"].sum())
+    metrics: list[Metric] = []
+    body: list[str] = []
+    if n_closed:
+        lo, hi = wilson_interval(n_done, n_closed)
+        metrics.append(
+            Metric(
+                "Accounts onboarded",
+                fmt_pct(n_done / n_closed),
+                f"95 % CI {fmt_pct(float(lo))}–{fmt_pct(float(hi))}; all "
+                f"{len(steps)} milestones in {WINDOW_DAYS} days, {fmt_int(n_closed)} accounts "
+                "whose window closed",
+            )
+        )
+    n_open = int((per_account["status"] == "onboarding").sum())
+    body.append(
+        "<p>Milestones (in order): "
+        + html.escape(", ".join(steps))
+        + f". Window: the first {WINDOW_DAYS} days after each account's start. "
+        + f"{fmt_int(n_done)} of {fmt_int(n_closed)} accounts whose window closed reached all "
+        + f"of them; {fmt_int(n_open)} accounts are still onboarding.</p>"
+    )
+    funnel = onboarding_funnel(events, steps, window_days=WINDOW_DAYS, start=start, as_of=as_of)
+    ax = MplFigure(figsize=(8.0, 0.55 * max(len(steps), 3) + 1.2), layout="constrained").subplots()
+    plot_onboarding_funnel(funnel, ax=ax)
+    figures = [
+        render_figure(
+            ax,
+            alt="Horizontal bars: accounts reaching each onboarding milestone in order, with "
+            "conversion from the previous step and its 95 % Wilson interval.",
+            caption=f"Onboarding funnel: milestones in order within {WINDOW_DAYS} days.",
+        )
+    ]
+    shown = funnel[["step", "name", "n_accounts", "conversion_from_previous", "ci_lower"]]
+    shown = shown.assign(
+        ci_upper=funnel["ci_upper"], conversion_from_first=funnel["conversion_from_first"]
+    )
+    body.append(
+        html_table(
+            shown,
+            caption="Funnel (conversion from the previous step, 95 % Wilson interval)",
+            formats=dict.fromkeys(_FUNNEL_PCT, fmt_pct),
+            max_rows=None,
+        )
+    )
+    curve = time_to_value(events, steps, window_days=WINDOW_DAYS, start=start, as_of=as_of)
+    ax2 = MplFigure(figsize=(8.0, 4.4), layout="constrained").subplots()
+    plot_time_to_value(curve, ax=ax2)
+    figures.append(
+        render_figure(
+            ax2,
+            alt="Kaplan–Meier curve of the share of accounts onboarded by days since start, "
+            "with a 95 % band.",
+            caption="Time to value: share of accounts with every milestone reached, by day.",
+        )
+    )
+    return figures, body, metrics
+
+
+def _driver_part(
+    data: ReportData, start: pd.Series, outcome: pd.Series
+) -> tuple[list[Figure], list[str], list[Metric], list[str]]:
+    """Selected success paths (activity-adjusted) and the golden path."""
+    from matplotlib.figure import Figure as MplFigure
+
+    from adoptmetrics.plotting._onboarding import plot_success_paths
+
+    paths = success_paths(
+        data.events, outcome, window_days=WINDOW_DAYS, start=start, max_length=MAX_LENGTH
+    )
+    figures: list[Figure] = []
+    body: list[str] = []
+    metrics: list[Metric] = []
+    caveats: list[str] = []
+    chosen = paths[paths["selected"]]
+    if len(paths):
+        ax = MplFigure(figsize=(8.0, 0.4 * min(len(paths), 12) + 1.5), layout="constrained")
+        plot_success_paths(paths, ax=ax.subplots(), top=12)
+        figures.append(
+            render_figure(
+                ax,
+                alt="Activity-adjusted odds ratios of onboarding success with 95 % intervals on "
+                "a log scale; selected patterns highlighted.",
+                caption=f"Onboarding drivers (actions and ordered sequences in the first "
+                f"{WINDOW_DAYS} days; adjusted for activity; highlighted: selected).",
+            )
+        )
+    n_ok = int(outcome.sum())
+    body.append(
+        f"<p>Outcome: '{OUTCOME_COLUMN}' of {fmt_int(len(outcome))} accounts whose window "
+        f"closed ({fmt_int(n_ok)} successful). {fmt_int(len(paths))} actions and sequences of "
+        f"up to {MAX_LENGTH} actions were tested; {len(chosen)} selected.</p>"
+    )
+    if len(chosen):
+        table = chosen.assign(pattern=chosen["pattern"].map(_pattern))[
+            [
+                "pattern",
+                "n_success",
+                "n_failure",
+                "support_success",
+                "support_failure",
+                "odds_ratio",
+                "ci_lower",
+                "ci_upper",
+                "q_value",
+            ]
+        ]
+        body.append(
+            html_table(
+                table,
+                caption="Selected drivers (adjusted odds ratio with 95 % interval; "
+                "q: Benjamini–Hochberg)",
+                formats={"support_success": fmt_pct, "support_failure": fmt_pct},
+                max_rows=None,
+            )
+        )
+        best = chosen.iloc[0]
+        metrics.append(
+            Metric(
+                "Top onboarding driver",
+                _pattern(best["pattern"]),
+                f"adjusted odds ratio {best['odds_ratio']:.2f} (95 % CI "
+                f"{best['ci_lower']:.2f}–{best['ci_upper']:.2f}); done by "
+                f"{fmt_pct(float(best['support_success']))} of successful vs "
+                f"{fmt_pct(float(best['support_failure']))} of other accounts",
+            )
+        )
+    else:
+        caveats.append(
+            "No action or sequence passed the selection threshold: nothing in the first "
+            f"{WINDOW_DAYS} days separates successful accounts once activity is accounted for."
+        )
+    golden = golden_path(
+        data.events, outcome, window_days=WINDOW_DAYS, start=start, max_length=MAX_LENGTH
+    )
+    if len(golden):
+        last = golden.iloc[-1]
+        body.append(
+            "<p>Most common path among successful accounts (descriptive, not a test): "
+            + html.escape(_pattern(last["pattern"]))
+            + f", followed by {fmt_pct(float(last['support_success']))} of successful and "
+            + f"{fmt_pct(float(last['support_failure']))} of other accounts.</p>"
+        )
+    return figures, body, metrics, caveats
+
+
+def section(data: ReportData) -> Section | None:
+    """Build the onboarding card; ``None`` without milestone events or a success outcome."""
+    accounts = data.accounts
+    if len(accounts) == 0 or len(data.events) == 0:
+        return None
+    present = set(data.events["event"].astype(str).unique())
+    steps = [e for e in DEFAULT_MILESTONES if e in present]
+    outcome, why_not = _outcome(accounts, data.as_of)
+    if not steps and outcome is None:
+        return None
+    start = pd.Series(
+        accounts["started_at"].to_numpy(),
+        index=pd.Index(accounts["account_id"].astype(str), name="account_id"),
+    )
+    figures: list[Figure] = []
+    body: list[str] = []
+    metrics: list[Metric] = []
+    caveats: list[str] = []
+    if steps:
+        try:
+            f, b, m = _milestone_part(data, start, steps)
+            figures += f
+            body += b
+            metrics += m
+        except (ValueError, ArithmeticError) as exc:
+            caveats.append(f"No milestone funnel: {str(exc).splitlines()[0]}")
+    else:
+        caveats.append(
+            "None of the default milestone events ("
+            + ", ".join(DEFAULT_MILESTONES)
+            + ") occur in the events: the funnel and time to value are not shown."
+        )
+    if outcome is not None:
+        try:
+            f, b, m, c = _driver_part(data, start, outcome)
+            figures += f
+            body += b
+            metrics += m
+            caveats += c
+        except (ValueError, ArithmeticError) as exc:
+            caveats.append(f"No success paths: {str(exc).splitlines()[0]}")
+    else:
+        caveats.append(
+            f"{why_not}: the drivers of onboarding success are not shown. Add a boolean "
+            f"'{OUTCOME_COLUMN}' column to the accounts to see them."
+        )
+    return Section(
+        id="onboarding",
+        title="Onboarding",
+        body=body,
+        figures=figures,
+        how_to_read=HOW_TO_READ,
+        metrics=metrics,
+        caveats=caveats,
+    )

@@ -1,0 +1,55 @@
+"""The onboarding report section."""
+
+from __future__ import annotations
+
+import pytest
+
+from adoptmetrics.datasets import simulate_saas
+from adoptmetrics.report import ReportData, Section
+from adoptmetrics.report._onboarding import section
+
+
+@pytest.fixture(scope="module")
+def data() -> ReportData:
+    d = simulate_saas(400, seed=1)
+    return ReportData.from_frames(d.events, d.accounts, as_of=d.as_of)
+
+
+def test_onboarding_section_has_funnel_curve_drivers_and_metrics(data: ReportData) -> None:
+    s = section(data)
+    assert isinstance(s, Section)
+    assert s.id == "onboarding"
+    assert len(s.figures) == 3  # funnel, time to value, drivers
+    labels = [m.label for m in s.metrics]
+    assert labels[0] == "Accounts onboarded"
+    assert "95 % CI" in s.metrics[0].detail
+    assert "Top onboarding driver" in labels
+    text = "".join(s.body)
+    assert "create_project, invite_teammate, create_dashboard" in text
+    assert "Selected drivers" in text
+    assert "not proven causes" in s.how_to_read
+
+
+def test_onboarding_section_without_outcome_has_caveat(data: ReportData) -> None:
+    accounts = data.accounts.drop(columns="onboarding_success")
+    plain = ReportData.from_frames(data.events, accounts, as_of=data.as_of)
+    s = section(plain)
+    assert isinstance(s, Section)
+    assert len(s.figures) == 2
+    assert [m.label for m in s.metrics] == ["Accounts onboarded"]
+    assert any("onboarding_success" in c for c in s.caveats)
+
+
+def test_onboarding_section_is_none_without_milestones_or_outcome(data: ReportData) -> None:
+    events = data.events[
+        ~data.events["event"].isin(["create_project", "invite_teammate", "create_dashboard"])
+    ]
+    accounts = data.accounts.drop(columns="onboarding_success")
+    assert section(ReportData.from_frames(events, accounts, as_of=data.as_of)) is None
+
+
+def test_onboarding_section_non_boolean_outcome_is_a_caveat(data: ReportData) -> None:
+    accounts = data.accounts.assign(onboarding_success="yes")
+    s = section(ReportData.from_frames(data.events, accounts, as_of=data.as_of))
+    assert isinstance(s, Section)
+    assert any("not boolean" in c for c in s.caveats)
