@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import adoptmetrics as am
-from adoptmetrics import _paths
+from adoptmetrics import _paths, _paths_stats
 from adoptmetrics._logistic import fit_logistic, score_tests
 from adoptmetrics.onboarding import (
     golden_path,
@@ -268,7 +268,7 @@ def test_cell_fits_match_fit_logistic() -> None:
     succ = np.array([[np.sum(y[(x == a) & (z == b)]) for a, b in cells]], dtype=float)
     tot = np.array([[np.sum((x == a) & (z == b)) for a, b in cells]], dtype=float)
     design = np.array([[[1.0, a, b] for a, b in cells]])
-    coef, se, ok = _paths.fit_cells(succ, tot, design)
+    coef, se, ok = _paths_stats.fit_cells(succ, tot, design)
     assert ok.all()
     np.testing.assert_allclose(coef[0], fit.coef, rtol=1e-6)
     np.testing.assert_allclose(se[0], fit.se, rtol=1e-6)
@@ -290,7 +290,7 @@ def test_cell_scores_match_score_tests() -> None:
     )  # fmt: skip
     design = np.column_stack([np.ones(3), np.log1p(np.arange(3.0))])
     fitted = np.array([fit.fitted[lev == c][0] for c in range(3)])
-    got = _paths.score_from_cells(zc.astype(float), all_counts.astype(float), design, fitted)
+    got = _paths_stats.score_from_cells(zc.astype(float), all_counts.astype(float), design, fitted)
     np.testing.assert_allclose(got, expected, rtol=1e-8)
 
 

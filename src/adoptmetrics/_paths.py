@@ -28,11 +28,14 @@ import numpy.typing as npt
 import pandas as pd
 
 IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-# Rows of the (prefix occurrence × event) matrices handled at once.
-_CHUNK = 400_000
+# Bins of one (prefix, cell, byte value) histogram.
+_HIST = 1 << 23
+# Bit ``j`` of each byte value (little-endian), to turn byte histograms into event counts.
+_BIT_TABLE = np.unpackbits(
+    np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little"
+).astype(float)
 
 
 @attrs.frozen(slots=True)
@@ -82,8 +85,10 @@ def build_sequences(seqs: pd.DataFrame, entity_col: str, accounts: pd.Index) -> 
     """
     codes = seqs[entity_col].cat.codes.to_numpy().astype(np.int64)
     universe = pd.Index(seqs[entity_col].cat.categories)
-    pos = accounts.get_indexer(universe.astype(accounts.dtype, copy=False)) if len(universe) else []
-    pos = np.asarray(pos, dtype=np.int64)
+    pos: IntArray = np.asarray(
+        accounts.get_indexer(universe.astype(accounts.dtype, copy=False)) if len(universe) else [],
+        dtype=np.int64,
+    )
     acc = pos[codes] if len(codes) else np.zeros(0, dtype=np.int64)
     keep = acc >= 0
     order = np.argsort(acc[keep], kind="stable")
@@ -91,7 +96,11 @@ def build_sequences(seqs: pd.DataFrame, entity_col: str, accounts: pd.Index) -> 
     ev = seqs["event"].cat.codes.to_numpy().astype(np.int64)[keep][order]
     ns = seqs["timestamp"].to_numpy().view(np.int64)[keep][order]
     names = [str(x) for x in seqs["event"].cat.categories]
-    n = len(accounts)
+    return _assemble(len(accounts), names, acc, ev, ns)
+
+
+def _assemble(n: int, names: list[str], acc: IntArray, ev: IntArray, ns: IntArray) -> Sequences:
+    """Sequences from rows already sorted by account (then time)."""
     rows = len(acc)
     acc_start = np.searchsorted(acc, np.arange(n), side="left").astype(np.int64)
     acc_end = np.searchsorted(acc, np.arange(n), side="right").astype(np.int64)
@@ -146,7 +155,7 @@ def match_rows(seq: Sequences, table: IntArray, pattern: tuple[int, ...]) -> Int
     e = table[seq.acc_start, pattern[0]].astype(np.int64)
     for x in pattern[1:]:
         e = table[seq.nxt[e], x].astype(np.int64)
-    return e
+    return np.asarray(e, dtype=np.int64)
 
 
 def kth_after(seq: Sequences, event: int, after: IntArray, k: int) -> IntArray:
@@ -165,12 +174,13 @@ def kth_after(seq: Sequences, event: int, after: IntArray, k: int) -> IntArray:
 def later_bits(seq: Sequences, table: IntArray) -> npt.NDArray[np.uint8]:
     """Packed bits, per row ``r``: event ``X`` occurs at or after ``r`` in ``r``'s account.
 
-    Row ``rows`` (the sentinel) has no bits. Shape (rows + 1, ceil(E / 8)).
+    Row ``rows`` (the sentinel) has no bits. Shape (ceil(E / 8), rows + 1): one
+    contiguous array per byte.
     """
     rows = seq.n_rows
     end = np.r_[seq.acc_end[seq.acc], rows] if rows else np.zeros(1, dtype=np.int64)
     later = table < end[:, None]
-    return np.packbits(later, axis=1, bitorder="little")
+    return np.ascontiguousarray(np.packbits(later, axis=1, bitorder="little").T)
 
 
 @attrs.frozen(slots=True)
@@ -179,106 +189,148 @@ class _Level:
 
     prefixes: list[tuple[int, ...]]
     acc: IntArray  # account of each occurrence, grouped by prefix
-    bits: npt.NDArray[np.uint8]  # packed: which events occur strictly after the prefix
+    bits: npt.NDArray[np.uint8]  # packed (bytes × occurrences): events strictly after the prefix
     bounds: IntArray  # prefix i occupies [bounds[i], bounds[i + 1])
     keep: BoolArray  # (prefixes × E): prefix + X is a candidate
 
 
 @attrs.define
 class Miner:
-    """Frequent ordered patterns (gaps allowed) and weighted sums over their accounts.
+    """Frequent ordered patterns (gaps allowed) and their accounts counted by cell.
 
     :meth:`discover` finds the candidates (patterns held by at least
     ``min_count`` accounts; an account counts once however often it repeats
-    the pattern), level by level, extending only frequent prefixes.
-    :meth:`sums` then returns, for every candidate, ``Σ W[account]`` over the
-    accounts that contain it — the one operation behind the counts and the
-    score tests. For each occurrence of a prefix the events that extend it
-    are kept as packed bits, so a pass is an unpack and a matrix product.
+    the pattern), level by level, extending only frequent prefixes, and fills
+    ``counts`` (candidates × cells): how many accounts of each cell (any
+    per-account label ``0..n_cells-1``, e.g. activity level × outcome) hold
+    each candidate. Any per-account weight that depends only on the cell then
+    sums as ``counts @ w_cell``. :meth:`cell_counts` recounts for another
+    partition of the accounts.
+
+    For each occurrence of a prefix (earliest completion, one per account),
+    the events that occur strictly later are kept as packed bits; counting is
+    a histogram of (prefix, cell, byte value) per byte column, turned into
+    per-event counts by a 256 × 8 bit table — no candidates × accounts array.
     """
 
     seq: Sequences
     max_length: int
     min_count: int
+    cell: IntArray | None = None
+    n_cells: int = 1
+    acc_cell: IntArray = attrs.field(init=False)
     first: IntArray = attrs.field(init=False)
     last: IntArray = attrs.field(init=False)
     table: IntArray = attrs.field(init=False)
     singles: IntArray = attrs.field(init=False)
     patterns: list[tuple[int, ...]] = attrs.field(init=False, factory=list)
     levels: list[_Level] = attrs.field(init=False, factory=list)
+    counts: IntArray = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        self.first, self.last = first_last_rows(self.seq)
+        cell = np.zeros(self.seq.n, dtype=np.int64) if self.cell is None else self.cell
+        self.acc_cell = np.asarray(cell, dtype=np.int64)
+        first, last = first_last_rows(self.seq)
+        # Stored (accounts × E) views of (E × accounts) arrays: a column per event is contiguous.
+        self.first, self.last = np.ascontiguousarray(first.T).T, np.ascontiguousarray(last.T).T
         self.table = next_table(self.seq) if self.max_length > 1 else np.zeros((0, 0), np.int64)
         self.singles = np.zeros(0, dtype=np.int64)
+        self.counts = np.zeros((0, self.n_cells), dtype=np.int64)
 
     def _present_singles(self) -> BoolArray:
         return np.asarray(self.first < self.seq.acc_end[:, None])
 
-    def _unpack(self, bits: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-        return np.unpackbits(bits, axis=1, count=self.seq.n_events, bitorder="little")
+    def _level_counts(
+        self, bits: npt.NDArray[np.uint8], bounds: IntArray, row_cell: IntArray, n_c: int
+    ) -> IntArray:
+        """(prefixes × cells × E) accounts per prefix and cell with each event later.
 
-    def _group_counts(self, bits: npt.NDArray[np.uint8], starts: IntArray) -> IntArray:
-        """Per group of rows (consecutive, non-empty, starting at ``starts``): counts per event."""
-        px_t = np.unpackbits(
-            np.ascontiguousarray(bits.T), axis=0, count=self.seq.n_events, bitorder="little"
-        )
-        return np.asarray(np.add.reduceat(px_t, starts, axis=1, dtype=np.int64).T)
+        ``bits`` (bytes × rows); ``bounds``: prefix ``i`` owns rows
+        ``[bounds[i], bounds[i + 1])``; ``row_cell``: the cell of each row's
+        account. Prefixes are processed in runs so that a histogram holds at
+        most ``_HIST`` bins (and its rows stay in cache).
+        """
+        n_pre, n_bytes = len(bounds) - 1, bits.shape[0]
+        out = np.zeros((n_pre, n_c, n_bytes * 8), dtype=np.int64)
+        step = max(1, _HIST // (n_c * 256))
+        for p0 in range(0, n_pre, step):
+            p1 = min(p0 + step, n_pre)
+            lo, hi = int(bounds[p0]), int(bounds[p1])
+            if hi == lo:
+                continue
+            group = np.repeat(
+                np.arange(p1 - p0, dtype=np.int64) * n_c, np.diff(bounds[p0 : p1 + 1])
+            )
+            group += row_cell[lo:hi]
+            group *= 256
+            key = np.empty_like(group)
+            n_bins = (p1 - p0) * n_c * 256
+            for b in range(n_bytes):
+                np.add(group, bits[b, lo:hi], out=key)
+                hist = np.bincount(key, minlength=n_bins).reshape(-1, 256).astype(float)
+                part = np.rint(hist @ _BIT_TABLE).astype(np.int64)
+                out[p0:p1, :, 8 * b : 8 * b + 8] = part.reshape(p1 - p0, n_c, 8)
+        return out[:, :, : self.seq.n_events]
 
     def discover(self) -> None:
-        """Find the candidate patterns: fills ``patterns`` (singles, then pairs, ...)."""
+        """Find the candidates: fills ``patterns`` (singles, then pairs, ...) and ``counts``."""
         present = self._present_singles()
-        self.singles = np.flatnonzero(present.sum(axis=0) >= self.min_count)
+        n_c, n_ev = self.n_cells, self.seq.n_events
+        single_counts = np.stack(  # (E × cells); a loop over event types
+            [np.bincount(self.acc_cell[present[:, x]], minlength=n_c) for x in range(n_ev)]
+        ).reshape(n_ev, n_c)
+        self.singles = np.flatnonzero(single_counts.sum(axis=1) >= self.min_count)
         self.patterns = [(int(x),) for x in self.singles]
+        parts = [single_counts[self.singles]]
         self.levels = []
-        if self.max_length == 1 or len(self.singles) == 0:
-            return
+        if self.max_length > 1 and len(self.singles):
+            self._extend(present, parts)
+        self.counts = np.concatenate(parts, axis=0).astype(np.int64)
+
+    def _extend(self, present: BoolArray, parts: list[IntArray]) -> None:
         bits_table = later_bits(self.seq, self.table)
-        nxt = self.seq.nxt
+        nxt, n_c, n_ev = self.seq.nxt, self.n_cells, self.seq.n_events
+        table_t = np.ascontiguousarray(self.table.T)  # (E × rows + 1): one column per event
         prefixes: list[tuple[int, ...]] = [(int(x),) for x in self.singles]
         accs = [np.flatnonzero(present[:, x]) for x in self.singles]
         occ_acc = np.concatenate(accs)
         occ_e = np.concatenate([self.first[a, x] for a, x in zip(accs, self.singles, strict=True)])
         sizes = np.array([len(a) for a in accs], dtype=np.int64)
         for level in range(2, self.max_length + 1):
+            # Occurrences are grouped by prefix (in the order of ``prefixes``).
             bounds = np.r_[0, np.cumsum(sizes)].astype(np.int64)
             occ_nx = nxt[occ_e]
-            occ_bits = bits_table[occ_nx]
-            counts = np.zeros((len(prefixes), self.seq.n_events), dtype=np.int64)
-            for lo, hi, pids in _chunks(bounds):
-                counts[pids] = self._group_counts(occ_bits[lo:hi], bounds[pids] - lo)
-            keep = counts >= self.min_count
+            occ_bits = bits_table[:, occ_nx]
+            cube = self._level_counts(occ_bits, bounds, self.acc_cell[occ_acc], n_c)
+            cube = cube.transpose(0, 2, 1)  # (prefix × E × cells)
+            held = cube.sum(axis=2)
+            keep = held >= self.min_count
             self.levels.append(_Level(prefixes, occ_acc, occ_bits, bounds, keep))
+            parts.append(cube[keep])
             pre_idx, xs = np.nonzero(keep)
             new = [(*prefixes[p], int(x)) for p, x in zip(pre_idx, xs, strict=True)]
             self.patterns.extend(new)
             if level == self.max_length or not new:
                 break
-            # Occurrences of the new patterns (earliest completion rows) for the next level.
-            new_id = np.full(keep.shape, -1, dtype=np.int64)
-            new_id[keep] = np.arange(len(new))
-            pid_all = np.repeat(np.arange(len(prefixes)), sizes)
-            parts_acc, parts_e, parts_id = [], [], []
-            for lo, hi, _ in _chunks(bounds):
-                px = self._unpack(occ_bits[lo:hi]).astype(bool)
-                ids = new_id[pid_all[lo:hi]]
-                r, x = np.nonzero(px & (ids >= 0))
+            # Occurrences of the new patterns (earliest completion rows) for the next level,
+            # prefix by prefix and event by event: already in the order of ``new``.
+            parts_acc, parts_e = [], []
+            for p in np.flatnonzero(keep.any(axis=1)):  # a loop over prefixes, not rows
+                lo, hi = int(bounds[p]), int(bounds[p + 1])
+                ext = np.flatnonzero(keep[p])
+                px = np.unpackbits(occ_bits[:, lo:hi], axis=0, count=n_ev, bitorder="little")
+                j, r = np.nonzero(px[ext])
                 parts_acc.append(occ_acc[lo:hi][r])
-                parts_e.append(self.table[occ_nx[lo:hi][r], x].astype(np.int64))
-                parts_id.append(ids[r, x])
-            nid = np.concatenate(parts_id)
-            order = np.argsort(nid)  # the order of occurrences inside a pattern is irrelevant
-            occ_acc = np.concatenate(parts_acc)[order]
-            occ_e = np.concatenate(parts_e)[order]
-            sizes = np.bincount(nid, minlength=len(new)).astype(np.int64)
+                parts_e.append(table_t[ext[j], occ_nx[lo:hi][r]].astype(np.int64))
+            occ_acc = np.concatenate(parts_acc)
+            occ_e = np.concatenate(parts_e)
+            sizes = held[keep].astype(np.int64)
             prefixes = new
 
     def cell_counts(self, cell: IntArray, n_cells: int) -> IntArray:
-        """Accounts containing each candidate, split by a per-account cell (m × n_cells).
+        """Accounts containing each candidate, split by another per-account cell.
 
-        Any per-account weight that depends only on the cell (the outcome,
-        the activity level, the selected patterns) sums as ``counts @ w_cell``,
-        so one integer pass serves counts, adjusted fits and score tests.
+        Returns (candidates × n_cells) integer counts; ``cell`` may be in any order.
         """
         cell = np.asarray(cell, dtype=np.int64)
         present = self._present_singles()[:, self.singles]
@@ -292,108 +344,39 @@ class Miner:
             if present.shape[1]
             else np.zeros((0, n_cells), dtype=np.int64)
         ]
-        n_ev = self.seq.n_events
         for lvl in self.levels:
-            n_pre = len(lvl.prefixes)
-            pid = np.repeat(np.arange(n_pre, dtype=np.int64), np.diff(lvl.bounds))
-            key = pid * n_cells + cell[lvl.acc]
-            order = np.argsort(key)
-            bounds = np.searchsorted(key[order], np.arange(n_pre * n_cells + 1))
-            bits = lvl.bits[order]
-            counts = np.zeros((n_pre * n_cells, n_ev), dtype=np.int64)
-            for lo, hi, gids in _chunks(bounds):
-                counts[gids] = self._group_counts(bits[lo:hi], bounds[gids] - lo)
-            cube = counts.reshape(n_pre, n_cells, n_ev).transpose(0, 2, 1)
-            out.append(cube[lvl.keep])
+            cube = self._level_counts(lvl.bits, lvl.bounds, cell[lvl.acc], n_cells)
+            out.append(cube.transpose(0, 2, 1)[lvl.keep])
         return np.concatenate(out, axis=0).astype(np.int64)
 
     def presence(self, pattern: tuple[int, ...]) -> BoolArray:
         """Per account: does it contain ``pattern`` (ordered, gaps allowed)."""
-        if len(pattern) == 1:
-            return np.asarray(self.first[:, pattern[0]] < self.seq.acc_end)
-        table = self.table if self.table.size else next_table(self.seq)
-        e = match_rows(self.seq, table, pattern[:-1])
-        return np.asarray(self.last[:, pattern[-1]] >= self.seq.nxt[e])
+        return np.asarray(self.presence_many([pattern])[0], dtype=bool)
 
+    def presence_many(self, patterns: list[tuple[int, ...]]) -> BoolArray:
+        """(patterns × accounts) presence; shared prefixes are matched once."""
+        out = np.zeros((len(patterns), self.seq.n), dtype=bool)
+        cache: dict[tuple[int, ...], IntArray] = {}
+        table = self.table if self.table.size else np.zeros((0, 0), np.int64)
+        first_t, last_t = self.first.T, self.last.T
+        for j, pattern in enumerate(patterns):  # a loop over patterns, not accounts
+            if len(pattern) == 1:
+                out[j] = first_t[pattern[0]] < self.seq.acc_end
+                continue
+            if not table.size:
+                table = next_table(self.seq)
+            e = self._completion(table, pattern[:-1], cache)
+            out[j] = last_t[pattern[-1]] >= self.seq.nxt[e]
+        return out
 
-def _chunks(bounds: IntArray, size: int = _CHUNK) -> list[tuple[int, int, IntArray]]:
-    """Group consecutive prefix blocks into runs of about ``_CHUNK`` rows.
-
-    Yields ``(lo, hi, pids)``: the row range and the non-empty prefixes in it.
-    """
-    out: list[tuple[int, int, IntArray]] = []
-    n_pre = len(bounds) - 1
-    size = max(size, 1)
-    cut = np.searchsorted(bounds, np.arange(0, int(bounds[-1]) + size, size), side="right") - 1
-    edges = np.unique(np.r_[0, np.clip(cut, 0, n_pre), n_pre])
-    for i, j in zip(edges[:-1], edges[1:], strict=True):
-        pids = np.arange(i, j)
-        pids = pids[bounds[pids + 1] > bounds[pids]]
-        if len(pids):
-            out.append((int(bounds[i]), int(bounds[j]), pids))
-    return out
-
-
-# --------------------------------------------------------------------------- statistics on cells
-
-
-def _sigmoid(eta: FloatArray) -> FloatArray:
-    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(eta, -35, 35))), dtype=float)
-
-
-def fit_cells(
-    succ: FloatArray, total: FloatArray, design: FloatArray, *, l2: float = 1e-6, max_iter: int = 50
-) -> tuple[FloatArray, FloatArray, BoolArray]:
-    """Many small logistic fits at once on grouped data.
-
-    For each of ``m`` problems, cells ``c`` with ``succ[m, c]`` successes out
-    of ``total[m, c]`` and covariates ``design[m, c, :]`` (intercept included
-    as a column). Newton–Raphson with the same tiny ridge and step cap as
-    :func:`adoptmetrics._logistic.fit_logistic` (the tests pin the two
-    together). Returns ``(coef, se, converged)``, shapes (m, k), (m, k), (m,).
-    """
-    m, _, k = design.shape
-    beta = np.zeros((m, k))
-    penalty = np.full(k, l2)
-    penalty[0] = 0.0
-    converged = np.zeros(m, dtype=bool)
-    for _ in range(max_iter):
-        p = _sigmoid(np.einsum("mck,mk->mc", design, beta))
-        grad = np.einsum("mc,mck->mk", succ - total * p, design) - penalty * beta
-        info = np.einsum("mc,mck,mcl->mkl", total * p * (1 - p), design, design) + np.diag(penalty)
-        step = np.linalg.solve(info + 1e-12 * np.eye(k), grad[:, :, None])[:, :, 0]
-        big = np.max(np.abs(step), axis=1, keepdims=True)
-        step = np.where(big > 10, step * 10 / np.maximum(big, 1e-300), step)
-        step[converged] = 0.0
-        beta += step
-        converged |= np.max(np.abs(step), axis=1) < 1e-9 * (1 + np.max(np.abs(beta), axis=1))
-        if converged.all():
-            break
-    p = _sigmoid(np.einsum("mck,mk->mc", design, beta))
-    info = np.einsum("mc,mck,mcl->mkl", total * p * (1 - p), design, design) + np.diag(penalty)
-    cov = np.linalg.pinv(info)
-    se = np.sqrt(np.clip(np.einsum("mkk->mk", cov), 0, None))
-    return beta, se, converged
-
-
-def score_from_cells(
-    z_counts: FloatArray, all_counts: FloatArray, design: FloatArray, fitted: FloatArray
-) -> FloatArray:
-    """Rao score statistics for adding each candidate to a model fitted on cells.
-
-    ``all_counts`` (C × 2): failures and successes per cell over all
-    accounts; ``z_counts`` (m × C × 2): the same among accounts holding each
-    candidate; ``design`` (C × k) and ``fitted`` (C,) the current model per
-    cell. The statistic is ``U² / I`` with ``U = zᵀ(y − p̂)`` and the
-    efficient information ``I = zᵀWz − zᵀWX (XᵀWX)⁻¹ XᵀWz`` — the formula of
-    :func:`adoptmetrics._logistic.score_tests`, summed by cell.
-    """
-    wv = fitted * (1 - fitted)
-    t1 = z_counts.sum(axis=2)
-    u = z_counts[:, :, 1].sum(axis=1) - t1 @ fitted
-    a = (t1 * wv) @ design
-    xwx = design.T @ (design * (all_counts.sum(axis=1) * wv)[:, None])
-    solved = np.linalg.lstsq(xwx, a.T, rcond=None)[0]
-    info = (t1 @ wv) - np.sum(a * solved.T, axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.asarray(np.where(info > 1e-9, u**2 / info, 0.0), dtype=float)
+    def _completion(
+        self, table: IntArray, prefix: tuple[int, ...], cache: dict[tuple[int, ...], IntArray]
+    ) -> IntArray:
+        if prefix not in cache:
+            if len(prefix) == 1:
+                e = table[self.seq.acc_start, prefix[0]].astype(np.int64)
+            else:
+                prev = self._completion(table, prefix[:-1], cache)
+                e = table[self.seq.nxt[prev], prefix[-1]].astype(np.int64)
+            cache[prefix] = e
+        return cache[prefix]

@@ -14,29 +14,31 @@ included too).
 
 from __future__ import annotations
 
-import difflib
 import math
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
-from adoptmetrics import _paths
-from adoptmetrics._logistic import fit_logistic, score_tests
-from adoptmetrics._schema import SchemaError, coerce_as_of
+from adoptmetrics import _paths, _paths_stats
+from adoptmetrics._onboarding_input import (
+    _NS_PER_DAY,
+    StartArg,
+    _check_max_length,
+    _check_window,
+    _event_code,
+    _kth,
+    _load,
+    _outcome_frame,
+    _starts,
+    _steps,
+)
 from adoptmetrics._stats import (
     benjamini_hochberg,
     check_confidence,
-    chi2_2x2,
-    fisher_exact_2x2,
     kaplan_meier,
     wilson_interval,
-    woolf_interval,
-    z_value,
 )
-from adoptmetrics.activity import event_sequences, window_activity
 from adoptmetrics.models import Milestone
 
 __all__ = [
@@ -46,124 +48,6 @@ __all__ = [
     "success_paths",
     "time_to_value",
 ]
-
-_NS_PER_DAY = 86_400 * 10**9
-_SHORTLIST = 300
-_EXACT_CHECK_CELLS = 512  # activity levels × 2**selected cells in the final check
-StartArg = pd.Series | pd.Timestamp | str | None
-
-
-# --------------------------------------------------------------------------- checks
-
-
-def _check_window(window_days: object) -> float:
-    if isinstance(window_days, bool) or not isinstance(window_days, (int, float)):
-        raise TypeError(f"window_days={window_days!r} must be a number of days, e.g. 14.")
-    if not (window_days > 0 and math.isfinite(window_days)):
-        raise ValueError(
-            f"window_days={window_days!r} gives an empty window.\n"
-            "Hint: pass a positive number of days, e.g. window_days=14."
-        )
-    return float(window_days)
-
-
-def _check_max_length(max_length: object) -> int:
-    if isinstance(max_length, bool) or not isinstance(max_length, (int, np.integer)):
-        raise TypeError(f"max_length={max_length!r} must be a whole number from 1 to 5.")
-    if not 1 <= int(max_length) <= 5:
-        raise ValueError(
-            f"max_length={max_length!r} is out of range.\n"
-            "Hint: use 1 to 5 (3 is usually enough; longer patterns are rarely supported)."
-        )
-    return int(max_length)
-
-
-def _check_outcome(outcome: object) -> pd.Series:
-    if not isinstance(outcome, pd.Series):
-        raise TypeError(
-            f"outcome must be a boolean pandas Series indexed by account id, got "
-            f"{type(outcome).__name__}.\n"
-            "Hint: accounts.set_index('account_id')['onboarding_success']."
-        )
-    if outcome.dtype != bool:
-        if str(outcome.dtype) == "boolean" and not outcome.isna().any():
-            outcome = outcome.astype(bool)
-        else:
-            raise TypeError(
-                f"outcome has dtype {outcome.dtype}, not bool.\n"
-                "Hint: convert it explicitly, e.g. outcome.astype(bool) or (outcome == 'yes')."
-            )
-    if outcome.index.has_duplicates:
-        dup = outcome.index[outcome.index.duplicated()]
-        raise SchemaError(
-            "outcome",
-            "index",
-            "has duplicate account ids",
-            "pass one outcome per account.",
-            rows=list(dup[:5]),
-        )
-    return outcome
-
-
-def _steps(items: object, argument: str) -> list[Milestone]:
-    if isinstance(items, (str, Milestone)) or not isinstance(items, Sequence):
-        raise TypeError(
-            f"{argument} must be a list of Milestone (or event names).\n"
-            f"Hint: {argument}=[am.Milestone('Invited', 'invite_teammate')]."
-        )
-    out = [Milestone(x, x) if isinstance(x, str) else x for x in items]
-    if not out:
-        raise ValueError(f"{argument} is empty.\nHint: pass at least one Milestone.")
-    for x in out:
-        if not isinstance(x, Milestone):
-            raise TypeError(f"{argument} holds {x!r}.\nHint: pass Milestone objects or names.")
-    names = [m.name for m in out]
-    if len(set(names)) != len(names):
-        raise ValueError(f"{argument} has duplicate names {names}.\nHint: give each a unique name.")
-    return out
-
-
-# --------------------------------------------------------------------------- shared loading
-
-
-def _load(
-    events: pd.DataFrame,
-    *,
-    window_days: float,
-    start: StartArg,
-    end: object,
-    accounts: pd.Index | None,
-    cols: dict[str, str],
-) -> tuple[_paths.Sequences, pd.Index, pd.DataFrame]:
-    """Windowed sequences and window activity for ``accounts`` (or all accounts seen)."""
-    act = window_activity(events, start=start, window_days=window_days, end=end, **cols)
-    seqs = event_sequences(events, start=start, window_days=window_days, end=end, **cols)
-    index = pd.Index(act.index) if accounts is None else accounts
-    seq = _paths.build_sequences(seqs, cols["entity_col"], index)
-    return seq, index, act
-
-
-def _event_code(seq: _paths.Sequences, event: str, argument: str) -> int:
-    if event in seq.names:
-        return seq.names.index(event)
-    close = difflib.get_close_matches(event, seq.names, n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]!r}?" if close else "check the spelling of the event name."
-    warnings.warn(
-        f"{argument}: event {event!r} never occurs in the events table, so no account "
-        f"reaches it.\nHint: {hint}",
-        UserWarning,
-        stacklevel=3,
-    )
-    return -1
-
-
-def _kth(
-    seq: _paths.Sequences, code: int, after: npt.NDArray[np.int64], k: int
-) -> npt.NDArray[np.int64]:
-    if code < 0:
-        return seq.acc_end.copy()
-    return _paths.kth_after(seq, code, after, k)
-
 
 # --------------------------------------------------------------------------- milestones
 
@@ -179,15 +63,7 @@ def _milestones(
 ) -> tuple[pd.DataFrame, list[Milestone], pd.Timestamp]:
     steps = _steps(milestones, "milestones")
     window = _check_window(window_days)
-    seen = window_activity(events, start=start, **cols)
-    last = seen["last_event"].max()
-    as_of_ts = coerce_as_of(as_of, None if pd.isna(last) else pd.Timestamp(last))
-    if start is None:
-        starts = seen["first_event"]
-    elif isinstance(start, pd.Series):
-        starts = pd.Series(pd.to_datetime(start).to_numpy(), index=start.index)
-    else:
-        starts = pd.Series(coerce_as_of(start, None, argument="start"), index=seen.index)
+    starts, as_of_ts = _starts(events, start, as_of, cols)
     starts = starts[starts.notna() & (starts <= as_of_ts)]
     seq, index, _ = _load(
         events, window_days=window, start=starts, end=as_of_ts, accounts=starts.index, cols=cols
@@ -388,7 +264,8 @@ def time_to_value(
     )
     per = frame.iloc[:: len(steps)]
     onboarded = per["onboarded"].to_numpy()
-    age = (as_of_ts - pd.DatetimeIndex(per["start"])).to_numpy() / np.timedelta64(1, "D")
+    start_ns = per["start"].to_numpy().astype("datetime64[ns]").view(np.int64)
+    age = (as_of_ts.value - start_ns) / _NS_PER_DAY
     censor_at = np.floor(np.minimum(age, float(window_days)))
     durations = np.where(
         onboarded, np.floor(per["days_to_onboard"].fillna(0).to_numpy()), censor_at
@@ -481,15 +358,7 @@ def onboarding_funnel(
     items = _steps(steps, "steps")
     window = _check_window(window_days)
     cols = {"entity_col": account_col, "event_col": event_col, "time_col": time_col}
-    seen = window_activity(events, start=start, **cols)
-    last = seen["last_event"].max()
-    as_of_ts = coerce_as_of(as_of, None if pd.isna(last) else pd.Timestamp(last))
-    if isinstance(start, pd.Series):
-        starts = pd.Series(pd.to_datetime(start).to_numpy(), index=start.index)
-    elif start is None:
-        starts = seen["first_event"]
-    else:
-        starts = pd.Series(coerce_as_of(start, None, argument="start"), index=seen.index)
+    starts, as_of_ts = _starts(events, start, as_of, cols)
     complete = starts.notna() & (starts + pd.Timedelta(days=window) <= as_of_ts)
     starts = starts[complete]
     if len(starts) == 0:
@@ -529,41 +398,6 @@ def onboarding_funnel(
 
 
 # --------------------------------------------------------------------------- success paths
-
-
-def _outcome_frame(
-    events: pd.DataFrame,
-    outcome: object,
-    *,
-    window_days: object,
-    start: StartArg,
-    cols: dict[str, str],
-) -> tuple[_paths.Sequences, pd.Series, npt.NDArray[np.int64]]:
-    """Sequences of the outcome's accounts, the outcome, active days per account."""
-    out = _check_outcome(outcome)
-    window = _check_window(window_days)
-    seq, index, act = _load(
-        events, window_days=window, start=start, end=None, accounts=pd.Index(out.index), cols=cols
-    )
-    pos = index.get_indexer(pd.Index(act.index).astype(index.dtype, copy=False))
-    matched = int((pos >= 0).sum())
-    if matched == 0:
-        raise SchemaError(
-            "outcome",
-            "index",
-            f"matches none of the {len(act)} account ids in events "
-            f"(outcome ids look like {list(index[:3])}, events ids like {list(act.index[:3])})",
-            "index outcome by the same account ids as the events table, e.g. "
-            "accounts.set_index('account_id')['onboarding_success'].",
-        )
-    active = np.zeros(len(index), dtype=np.int64)
-    active[pos[pos >= 0]] = act["active_days"].to_numpy()[pos >= 0]
-    if seq.n_rows == 0:
-        raise ValueError(
-            "no events fall inside the accounts' windows, so there is nothing to mine.\n"
-            "Hint: check start= and window_days= (the window is [start, start + window_days))."
-        )
-    return seq, out, active
 
 
 def success_paths(
@@ -692,7 +526,13 @@ def success_paths(
             f"outcome is {'all True' if n_succ else 'all False'}: nothing to compare.\n"
             "Hint: success_paths needs both successful and unsuccessful accounts."
         )
-    miner = _paths.Miner(seq, length, max(1, math.ceil(min_support * n)))
+    adjusted = adjust_for == "activity"
+    x_act = np.log1p(active.astype(float))
+    levels, level_of = np.unique(x_act if adjusted else np.zeros(n), return_inverse=True)
+    level_of = level_of.astype(np.int64).reshape(-1)
+    n_lev = len(levels)
+    cell = level_of * 2 + y
+    miner = _paths.Miner(seq, length, max(1, math.ceil(min_support * n)), cell, 2 * n_lev)
     miner.discover()
     m = len(miner.patterns)
     if m == 0:
@@ -700,57 +540,21 @@ def success_paths(
             f"no pattern is held by min_support={min_support} of the accounts.\n"
             "Hint: lower min_support or widen window_days."
         )
-    adjusted = adjust_for == "activity"
-    x_act = np.log1p(active.astype(float))
-    levels, level_of = np.unique(x_act if adjusted else np.zeros(n), return_inverse=True)
-    n_lev = len(levels)
-    counts = miner.cell_counts(level_of * 2 + y, 2 * n_lev).reshape(m, n_lev, 2).astype(float)
-    totals = np.bincount(level_of * 2 + y, minlength=2 * n_lev).reshape(n_lev, 2).astype(float)
+    counts = miner.counts.reshape(m, n_lev, 2).astype(float)
+    totals = np.bincount(cell, minlength=2 * n_lev).reshape(n_lev, 2).astype(float)
     n_success = counts[:, :, 1].sum(axis=1)
     n_with = counts.sum(axis=(1, 2))
     n_failure = n_with - n_success
-    z = z_value(confidence)
-    if adjusted:
-        coef, se, _ = _fit_each(counts, totals, levels)
-        log_or, log_se = coef[:, 2], se[:, 2]
-        odds = np.exp(log_or)
-        with np.errstate(over="ignore"):
-            lower, upper = np.exp(log_or - z * log_se), np.exp(log_or + z * log_se)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p_value = 2 * _norm_sf(np.abs(log_or / log_se))
-        if np.any(np.abs(log_or) > 15):
-            warnings.warn(
-                "some patterns (almost) perfectly separate success from failure; their "
-                "odds ratios and intervals are not reliable.",
-                UserWarning,
-                stacklevel=2,
-            )
-    else:
-        a, b = n_success, n_failure
-        c, d = n_succ - a, (n - n_succ) - b
-        odds, lower, upper = woolf_interval(a, b, c, d, confidence)
-        p_value = chi2_2x2(a, b, c, d)
-        expected = (
-            np.minimum.reduce(
-                [(a + b) * (a + c), (a + b) * (b + d), (c + d) * (a + c), (c + d) * (b + d)]
-            )
-            / n
+    odds, lower, upper, p_value = _paths_stats.pattern_stats(
+        counts, totals, levels, adjusted=adjusted, confidence=confidence
+    )
+    base = x_act if adjusted else None
+    selected = _paths_stats.forward_select(miner, y, base, level_of, counts, confidence)
+    if selected and adjusted:
+        idx = np.asarray(selected)
+        odds[idx], lower[idx], upper[idx], p_value[idx] = _paths_stats.joint_fit(
+            miner, selected, y, base, confidence
         )
-        small = expected < 5
-        if small.any():
-            p_value[small] = fisher_exact_2x2(a[small], b[small], c[small], d[small])
-    selected = _forward_select(miner, y, x_act if adjusted else None, level_of, counts, confidence)
-    if selected:
-        zsel = np.column_stack([miner.presence(miner.patterns[i]) for i in selected]).astype(float)
-        x = np.column_stack([x_act, zsel]) if adjusted else zsel
-        fit = fit_logistic(x, y)
-        k0 = 2 if adjusted else 1
-        lo, hi = fit.confint(confidence)
-        if adjusted:
-            idx = np.asarray(selected)
-            odds[idx] = np.exp(fit.coef[k0:])
-            lower[idx], upper[idx] = np.exp(lo[k0:]), np.exp(hi[k0:])
-            p_value[idx] = fit.p_values()[k0:]
     is_sel = np.zeros(m, dtype=bool)
     rank = np.full(m, m, dtype=np.int64)
     if selected:
@@ -777,130 +581,9 @@ def success_paths(
                 "selected": is_sel,
             }
         )
-    key = [" ".join(p) for p in patterns]
+    key = np.array([" ".join(p) for p in patterns], dtype=str)
     order = np.lexsort((key, frame["p_value"].fillna(1.0).to_numpy(), rank))
     return frame.iloc[order].reset_index(drop=True)
-
-
-def _norm_sf(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    from scipy import stats
-
-    return np.asarray(stats.norm.sf(x), dtype=float)
-
-
-def _fit_each(
-    counts: npt.NDArray[np.float64],
-    totals: npt.NDArray[np.float64],
-    levels: npt.NDArray[np.float64],
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
-    """Per candidate: the logistic fit of success ~ 1 + log(1 + active days) + pattern."""
-    m, n_lev, _ = counts.shape
-    t1 = counts.sum(axis=2)
-    s1 = counts[:, :, 1]
-    t0 = totals.sum(axis=1)[None, :] - t1
-    s0 = totals[:, 1][None, :] - s1
-    succ = np.concatenate([s1, s0], axis=1)
-    total = np.concatenate([t1, t0], axis=1)
-    lev = np.r_[levels, levels]
-    zcol = np.r_[np.ones(n_lev), np.zeros(n_lev)]
-    cell_design = np.column_stack([np.ones(2 * n_lev), lev, zcol])
-    design = np.broadcast_to(cell_design, (m, *cell_design.shape))
-    return _paths.fit_cells(succ, total, design)
-
-
-def _forward_select(
-    miner: _paths.Miner,
-    y: npt.NDArray[np.bool_],
-    x_act: npt.NDArray[np.float64] | None,
-    level_of: npt.NDArray[np.int64],
-    counts: npt.NDArray[np.float64],
-    confidence: float,
-) -> list[int]:
-    """Forward selection by score tests; see :func:`success_paths`.
-
-    The steps run on a shortlist (the candidates passing the threshold in the
-    first, activity-only step, at most ``_SHORTLIST`` of them) with dense
-    columns and :func:`adoptmetrics._logistic.score_tests`; a final pass over
-    *all* candidates (integer cell counts) checks that none passes the
-    threshold given the selected model, and resumes the selection if one does.
-    """
-    from scipy import stats
-
-    m = len(miner.patterns)
-    threshold = float(stats.chi2.isf((1 - confidence) / m, 1))
-    n = len(y)
-    base_x = np.zeros((n, 0)) if x_act is None else x_act[:, None]
-    selected: list[int] = []
-    stat = _all_scores(miner, y, base_x, [], level_of, counts)
-    order = np.argsort(-stat, kind="stable")
-    shortlist = [int(i) for i in order[:_SHORTLIST] if stat[i] > threshold]
-    cols: dict[int, npt.NDArray[np.float64]] = {}
-    while True:
-        while True:
-            cands = [i for i in shortlist if i not in selected]
-            if not cands or len(selected) >= 25:
-                break
-            for i in cands:
-                if i not in cols:
-                    cols[i] = miner.presence(miner.patterns[i]).astype(float)
-            x = np.column_stack([base_x, *[cols[i] for i in selected]]) if selected else base_x
-            fit = fit_logistic(x, y) if x.shape[1] else fit_logistic(np.zeros((n, 0)), y)
-            zc = np.column_stack([cols[i] for i in cands])
-            s, _ = score_tests(fit, x, y, zc)
-            best = int(np.argmax(s))
-            if s[best] <= threshold:
-                break
-            selected.append(cands[best])
-        if (int(level_of.max()) + 1) << len(selected) > _EXACT_CHECK_CELLS:
-            # 2**k cells per activity level: beyond this the final check over all
-            # candidates is skipped and the selection is confined to the shortlist.
-            warnings.warn(
-                f"{len(selected)} patterns were selected; the selection was confined to the "
-                f"{len(shortlist)} strongest candidates of the first step. Many small effects "
-                "often mean the activity adjustment does not capture what drives the outcome.",
-                UserWarning,
-                stacklevel=3,
-            )
-            return selected
-        stat = _all_scores(miner, y, base_x, selected, level_of, counts)
-        stat[selected] = 0.0
-        best = int(np.argmax(stat))
-        if stat[best] <= threshold or len(selected) >= 25:
-            return selected
-        shortlist.append(best)
-
-
-def _all_scores(
-    miner: _paths.Miner,
-    y: npt.NDArray[np.bool_],
-    base_x: npt.NDArray[np.float64],
-    selected: list[int],
-    level_of: npt.NDArray[np.int64],
-    counts: npt.NDArray[np.float64],
-) -> npt.NDArray[np.float64]:
-    """Score statistic of every candidate given base covariates + selected patterns."""
-    n = len(y)
-    n_lev = int(level_of.max()) + 1
-    combo = np.zeros(n, dtype=np.int64)
-    for j, i in enumerate(selected):
-        combo += miner.presence(miner.patterns[i]).astype(np.int64) << j
-    n_combo = 1 << len(selected)
-    cell = level_of * n_combo + combo
-    n_cell = n_lev * n_combo
-    if selected:
-        z_counts = miner.cell_counts(cell * 2 + y, 2 * n_cell).reshape(-1, n_cell, 2)
-    else:
-        z_counts = counts.reshape(-1, n_cell, 2)
-    all_counts = np.bincount(cell * 2 + y, minlength=2 * n_cell).reshape(n_cell, 2)
-    # The current model per cell: fitted on the accounts, read off per cell.
-    x = np.column_stack([base_x, *[((combo >> j) & 1).astype(float) for j in range(len(selected))]])
-    fit = fit_logistic(x, y) if x.shape[1] else fit_logistic(np.zeros((n, 0)), y)
-    first = np.full(n_cell, -1, dtype=np.int64)
-    first[cell[::-1]] = np.arange(n)[::-1]
-    present = first >= 0
-    design = np.column_stack([np.ones(n), x])[np.where(present, first, 0)]
-    fitted = np.where(present, fit.fitted[np.where(present, first, 0)], 0.5)
-    return _paths.score_from_cells(z_counts.astype(float), all_counts.astype(float), design, fitted)
 
 
 def golden_path(
