@@ -6,6 +6,7 @@ import itertools
 import warnings
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -421,3 +422,77 @@ def test_bad_milestones() -> None:
         milestone_status(MEV, am.Milestone("x", "invite"))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="duplicate"):
         milestone_status(MEV, ["invite", "invite"])
+
+
+# --------------------------------------------------------------------------- counting by cell
+
+
+def _random_miner(
+    seed: int, n_cells: int, max_length: int
+) -> tuple[_paths.Miner, npt.NDArray[np.int64]]:
+    rng = np.random.default_rng(seed)
+    n = 300
+    k = rng.poisson(6, n)
+    acc = np.repeat(np.arange(n), k)
+    ev = pd.DataFrame(
+        {
+            "account_id": np.char.add("u", acc.astype(str)),
+            "event": np.array(list("ABCDEFGHIJ"))[rng.integers(0, 10, len(acc))],
+            "timestamp": T0 + pd.to_timedelta(rng.integers(0, 20, len(acc)) / 2, unit="D"),
+        }
+    )
+    ids = pd.Index(np.char.add("u", np.arange(n).astype(str)))
+    seqs = am.activity.event_sequences(ev, window_days=14)
+    seq = _paths.build_sequences(seqs, "account_id", ids)
+    cell = rng.integers(0, n_cells, n).astype(np.int64)  # in no particular order
+    miner = _paths.Miner(seq, max_length, 3, cell, n_cells)
+    miner.discover()
+    return miner, cell
+
+
+@pytest.mark.parametrize("hist", [1 << 23, 256 * 7])  # one histogram run / many small runs
+def test_cell_counts_match_presence(monkeypatch: pytest.MonkeyPatch, hist: int) -> None:
+    # independent of the byte histograms: bincount of the cells of the accounts holding
+    # each pattern, presence by earliest-completion matching (pinned to the brute force above)
+    monkeypatch.setattr(_paths, "_HIST", hist)
+    miner, cell = _random_miner(5, n_cells=6, max_length=3)
+    assert any(len(p) == 3 for p in miner.patterns)
+    pres = miner.presence_many(miner.patterns)
+    expected = np.stack([np.bincount(cell[z], minlength=6) for z in pres])
+    np.testing.assert_array_equal(miner.counts, expected)
+    assert expected.sum(axis=1).min() >= 3  # min_count
+    other = (cell * 7 + 3) % 4
+    expected4 = np.stack([np.bincount(other[z], minlength=4) for z in pres])
+    np.testing.assert_array_equal(miner.cell_counts(other, 4), expected4)
+
+
+def test_shared_design_fit_matches_general() -> None:
+    rng = np.random.default_rng(2)
+    total = rng.integers(5, 40, (7, 6)).astype(float)
+    succ = np.floor(total * rng.random((7, 6)))
+    design = np.column_stack([np.ones(6), np.arange(6.0), np.r_[1, 1, 1, 0, 0, 0]])
+    coef, se, ok = _paths_stats.fit_cells(succ, total, design)
+    coef2, se2, ok2 = _paths_stats.fit_cells(succ, total, np.broadcast_to(design, (7, 6, 3)).copy())
+    np.testing.assert_allclose(coef, coef2, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(se, se2, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(ok, ok2)
+
+
+def test_selection_resumes_beyond_the_shortlist(
+    monkeypatch: pytest.MonkeyPatch, planted: tuple[pd.DataFrame, pd.Series, pd.Series]
+) -> None:
+    # a one-candidate shortlist: the second driver must come from the final check over all
+    monkeypatch.setattr(_paths_stats, "SHORTLIST", 1)
+    ev, y, start = planted
+    res = success_paths(ev, y, start=start, window_days=14)
+    assert set(res.loc[res["selected"], "pattern"]) == {("invite", "dashboard"), ("connect",)}
+
+
+def test_selection_cell_guard_warns(
+    monkeypatch: pytest.MonkeyPatch, planted: tuple[pd.DataFrame, pd.Series, pd.Series]
+) -> None:
+    monkeypatch.setattr(_paths_stats, "EXACT_CHECK_CELLS", 1)
+    ev, y, start = planted
+    with pytest.warns(UserWarning, match="confined to the"):
+        res = success_paths(ev, y, start=start, window_days=14)
+    assert res["selected"].sum() >= 1
