@@ -136,7 +136,8 @@ def first_last_rows(seq: Sequences) -> tuple[IntArray, IntArray]:
 def next_table(seq: Sequences) -> IntArray:
     """``S[i, X]``: first row ``≥ i`` holding event ``X`` in row ``i``'s account.
 
-    Values at or past the account's end mean "none". Shape (rows + 1, E).
+    Values at or past the account's end mean "none". Stored event-major, shape
+    (E, rows + 1): ``table[X, i]``.
     """
     rows = seq.n_rows
     dtype = np.int32 if rows < 2**31 - 1 else np.int64
@@ -147,15 +148,7 @@ def next_table(seq: Sequences) -> IntArray:
         vals = np.where(seq.ev == x, idx, row_end)
         out[x, :rows] = np.minimum.accumulate(vals[::-1])[::-1]
         out[x, rows] = rows
-    return np.ascontiguousarray(out.T)
-
-
-def match_rows(seq: Sequences, table: IntArray, pattern: tuple[int, ...]) -> IntArray:
-    """Earliest completion row of ``pattern`` per account (≥ ``acc_end`` when absent)."""
-    e = table[seq.acc_start, pattern[0]].astype(np.int64)
-    for x in pattern[1:]:
-        e = table[seq.nxt[e], x].astype(np.int64)
-    return np.asarray(e, dtype=np.int64)
+    return out
 
 
 def kth_after(seq: Sequences, event: int, after: IntArray, k: int) -> IntArray:
@@ -179,8 +172,7 @@ def later_bits(seq: Sequences, table: IntArray) -> npt.NDArray[np.uint8]:
     """
     rows = seq.n_rows
     end = np.r_[seq.acc_end[seq.acc], rows] if rows else np.zeros(1, dtype=np.int64)
-    later = table < end[:, None]
-    return np.ascontiguousarray(np.packbits(later, axis=1, bitorder="little").T)
+    return np.packbits(table < end[None, :], axis=0, bitorder="little")
 
 
 @attrs.frozen(slots=True)
@@ -290,7 +282,6 @@ class Miner:
     def _extend(self, present: BoolArray, parts: list[IntArray]) -> None:
         bits_table = later_bits(self.seq, self.table)
         nxt, n_c, n_ev = self.seq.nxt, self.n_cells, self.seq.n_events
-        table_t = np.ascontiguousarray(self.table.T)  # (E × rows + 1): one column per event
         prefixes: list[tuple[int, ...]] = [(int(x),) for x in self.singles]
         accs = [np.flatnonzero(present[:, x]) for x in self.singles]
         occ_acc = np.concatenate(accs)
@@ -321,7 +312,7 @@ class Miner:
                 px = np.unpackbits(occ_bits[:, lo:hi], axis=0, count=n_ev, bitorder="little")
                 j, r = np.nonzero(px[ext])
                 parts_acc.append(occ_acc[lo:hi][r])
-                parts_e.append(table_t[ext[j], occ_nx[lo:hi][r]].astype(np.int64))
+                parts_e.append(self.table[ext[j], occ_nx[lo:hi][r]].astype(np.int64))
             occ_acc = np.concatenate(parts_acc)
             occ_e = np.concatenate(parts_e)
             sizes = held[keep].astype(np.int64)
@@ -374,9 +365,9 @@ class Miner:
     ) -> IntArray:
         if prefix not in cache:
             if len(prefix) == 1:
-                e = table[self.seq.acc_start, prefix[0]].astype(np.int64)
+                e = table[prefix[0], self.seq.acc_start].astype(np.int64)
             else:
                 prev = self._completion(table, prefix[:-1], cache)
-                e = table[self.seq.nxt[prev], prefix[-1]].astype(np.int64)
+                e = table[prefix[-1], self.seq.nxt[prev]].astype(np.int64)
             cache[prefix] = e
         return cache[prefix]

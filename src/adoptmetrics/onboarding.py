@@ -662,7 +662,7 @@ def golden_path(
     used: list[int] = []
     rows = []
     for step in range(1, length + 1):
-        cand = table[after].astype(np.int64)  # (n × E) next row of each event
+        cand = table[:, after].T.astype(np.int64)  # (n × E) next row of each event
         hits = (cand < seq.acc_end[:, None]) & on_path[:, None]
         score = hits[y].sum(axis=0).astype(float)
         score[used] = -1
