@@ -107,15 +107,15 @@ def main() -> None:
     sub_n = min(n, 5_000)
     ps_t, ps_found = prefixspan_count(ev, sub_n, 0.01, 3)
     print(f"accounts: {n:,}   events: {len(ev):,}   event types: {N_TYPES}   max_length: 3")
-    print(f"{'method':<46}{'seconds':>9}{'peak MB':>9}{'patterns':>10}")
+    print(f"{'method':<50}{'seconds':>9}{'peak MB':>9}{'patterns':>10}")
     print(
-        f"{'adoptmetrics.success_paths (full analysis)':<46}{ours:>9.1f}{peak:>9.0f}{len(res):>10,}"
+        f"{'adoptmetrics.success_paths (full analysis)':<50}{ours:>9.1f}{peak:>9.0f}{len(res):>10,}"
     )
     label = f"prefixspan count ({sub_n:,} accounts, measured)"
-    print(f"{label:<46}{ps_t:>9.1f}{'':>9}{ps_found:>10,}")
+    print(f"{label:<50}{ps_t:>9.1f}{'':>9}{ps_found:>10,}")
     if sub_n < n:
         label = f"prefixspan count ({n:,} accounts, extrapolated)"
-        print(f"{label:<46}{ps_t * n / sub_n:>9.1f}{'':>9}{'':>10}")
+        print(f"{label:<50}{ps_t * n / sub_n:>9.1f}{'':>9}{'':>10}")
     sel = res.loc[res["selected"], ["pattern", "odds_ratio", "ci_lower", "ci_upper"]]
     print("selected (truth: (event_05, event_09) OR 3, (event_07,) OR 2):")
     print(sel.to_string(index=False))

@@ -450,11 +450,13 @@ def _random_miner(
     return miner, cell
 
 
-@pytest.mark.parametrize("hist", [1 << 23, 256 * 7])  # one histogram run / many small runs
-def test_cell_counts_match_presence(monkeypatch: pytest.MonkeyPatch, hist: int) -> None:
+@pytest.mark.parametrize(("hist", "rows"), [(1 << 23, 1 << 21), (256 * 7, 1 << 21), (1 << 23, 50)])
+def test_cell_counts_match_presence(monkeypatch: pytest.MonkeyPatch, hist: int, rows: int) -> None:
     # independent of the byte histograms: bincount of the cells of the accounts holding
-    # each pattern, presence by earliest-completion matching (pinned to the brute force above)
+    # each pattern, presence by earliest-completion matching (pinned to the brute force above);
+    # one histogram run, runs cut by bins, runs cut by rows
     monkeypatch.setattr(_paths, "_HIST", hist)
+    monkeypatch.setattr(_paths, "_ROWS", rows)
     miner, cell = _random_miner(5, n_cells=6, max_length=3)
     assert any(len(p) == 3 for p in miner.patterns)
     pres = miner.presence_many(miner.patterns)

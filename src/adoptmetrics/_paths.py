@@ -30,8 +30,9 @@ import pandas as pd
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-# Bins of one (prefix, cell, byte value) histogram.
+# Bins of one (prefix, cell, byte value) histogram, and rows counted at once.
 _HIST = 1 << 23
+_ROWS = 1 << 21
 # Bit ``j`` of each byte value (little-endian), to turn byte histograms into event counts.
 _BIT_TABLE = np.unpackbits(
     np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little"
@@ -244,15 +245,12 @@ class Miner:
         """
         n_pre, n_bytes = len(bounds) - 1, bits.shape[0]
         out = np.zeros((n_pre, n_c, n_bytes * 8), dtype=np.int64)
-        step = max(1, _HIST // (n_c * 256))
-        for p0 in range(0, n_pre, step):
-            p1 = min(p0 + step, n_pre)
+        for p0, p1 in _runs(bounds, max(1, _HIST // (n_c * 256))):
             lo, hi = int(bounds[p0]), int(bounds[p1])
             if hi == lo:
                 continue
-            group = np.repeat(
-                np.arange(p1 - p0, dtype=np.int64) * n_c, np.diff(bounds[p0 : p1 + 1])
-            )
+            sizes = np.diff(bounds[p0 : p1 + 1])
+            group = np.repeat(np.arange(p1 - p0, dtype=np.int64) * n_c, sizes)
             group += row_cell[lo:hi]
             group *= 256
             key = np.empty_like(group)
@@ -371,3 +369,16 @@ class Miner:
                 e = table[prefix[-1], self.seq.nxt[prev]].astype(np.int64)
             cache[prefix] = e
         return cache[prefix]
+
+
+def _runs(bounds: IntArray, max_prefixes: int) -> list[tuple[int, int]]:
+    """Consecutive prefix ranges ``[p0, p1)``: at most ``max_prefixes`` prefixes and
+    about ``_ROWS`` rows each (a single larger prefix forms its own run)."""
+    out = []
+    n_pre, p0 = len(bounds) - 1, 0
+    while p0 < n_pre:  # a loop over runs (a few per million rows)
+        by_rows = int(np.searchsorted(bounds, bounds[p0] + _ROWS, side="right")) - 1
+        p1 = min(p0 + max_prefixes, max(by_rows, p0 + 1), n_pre)
+        out.append((p0, p1))
+        p0 = p1
+    return out
