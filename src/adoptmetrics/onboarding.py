@@ -443,7 +443,17 @@ def success_paths(
     is not selected. For selected patterns ``odds_ratio``, the interval and
     ``p_value`` come from the joint model (activity + all selected patterns);
     for the others from the pattern's own activity-adjusted model.
-    ``q_value`` is Benjamini–Hochberg over all candidates.
+    ``q_value`` is Benjamini–Hochberg over all candidates. At most 25
+    patterns are selected; if the selected patterns split the accounts into
+    more than 512 (activity level × pattern combination) groups, the
+    selection stops checking candidates outside the 300 strongest of its
+    first step and warns (many small effects usually mean the activity
+    adjustment misses what drives the outcome).
+
+    **Computation.** Candidates are counted with array operations over event
+    types and prefixes (never a loop over accounts), and every statistic is
+    computed from counts per activity level and outcome, so memory grows
+    with the number of events, not candidates × accounts.
 
     Parameters
     ----------
