@@ -22,6 +22,8 @@ is monotone, so the sentinels never need special cases.
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import numpy as np
 import numpy.typing as npt
@@ -181,7 +183,7 @@ class _Level:
     """Occurrences of the prefixes that a level extends by one event."""
 
     prefixes: list[tuple[int, ...]]
-    acc: IntArray  # account of each occurrence, grouped by prefix
+    acc: npt.NDArray[np.integer[Any]]  # account of each occurrence, grouped by prefix
     bits: npt.NDArray[np.uint8]  # packed (bytes × occurrences): events strictly after the prefix
     bounds: IntArray  # prefix i occupies [bounds[i], bounds[i + 1])
     keep: BoolArray  # (prefixes × E): prefix + X is a candidate
@@ -234,14 +236,20 @@ class Miner:
         return np.asarray(self.first < self.seq.acc_end[:, None])
 
     def _level_counts(
-        self, bits: npt.NDArray[np.uint8], bounds: IntArray, row_cell: IntArray, n_c: int
+        self,
+        bits: npt.NDArray[np.uint8],
+        bounds: IntArray,
+        acc: npt.NDArray[np.integer[Any]],
+        cell: IntArray,
+        n_c: int,
     ) -> IntArray:
         """(prefixes × cells × E) accounts per prefix and cell with each event later.
 
         ``bits`` (bytes × rows); ``bounds``: prefix ``i`` owns rows
-        ``[bounds[i], bounds[i + 1])``; ``row_cell``: the cell of each row's
-        account. Prefixes are processed in runs so that a histogram holds at
-        most ``_HIST`` bins (and its rows stay in cache).
+        ``[bounds[i], bounds[i + 1])``; ``acc``: the account of each row;
+        ``cell``: the cell of each account. Prefixes are processed in runs so
+        that a histogram holds at most ``_HIST`` bins (and its rows stay in
+        cache).
         """
         n_pre, n_bytes = len(bounds) - 1, bits.shape[0]
         out = np.zeros((n_pre, n_c, n_bytes * 8), dtype=np.int64)
@@ -251,7 +259,7 @@ class Miner:
                 continue
             sizes = np.diff(bounds[p0 : p1 + 1])
             group = np.repeat(np.arange(p1 - p0, dtype=np.int64) * n_c, sizes)
-            group += row_cell[lo:hi]
+            group += cell[acc[lo:hi]]
             group *= 256
             key = np.empty_like(group)
             n_bins = (p1 - p0) * n_c * 256
@@ -282,15 +290,20 @@ class Miner:
         nxt, n_c, n_ev = self.seq.nxt, self.n_cells, self.seq.n_events
         prefixes: list[tuple[int, ...]] = [(int(x),) for x in self.singles]
         accs = [np.flatnonzero(present[:, x]) for x in self.singles]
-        occ_acc = np.concatenate(accs)
+        # Rows and accounts fit int32 (the table's type) unless the data are huge.
+        small: type[np.integer[Any]] = (
+            np.int32 if max(self.seq.n_rows, self.seq.n) < 2**31 - 1 else np.int64
+        )
+        occ_acc: npt.NDArray[np.integer[Any]] = np.concatenate(accs).astype(small)
         occ_e = np.concatenate([self.first[a, x] for a, x in zip(accs, self.singles, strict=True)])
+        occ_e = occ_e.astype(small)
         sizes = np.array([len(a) for a in accs], dtype=np.int64)
         for level in range(2, self.max_length + 1):
             # Occurrences are grouped by prefix (in the order of ``prefixes``).
             bounds = np.r_[0, np.cumsum(sizes)].astype(np.int64)
-            occ_nx = nxt[occ_e]
+            occ_nx = nxt[occ_e].astype(small)
             occ_bits = bits_table[:, occ_nx]
-            cube = self._level_counts(occ_bits, bounds, self.acc_cell[occ_acc], n_c)
+            cube = self._level_counts(occ_bits, bounds, occ_acc, self.acc_cell, n_c)
             cube = cube.transpose(0, 2, 1)  # (prefix × E × cells)
             held = cube.sum(axis=2)
             keep = held >= self.min_count
@@ -310,7 +323,7 @@ class Miner:
                 px = np.unpackbits(occ_bits[:, lo:hi], axis=0, count=n_ev, bitorder="little")
                 j, r = np.nonzero(px[ext])
                 parts_acc.append(occ_acc[lo:hi][r])
-                parts_e.append(self.table[ext[j], occ_nx[lo:hi][r]].astype(np.int64))
+                parts_e.append(self.table[ext[j], occ_nx[lo:hi][r]])
             occ_acc = np.concatenate(parts_acc)
             occ_e = np.concatenate(parts_e)
             sizes = held[keep].astype(np.int64)
@@ -334,7 +347,7 @@ class Miner:
             else np.zeros((0, n_cells), dtype=np.int64)
         ]
         for lvl in self.levels:
-            cube = self._level_counts(lvl.bits, lvl.bounds, cell[lvl.acc], n_cells)
+            cube = self._level_counts(lvl.bits, lvl.bounds, lvl.acc, cell, n_cells)
             out.append(cube.transpose(0, 2, 1)[lvl.keep])
         return np.concatenate(out, axis=0).astype(np.int64)
 
