@@ -6,7 +6,8 @@ all ordered patterns up to length 3, adjusted fits, forward selection) with its
 before it; NumPy and pandas report their buffers), beside a PrefixSpan count
 (the ``prefixspan`` package, frequent patterns with the same minimum support)
 run on a subsample of 5,000 accounts and extrapolated linearly to the full data
-(the table says which numbers are measured and which extrapolated).
+(the table says which numbers are measured and which extrapolated); the script
+checks that both find the same patterns with the same counts on that subsample.
 
 The generator follows the onboarding part of the datasets spec: each account
 has a log-normal activity level ``A``; busier accounts have more events, more
@@ -19,6 +20,7 @@ Run: ``.venv/bin/python benchmarks/bench_onboarding.py [n_accounts]``
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 import tracemalloc
@@ -52,14 +54,17 @@ def make_onboarding(
     # busier accounts spread their events over more of the 14 days
     days_used = 1 + rng.binomial(13, 1 / (1 + np.exp(-2.0 * np.log(act))))
     day = (rng.random(len(acc)) * days_used[acc]).astype(np.int64)
-    secs = day * 86_400 + rng.integers(0, 86_400, len(acc))
+    # nanosecond times: no two events of an account at the same instant (PrefixSpan orders
+    # by position, adoptmetrics by time, so ties would make the two counts differ)
+    ns = (day * 86_400 + rng.random(len(acc)) * 86_400) * 1e9
+    t_ns = ns.astype(np.int64)
     active_days = np.zeros(n, dtype=np.int64)
     np.add.at(active_days, np.unique(acc * 14 + day) // 14, 1)
     big = np.iinfo(np.int64).max
     first_a = np.full(n, big, dtype=np.int64)
-    np.minimum.at(first_a, acc[codes == PAIR[0]], secs[codes == PAIR[0]])
+    np.minimum.at(first_a, acc[codes == PAIR[0]], t_ns[codes == PAIR[0]])
     last_b = np.full(n, -1, dtype=np.int64)
-    np.maximum.at(last_b, acc[codes == PAIR[1]], secs[codes == PAIR[1]])
+    np.maximum.at(last_b, acc[codes == PAIR[1]], t_ns[codes == PAIR[1]])
     pair = (first_a < last_b).astype(float)
     single = np.bincount(acc[codes == SINGLE], minlength=n) > 0
     eta = -3.1 + np.log(3.0) * pair + np.log(2.0) * single + 0.8 * np.log1p(active_days)
@@ -70,7 +75,7 @@ def make_onboarding(
         {
             "account_id": pd.Categorical.from_codes(acc.tolist(), categories=ids),
             "event": pd.Categorical.from_codes(codes.tolist(), categories=names),
-            "timestamp": T0 + pd.to_timedelta(secs, unit="s"),
+            "timestamp": T0 + pd.to_timedelta(t_ns, unit="ns"),
         }
     )
     return ev, pd.Series(y, index=ids)
@@ -78,8 +83,8 @@ def make_onboarding(
 
 def prefixspan_count(
     ev: pd.DataFrame, n: int, min_support: float, max_length: int
-) -> tuple[float, int]:
-    """Seconds and number of patterns of a PrefixSpan count on the first ``n`` accounts."""
+) -> tuple[float, dict[tuple[str, ...], int], list[str]]:
+    """PrefixSpan on the first ``n`` accounts with events: seconds, counts, the accounts."""
     from prefixspan import PrefixSpan  # benchmark-only dependency
 
     sub = ev.sort_values(["account_id", "timestamp"])
@@ -87,11 +92,14 @@ def prefixspan_count(
     accs = sub["account_id"].cat.codes.to_numpy()
     cut = np.flatnonzero(np.diff(accs)) + 1
     seqs = [s.tolist() for s in np.split(codes, cut)][:n]
+    ids = [str(sub["account_id"].iloc[i]) for i in np.r_[0, cut][:n]]
+    names = list(ev["event"].cat.categories)
     t = time.perf_counter()
     ps = PrefixSpan(seqs)
     ps.maxlen = max_length
-    found = ps.frequent(max(1, int(min_support * len(seqs))))
-    return time.perf_counter() - t, len(found)
+    found = ps.frequent(max(1, math.ceil(min_support * len(seqs))))
+    seconds = time.perf_counter() - t
+    return seconds, {tuple(names[c] for c in p): k for k, p in found}, ids
 
 
 def main() -> None:
@@ -105,17 +113,21 @@ def main() -> None:
     peak = (tracemalloc.get_traced_memory()[1] - base) / 2**20
     tracemalloc.stop()
     sub_n = min(n, 5_000)
-    ps_t, ps_found = prefixspan_count(ev, sub_n, 0.01, 3)
+    ps_t, ps_found, ids = prefixspan_count(ev, sub_n, 0.01, 3)
+    # the same count on the same accounts, for agreement
+    sub_ev = ev[ev["account_id"].isin(ids)]
+    sub_res = success_paths(sub_ev, y[ids], max_length=3, min_support=0.01, adjust_for=None)
+    got = dict(zip(sub_res["pattern"], sub_res["n_success"] + sub_res["n_failure"], strict=True))
     print(f"accounts: {n:,}   events: {len(ev):,}   event types: {N_TYPES}   max_length: 3")
     print(f"{'method':<50}{'seconds':>9}{'peak MB':>9}{'patterns':>10}")
-    print(
-        f"{'adoptmetrics.success_paths (full analysis)':<50}{ours:>9.1f}{peak:>9.0f}{len(res):>10,}"
-    )
+    label = "adoptmetrics.success_paths (full analysis)"
+    print(f"{label:<50}{ours:>9.1f}{peak:>9.0f}{len(res):>10,}")
     label = f"prefixspan count ({sub_n:,} accounts, measured)"
-    print(f"{label:<50}{ps_t:>9.1f}{'':>9}{ps_found:>10,}")
+    print(f"{label:<50}{ps_t:>9.1f}{'':>9}{len(ps_found):>10,}")
     if sub_n < n:
         label = f"prefixspan count ({n:,} accounts, extrapolated)"
         print(f"{label:<50}{ps_t * n / sub_n:>9.1f}{'':>9}{'':>10}")
+    print(f"same patterns and counts as prefixspan on those {sub_n:,} accounts: {got == ps_found}")
     sel = res.loc[res["selected"], ["pattern", "odds_ratio", "ci_lower", "ci_upper"]]
     print("selected (truth: (event_05, event_09) OR 3, (event_07,) OR 2):")
     print(sel.to_string(index=False))
