@@ -40,3 +40,13 @@ def test_fit_expansion_model_progress(
         data.events, data.expansions, triggers, accounts=data.accounts, progress=True
     )
     assert "[fit_expansion_model] 2/2 hazard model" in capsys.readouterr().err
+
+
+def test_success_paths_progress(data: am.SaaSData, capsys: pytest.CaptureFixture[str]) -> None:
+    outcome = data.accounts.set_index("account_id")["onboarding_success"]
+    am.success_paths(data.events, outcome, max_length=2)
+    assert capsys.readouterr().err == ""
+    am.success_paths(data.events, outcome, max_length=2, progress=True)
+    err = capsys.readouterr().err
+    assert "[success_paths] 1/3 windows" in err
+    assert "3/3 forward selection" in err

@@ -33,6 +33,7 @@ from adoptmetrics._onboarding_input import (
     _starts,
     _steps,
 )
+from adoptmetrics._progress import Progress
 from adoptmetrics._stats import (
     benjamini_hochberg,
     check_confidence,
@@ -411,6 +412,7 @@ def success_paths(
     min_support: float = 0.01,
     adjust_for: str | None = "activity",
     confidence: float = 0.95,
+    progress: bool = False,
     account_col: str = "account_id",
     event_col: str = "event",
     time_col: str = "timestamp",
@@ -477,6 +479,9 @@ def success_paths(
     confidence : float
         Level of the intervals; ``1 − confidence`` is the family-wise level
         of the selection.
+    progress : bool
+        Report the steps (windowing, mining, selection) on stderr; silent by
+        default.
     account_col, event_col, time_col : str
         Column names.
 
@@ -526,11 +531,13 @@ def success_paths(
             "Hint: it is a share of accounts, e.g. 0.01 for 1 %."
         )
     cols = {"entity_col": account_col, "event_col": event_col, "time_col": time_col}
+    steps = Progress("success_paths", total=3, enabled=progress)
     seq, out, active = _outcome_frame(
         events, outcome, window_days=window_days, start=start, cols=cols
     )
     y = out.to_numpy()
     n, n_succ = len(y), int(y.sum())
+    steps.step(f"windows: {n:,} accounts, {n_succ:,} successful")
     if n_succ in (0, n):
         raise ValueError(
             f"outcome is {'all True' if n_succ else 'all False'}: nothing to compare.\n"
@@ -550,6 +557,7 @@ def success_paths(
             f"no pattern is held by min_support={min_support} of the accounts.\n"
             "Hint: lower min_support or widen window_days."
         )
+    steps.step(f"counted {m:,} candidate patterns")
     counts = miner.counts.reshape(m, n_lev, 2).astype(float)
     totals = np.bincount(cell, minlength=2 * n_lev).reshape(n_lev, 2).astype(float)
     n_success = counts[:, :, 1].sum(axis=1)
@@ -565,6 +573,7 @@ def success_paths(
         odds[idx], lower[idx], upper[idx], p_value[idx] = _paths_stats.joint_fit(
             miner, selected, y, base, confidence
         )
+    steps.step(f"forward selection: {len(selected)} patterns selected")
     is_sel = np.zeros(m, dtype=bool)
     rank = np.full(m, m, dtype=np.int64)
     if selected:
