@@ -213,7 +213,9 @@ border-radius:4px;margin:12px 0}
 .muted{color:var(--muted);font-size:13px}
 .highlight h3{font-size:15px;margin:16px 0 4px}
 .highlight h3 a{color:var(--fg);text-decoration:none}
-.cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:0 28px}
+.cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(360px,1fr));gap:0 28px}
+.cols>*{min-width:0;overflow-x:auto}
+.cols td{overflow-wrap:anywhere}
 footer{color:var(--muted);font-size:13px;padding:8px 0 32px}
 @media print{body{background:#fff}header{background:#fff;color:#000;
 border-bottom:2px solid #000}
