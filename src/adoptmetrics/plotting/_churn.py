@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from adoptmetrics.plotting._common import color, get_ax
+from adoptmetrics.plotting._common import color, get_ax, log_ratio_axis
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -188,17 +188,7 @@ def plot_hazard_ratios(
     ]
     ax.hlines(y, lo, hi, colors=colours, linewidth=2)
     ax.scatter(hr, y, c=colours, zorder=3, s=30)
-    ax.axvline(1.0, color="#333333", linestyle="--", linewidth=1)
-    ax.set_xscale("log")
-    from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullFormatter
-
-    finite = np.concatenate([lo, hi, [1.0]])
-    finite = finite[np.isfinite(finite) & (finite > 0)]
-    candidates = np.array([0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0])
-    shown = candidates[(candidates >= finite.min() * 0.9) & (candidates <= finite.max() * 1.1)]
-    ax.xaxis.set_major_locator(FixedLocator(shown.tolist()))
-    ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    log_ratio_axis(ax, lo, hi)
     ax.set_yticks(y, frame["covariate"].astype(str).tolist(), fontsize=8)
     for yi, h, lower, upper in zip(y, hr, lo, hi, strict=True):
         ax.annotate(

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+import numpy.typing as npt
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -25,3 +28,18 @@ def get_ax(ax: Axes | None, *, figsize: tuple[float, float] = (7.0, 4.0)) -> Axe
 def color(i: int) -> str:
     """The i-th colour of the house palette (cycling)."""
     return PALETTE[i % len(PALETTE)]
+
+
+def log_ratio_axis(ax: Axes, lower: npt.ArrayLike, upper: npt.ArrayLike) -> None:
+    """Log-scaled x axis for ratios (hazard, odds): a line at 1, readable ticks."""
+    from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullFormatter
+
+    ax.axvline(1.0, color="#333333", linestyle="--", linewidth=1)
+    ax.set_xscale("log")
+    finite = np.concatenate([np.asarray(lower, float), np.asarray(upper, float), [1.0]])
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    candidates = np.array([0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0])
+    shown = candidates[(candidates >= finite.min() * 0.9) & (candidates <= finite.max() * 1.1)]
+    ax.xaxis.set_major_locator(FixedLocator(shown.tolist()))
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.xaxis.set_minor_formatter(NullFormatter())

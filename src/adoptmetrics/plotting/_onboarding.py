@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from adoptmetrics.plotting._common import color, get_ax
+from adoptmetrics.plotting._common import color, get_ax, log_ratio_axis
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -293,17 +293,7 @@ def plot_success_paths(
             zorder=3,
             label="candidate, not selected",
         )
-    ax.axvline(1.0, color="#333333", linestyle="--", linewidth=1)
-    ax.set_xscale("log")
-    from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullFormatter
-
-    finite = np.concatenate([lo, hi, [1.0]])
-    finite = finite[np.isfinite(finite) & (finite > 0)]
-    candidates = np.array([0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0])
-    shown = candidates[(candidates >= finite.min() * 0.9) & (candidates <= finite.max() * 1.1)]
-    ax.xaxis.set_major_locator(FixedLocator(shown.tolist()))
-    ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    log_ratio_axis(ax, lo, hi)
     labels = [_pattern_label(p) for p in frame["pattern"]]
     # Ticks bottom to top, so get_yticklabels() lists them in axis order.
     ax.set_yticks(y[::-1], labels[::-1], fontsize=8)
