@@ -14,14 +14,44 @@ Periods
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from adoptmetrics._schema import SchemaError, coerce_as_of, coerce_timestamps, validate_events
+from adoptmetrics._activity_core import (
+    _CHUNK,
+    _DENSE_LIMIT,
+    _NS_PER_DAY,
+    IntArray,
+    _categorical,
+    _check_period,
+    _Encoded,
+    _start_per_entity,
+)
+from adoptmetrics._activity_core import (
+    PERIODS as PERIODS,
+)
+from adoptmetrics._activity_core import (
+    Period as Period,
+)
+from adoptmetrics._activity_core import (
+    _encode as _encode,
+)
+from adoptmetrics._activity_core import (
+    period_index as period_index,
+)
+from adoptmetrics._activity_core import (
+    period_start as period_start,
+)
+from adoptmetrics._activity_triggers import (
+    _grouped_searchsorted as _grouped_searchsorted,
+)
+from adoptmetrics._activity_triggers import (
+    trigger_firings as trigger_firings,
+)
+from adoptmetrics._schema import coerce_as_of
 
 __all__ = [
     "ActivityCells",
@@ -35,227 +65,6 @@ __all__ = [
     "trigger_firings",
     "window_activity",
 ]
-
-Period = Literal["day", "week", "month"]
-PERIODS: tuple[str, ...] = ("day", "week", "month")
-
-_NS_PER_DAY = 86_400 * 10**9
-# Dense (entity × period) grids are used while they stay this small; beyond it
-# the cells are found by sorting, which is O(n log n) but needs no grid.
-_DENSE_LIMIT = 200_000_000
-# Rows per chunk when building (entity, period) keys (keeps temporaries in cache).
-_CHUNK = 1 << 20
-
-IntArray = npt.NDArray[np.int64]
-
-
-# --------------------------------------------------------------------------- periods
-
-
-def _check_period(period: str) -> None:
-    if period not in PERIODS:
-        raise ValueError(
-            f"period={period!r} is not supported.\n"
-            f"Hint: use one of {', '.join(map(repr, PERIODS))}."
-        )
-
-
-def period_index(ns: npt.ArrayLike, period: str) -> IntArray:
-    """Integer index of the period holding each timestamp.
-
-    ``ns`` is an array of ``datetime64[ns]`` (or int64 nanoseconds since the
-    epoch). Days count from 1970-01-01, weeks from Monday 1969-12-29, months
-    from January 1970; consecutive periods have consecutive indices.
-
-    Parameters
-    ----------
-    ns : array of datetime64 or int64
-        Timestamps (tz-naive, UTC).
-    period : {"day", "week", "month"}
-        Period length.
-
-    Returns
-    -------
-    ndarray of int64
-        The period index of each timestamp.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> ts = np.array(["2024-01-07", "2024-01-08"], dtype="datetime64[ns]")
-    >>> idx = period_index(ts, "week")  # a Sunday, then the next Monday
-    >>> int(idx[1] - idx[0])
-    1
-    """
-    _check_period(period)
-    arr = np.asarray(ns)
-    if arr.dtype.kind == "M":
-        arr = arr.astype("datetime64[ns]").view(np.int64)
-    arr = arr.astype(np.int64, copy=False)
-    if period == "month":
-        return arr.view("datetime64[ns]").astype("datetime64[M]").view(np.int64)
-    if period == "day":
-        return arr // _NS_PER_DAY
-    # 1970-01-01 was a Thursday: shifting by 3 days puts week starts on Monday.
-    # One in-place floor division: floor((floor(ns / d) + 3) / 7) == floor((ns + 3d) / 7d).
-    weeks = arr + 3 * _NS_PER_DAY
-    weeks //= 7 * _NS_PER_DAY
-    return weeks
-
-
-def period_start(index: npt.ArrayLike, period: str) -> npt.NDArray[np.datetime64]:
-    """Start timestamp (``datetime64[ns]``) of each period index from :func:`period_index`.
-
-    Parameters
-    ----------
-    index : array of int
-        Period indices.
-    period : {"day", "week", "month"}
-        Period length.
-
-    Returns
-    -------
-    ndarray of datetime64[ns]
-        The first instant of each period (Monday 00:00 for weeks).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> ts = np.array(["2024-01-10T15:00"], dtype="datetime64[ns]")
-    >>> str(period_start(period_index(ts, "week"), "week")[0])[:10]
-    '2024-01-08'
-    """
-    _check_period(period)
-    idx = np.asarray(index, dtype=np.int64)
-    if period == "month":
-        return idx.view("datetime64[M]").astype("datetime64[ns]")
-    days = idx if period == "day" else idx * 7 - 3
-    return (days * _NS_PER_DAY).view("datetime64[ns]")
-
-
-# --------------------------------------------------------------------------- encoding
-
-
-def _categorical(codes: IntArray, categories: pd.Index) -> pd.Categorical:
-    """Categorical from integer codes without a Python-level copy."""
-    # pandas-stubs types codes as Sequence[int]; an int ndarray is what pandas uses inside.
-    return pd.Categorical.from_codes(codes, categories=categories)  # type: ignore[arg-type]
-
-
-@attrs.frozen(slots=True)
-class _Encoded:
-    """Events as integer arrays: entity codes, event codes, int64 nanoseconds."""
-
-    entities: pd.Index
-    entity: IntArray
-    ns: IntArray
-    events: pd.Index | None
-    event: IntArray | None
-    # Latest timestamp of the whole log, before any activity_events filter: the
-    # default as_of is "the latest data", not the latest qualifying event.
-    latest: int | None = None
-
-
-def _encode(
-    events: pd.DataFrame,
-    *,
-    entity_col: str,
-    time_col: str,
-    event_col: str | None,
-    activity_events: Sequence[str] | None,
-    table: str = "events",
-) -> _Encoded:
-    """Validate and encode; ``activity_events`` keeps only those event names."""
-    if activity_events is not None and event_col is None:
-        raise ValueError("activity_events needs event_col.\nHint: pass event_col='<column>'.")
-    df = validate_events(
-        events, account_col=entity_col, event_col=event_col, time_col=time_col, table=table
-    )
-    ids = df["account_id"]
-    entity = ids.cat.codes.to_numpy().astype(np.int64)
-    ns = df["timestamp"].to_numpy().view(np.int64)
-    latest = int(ns.max()) if len(ns) else None
-    ev_index: pd.Index | None = None
-    ev_codes: IntArray | None = None
-    if event_col is not None:
-        ev = df["event"]
-        ev_index = ev.cat.categories
-        ev_codes = ev.cat.codes.to_numpy().astype(np.int64)
-    if activity_events is not None:
-        if isinstance(activity_events, str):
-            raise TypeError(
-                "activity_events must be a list of event names, not a string.\n"
-                f"Hint: pass activity_events=[{activity_events!r}]."
-            )
-        if ev_index is None or ev_codes is None:
-            raise ValueError("activity_events needs event_col.\nHint: pass event_col='<column>'.")
-        wanted = ev_index.get_indexer(pd.Index(list(activity_events)))
-        keep = np.isin(ev_codes, wanted[wanted >= 0])
-        entity, ns, ev_codes = entity[keep], ns[keep], ev_codes[keep]
-    return _Encoded(ids.cat.categories, entity, ns, ev_index, ev_codes, latest)
-
-
-def _start_per_entity(
-    enc: _Encoded,
-    start: pd.Series | pd.Timestamp | str | None,
-    *,
-    argument: str = "start",
-) -> tuple[pd.Index, IntArray, IntArray, npt.NDArray[np.bool_]]:
-    """Resolve ``start`` to (entity universe, start ns per entity, row→entity, row kept).
-
-    ``None``: each entity's first event. A Series (entity → timestamp): its
-    index is the universe; rows of other entities are dropped. A scalar: the
-    same start for every entity seen in the events.
-    """
-    n = len(enc.entities)
-    if start is None:
-        first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first, enc.entity, enc.ns)
-        seen = first != np.iinfo(np.int64).max
-        remap = np.cumsum(seen) - 1
-        return (
-            enc.entities[seen],
-            first[seen],
-            remap[enc.entity],
-            np.ones(len(enc.entity), dtype=bool),
-        )
-    if isinstance(start, pd.Series):
-        if start.index.hasnans:
-            raise SchemaError(
-                argument, "index", "has missing entity ids", "drop rows with a null index."
-            )
-        if start.index.has_duplicates:
-            raise SchemaError(
-                argument,
-                "index",
-                "has duplicate entity ids",
-                "pass one start timestamp per entity (e.g. accounts.set_index('account_id')).",
-            )
-        ts = coerce_timestamps(start, table=argument, column=str(start.name or "start"))
-        universe = pd.Index(start.index)
-        pos = universe.get_indexer(enc.entities.astype(universe.dtype, copy=False))
-        kinds = (universe.inferred_type, enc.entities.inferred_type)
-        if len(pos) and len(universe) and not (pos >= 0).any() and kinds[0] != kinds[1]:
-            raise SchemaError(
-                argument,
-                "index",
-                f"holds {kinds[0]} ids but the events hold {kinds[1]} ids, so none match",
-                "make both the same type, e.g. start.index = start.index.astype(str) "
-                "and events[entity_col].astype(str).",
-            )
-        row_pos = pos[enc.entity] if len(enc.entity) else np.zeros(0, dtype=np.int64)
-        keep = row_pos >= 0
-        return universe, ts.to_numpy().view(np.int64).copy(), row_pos.astype(np.int64), keep
-    ts0 = coerce_as_of(start, None, argument=argument)
-    seen = np.zeros(n, dtype=bool)
-    seen[enc.entity] = True
-    remap = np.cumsum(seen) - 1
-    return (
-        enc.entities[seen],
-        np.full(int(seen.sum()), ts0.value, dtype=np.int64),
-        remap[enc.entity],
-        np.ones(len(enc.entity), dtype=bool),
-    )
 
 
 # --------------------------------------------------------------------------- first / last seen
@@ -809,181 +618,5 @@ def event_sequences(
             "event": _categorical(ev, enc.events),
             "timestamp": ns.view("datetime64[ns]"),
             "days_since_start": (ns - start_ns[ent]) / _NS_PER_DAY,
-        }
-    )
-
-
-# --------------------------------------------------------------------------- trigger firings
-
-
-def _grouped_searchsorted(
-    data_group: IntArray,
-    data_t: IntArray,
-    query_group: IntArray,
-    query_t: IntArray,
-    *,
-    side: str = "right",
-) -> IntArray:
-    """``searchsorted`` of each query inside its own group of sorted data.
-
-    ``data`` must be sorted by (group, t). Returns, per query, the global index
-    at which it would be inserted among the data of its group (``side="right"``:
-    after equal times). One merge sort; no per-group loop and no key arithmetic
-    that could overflow.
-    """
-    n, m = len(data_t), len(query_t)
-    group = np.concatenate([data_group, query_group])
-    t = np.concatenate([data_t, query_t])
-    is_query = np.r_[np.zeros(n, dtype=np.int8), np.ones(m, dtype=np.int8)]
-    tie = is_query if side == "right" else 1 - is_query
-    order = np.lexsort((tie, t, group))
-    data_before = np.cumsum(is_query[order] == 0)
-    out = np.empty(m, dtype=np.int64)
-    pos = np.flatnonzero(is_query[order] == 1)
-    out[order[pos] - n] = data_before[pos]
-    return out
-
-
-def trigger_firings(
-    events: pd.DataFrame,
-    /,
-    *,
-    event: str | None = None,
-    min_count: int = 1,
-    window_days: float = 30.0,
-    metric: str | None = None,
-    threshold: float | None = None,
-    seats: pd.Series | None = None,
-    end: object = None,
-    entity_col: str = "account_id",
-    event_col: str = "event",
-    time_col: str = "timestamp",
-    user_col: str | None = None,
-) -> pd.DataFrame:
-    """Times at which a rolling-window condition holds, checked at every event.
-
-    With ``event``: each occurrence of ``event`` that completes at least
-    ``min_count`` occurrences within the trailing ``window_days`` (the window
-    ``(t − window_days, t]``). With ``metric="usage_growth"``: each event at
-    which events in ``(t − w, t]`` ÷ events in ``(t − 2w, t − w]`` is at least
-    ``threshold`` (the earlier window must hold an event). With
-    ``metric="active_user_share"``: each event at which the distinct users
-    active in ``(t − w, t]`` ÷ ``seats`` is at least ``threshold`` (entities
-    without positive seats never fire). Vectorised with sorted arrays.
-
-    Parameters
-    ----------
-    events : DataFrame
-        The event log.
-    event : str, optional
-        Event name (an event trigger).
-    min_count : int
-        Occurrences needed within the window (event triggers).
-    window_days : float
-        Trailing window length ``w`` in days.
-    metric : {"usage_growth", "active_user_share"}, optional
-        Threshold metric (instead of ``event``).
-    threshold : float, optional
-        Threshold for ``metric``.
-    seats : Series, optional
-        Entity id → seats, for ``"active_user_share"``.
-    end : timestamp, optional
-        Ignore events after it.
-    entity_col, event_col, time_col, user_col : str
-        Column names (``user_col`` is needed for ``"active_user_share"``).
-
-    Returns
-    -------
-    DataFrame
-        One row per distinct (entity, firing time), sorted:
-
-        - ``<entity_col>``: the entity id (categorical over every entity in
-          the events).
-        - ``timestamp``: when the condition held.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> ev = pd.DataFrame({"account_id": "a", "event": "invite",
-    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-03-01"])})
-    >>> trigger_firings(ev, event="invite", min_count=2, window_days=30)
-      account_id  timestamp
-    0          a 2024-01-05
-    """
-    if (event is None) == (metric is None):
-        raise ValueError("give exactly one of event= or metric=.\nHint: event='invite_sent'.")
-    if not window_days > 0:
-        raise ValueError(f"window_days={window_days!r} must be positive.\nHint: window_days=30.")
-    share = metric == "active_user_share"
-    if share and user_col is None:
-        raise ValueError(
-            "metric='active_user_share' needs user ids.\nHint: pass user_col='user_id'."
-        )
-    df = validate_events(
-        events,
-        account_col=entity_col,
-        event_col=event_col,
-        time_col=time_col,
-        user_col=user_col if share else None,
-    )
-    entities = df["account_id"].cat.categories
-    ent = df["account_id"].cat.codes.to_numpy().astype(np.int64)
-    ns = df["timestamp"].to_numpy().view(np.int64)
-    keep = np.ones(len(ns), dtype=bool)
-    if end is not None:
-        keep &= ns <= coerce_as_of(end, None, argument="end").value
-    if event is not None:
-        codes = df["event"].cat.categories.get_indexer(pd.Index([event]))
-        keep &= df["event"].cat.codes.to_numpy() == codes[0]
-    user = (
-        df["user_id"].cat.codes.to_numpy().astype(np.int64)
-        if share
-        else np.zeros(len(ns), dtype=np.int64)
-    )[keep]
-    ent, ns = ent[keep], ns[keep]
-    order = np.lexsort((ns, ent))
-    ent, ns = ent[order], ns[order]
-    w = round(window_days * _NS_PER_DAY)
-    if event is not None:
-        back = np.arange(len(ns)) - (min_count - 1)
-        ok = back >= 0
-        prior = np.where(ok, back, 0)
-        fires = ok & (ent[prior] == ent) & (ns - ns[prior] < w)
-    elif metric == "usage_growth":
-        upto = _grouped_searchsorted(ent, ns, ent, ns)
-        mid = _grouped_searchsorted(ent, ns, ent, ns - w)
-        low = _grouped_searchsorted(ent, ns, ent, ns - 2 * w)
-        current, previous = upto - mid, mid - low
-        fires = (previous > 0) & (current >= float(threshold or 0) * previous)
-    elif share:
-        user = user[order]
-        uo = np.lexsort((ns, user, ent))
-        ue, uu, ut = ent[uo], user[uo], ns[uo]
-        new_run = np.r_[True, (ue[1:] != ue[:-1]) | (uu[1:] != uu[:-1]) | (ut[1:] - ut[:-1] >= w)]
-        last_run = np.r_[new_run[1:], True]
-        starts_e, starts_t = ue[new_run], ut[new_run]
-        ends_e, ends_t = ue[last_run], ut[last_run] + w
-        so, eo = np.lexsort((starts_t, starts_e)), np.lexsort((ends_t, ends_e))
-        users_now = _grouped_searchsorted(
-            starts_e[so], starts_t[so], ent, ns
-        ) - _grouped_searchsorted(ends_e[eo], ends_t[eo], ent, ns)
-        cap = np.zeros(len(entities))
-        if seats is not None:
-            found = pd.Index(seats.index).get_indexer(entities.astype(seats.index.dtype))
-            vals = pd.to_numeric(seats, errors="coerce").to_numpy(dtype=float)
-            cap = np.where(found >= 0, vals[np.where(found >= 0, found, 0)], 0.0)
-            cap = np.nan_to_num(cap, nan=0.0)
-        c = cap[ent] if len(ent) else np.zeros(0)
-        fires = (c > 0) & (users_now >= float(threshold or 0) * c)
-    else:
-        raise ValueError(
-            f"metric={metric!r} is unknown.\nHint: use 'usage_growth' or 'active_user_share'."
-        )
-    fe, ft = ent[fires], ns[fires]
-    distinct = np.r_[True, (fe[1:] != fe[:-1]) | (ft[1:] != ft[:-1])] if len(fe) else fires[:0]
-    return pd.DataFrame(
-        {
-            entity_col: _categorical(fe[distinct], entities),
-            "timestamp": ft[distinct].view("datetime64[ns]"),
         }
     )
