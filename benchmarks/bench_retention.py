@@ -105,11 +105,19 @@ def measure(
 
 
 def check_same(a: pd.DataFrame, b: pd.DataFrame, label: str) -> None:
-    """Nonzero cells must agree (SQL and pandas omit zero cells; we report them)."""
+    """Nonzero cells must agree (SQL and pandas omit zero cells; we report them).
+
+    Compares the multisets of (period, n_retained) pairs: the cohort labels differ in
+    type between engines (timestamps vs week numbers).
+    """
     a = a[a["n_retained"] > 0]
-    ka = (a["period"].to_numpy(np.int64), a["n_retained"].to_numpy(np.int64))
-    kb = (b["period"].to_numpy(np.int64), b["n_retained"].to_numpy(np.int64))
-    if not (np.array_equal(np.sort(ka[0]), np.sort(kb[0])) and ka[1].sum() == kb[1].sum()):
+
+    def pairs(f: pd.DataFrame) -> np.ndarray:
+        p = np.column_stack([f["period"].to_numpy(np.int64), f["n_retained"].to_numpy(np.int64)])
+        return p[np.lexsort((p[:, 1], p[:, 0]))]
+
+    pa, pb = pairs(a), pairs(b)
+    if pa.shape != pb.shape or not np.array_equal(pa, pb):
         raise SystemExit(f"result mismatch against {label}")
 
 

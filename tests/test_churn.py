@@ -143,6 +143,11 @@ def test_churn_curve_matches_lifelines(observed_from: pd.Timestamp | None) -> No
         np.testing.assert_allclose(mine["ci_upper"].to_numpy(), ci.iloc[:, 1].to_numpy(), atol=1e-9)
         table = kmf.event_table.reindex(mine["time"].to_numpy())
         np.testing.assert_array_equal(mine["n_churned"], table["observed"].to_numpy())
+        np.testing.assert_array_equal(mine["n_censored"], table["censored"].to_numpy())
+        if observed_from is None:
+            # With entry=, lifelines' event_table also counts same-day entrants as at risk
+            # (its survival does not), so the at-risk column is compared without truncation.
+            np.testing.assert_array_equal(mine["n_at_risk"], table["at_risk"].to_numpy())
 
 
 def test_churn_curve_no_leakage_counts_later_churn_as_active() -> None:
@@ -263,7 +268,7 @@ def test_restricted_mean_matches_lifelines_and_hand_variance() -> None:
         }
     )
     r = churn.restricted_mean_lifetime(small, horizon_days=30, as_of="2024-02-01", confidence=0.95)
-    se = np.sqrt(17.1875)
+    se = np.sqrt(17.1875)  # 1.959963984540054 below is z_0.975 (scipy.stats.norm.ppf(0.975))
     assert r["rmst_days"].iloc[0] == pytest.approx(22.5)
     assert r["ci_lower"].iloc[0] == pytest.approx(22.5 - 1.959963984540054 * se)
 
@@ -292,6 +297,12 @@ def test_lifetime_value_segments_hand_worked() -> None:
     assert out["expected_months"].iloc[0] == pytest.approx(1 + 1 / 1.1 + 0.75 / 1.21)
     assert out["lifetime_value"].iloc[0] == pytest.approx(150 * (1 + 1 / 1.1 + 0.75 / 1.21))
     assert out["ci_lower"].iloc[0] < out["lifetime_value"].iloc[0] < out["ci_upper"].iloc[0]
+    # Hand-worked interval: the only churn (day 45, 4 at risk) precedes grid point 60 days,
+    # so A = 0.75/1.21 and Var = A²·1/(4·3); interval = MRR × (value ± z_0.975·se).
+    value = 1 + 1 / 1.1 + 0.75 / 1.21
+    se = np.sqrt((0.75 / 1.21) ** 2 / 12)
+    assert out["ci_lower"].iloc[0] == pytest.approx(150 * (value - 1.959963984540054 * se))
+    assert out["ci_upper"].iloc[0] == pytest.approx(150 * (value + 1.959963984540054 * se))
 
 
 # --------------------------------------------------------------------------- lapse_table

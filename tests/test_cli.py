@@ -93,7 +93,7 @@ def test_csv_with_custom_column_names(
     assert code == 0, err
     page = out.read_text(encoding="utf-8")
     assert 'id="overview"' in page
-    assert "<td>Accounts</td><td>60</td>" in page
+    assert "<td>Accounts</td><td>60</td>" in page  # simulate_saas(60) in user_tables
     assert "overview: done" in err
     assert f"wrote {out}" in err
     assert "Traceback" not in err

@@ -197,7 +197,7 @@ def test_truth_records_the_spec() -> None:
         "activity_coef": 0.8,
         "decoys": ["view_tutorial", "view_help_center"],
         "reversed_pair": ("create_dashboard", "invite_teammate"),
-        "intercept": truth["onboarding"]["intercept"],
+        "intercept": -1.95,  # SUCCESS_INTERCEPT, calibrated for ~45 % success
     }
     assert truth["retention"] == {
         "improved_from": pd.Timestamp("2024-10-01"),
@@ -262,7 +262,7 @@ def test_onboarding_effects(big: SaaSData) -> None:
     rev = (first["create_dashboard"] < last["invite_teammate"]).reindex(acc.index, fill_value=False)
     single = first["connect_integration"].notna().reindex(acc.index, fill_value=False)
     ok = acc["onboarding_success"]
-    assert 0.40 < ok.mean() < 0.50
+    assert 0.40 < ok.mean() < 0.50  # the simulator is calibrated for about 45 % success
     assert rev.mean() > 0.2
     assert pair[ok].mean() > pair[~ok].mean() + 0.08
     assert single[ok].mean() > single[~ok].mean() + 0.05

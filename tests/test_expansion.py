@@ -261,7 +261,7 @@ def test_planted_triggers_rank_above_decoys(saas: am.datasets.SaaSData) -> None:
     assert (planted["q_value"] < 0.001).all()
     decoys = out[out["trigger"].isin(DECOYS)]
     assert planted["ci_lower"].min() > decoys["lift"].max()
-    # The seat limit (true hazard ratio 4) beats the premium feature (3).
+    # The seat limit (true hazard ratio 4) beats the premium feature (3); saas.truth.
     assert out["trigger"].iloc[0] == "seat_limit_reached"
     assert (planted["precision"] > planted["baseline_rate"]).all()
 
@@ -278,6 +278,7 @@ def test_model_learns_planted_weights(saas: am.datasets.SaaSData) -> None:
     assert list(scores["rank"]) == list(range(1, len(scores) + 1))
     reasons = {r for rs in scores["reasons"] for r in rs}
     assert reasons <= set(PLANTED)
+    assert reasons == set(PLANTED)  # both planted triggers give reasons (simulator's truth)
 
 
 def test_backtest_beats_chance(saas: am.datasets.SaaSData) -> None:
@@ -291,7 +292,7 @@ def test_backtest_beats_chance(saas: am.datasets.SaaSData) -> None:
     assert bt.lift_top_decile > 1.3
     assert bt.precision_at_k > bt.base_rate
     assert bt.k == math.ceil(0.1 * bt.n_accounts)
-    assert 0 < bt.brier < 0.25
+    assert 0 < bt.brier < 0.25  # 0.25: the Brier score of always forecasting 0.5
     assert bt.summary.shape == (1, 8)
 
 
@@ -420,6 +421,12 @@ def test_cutoff_before_data_or_after_last_expansion() -> None:
 
 def test_backtest_window_past_data_warns_and_nothing_to_learn() -> None:
     events, expansions, accounts = hand_log()
+    # cutoff May 1 + 90 days = Jul 30, past the last event (Jun 30): the window is cut short.
+    with (
+        pytest.warns(UserWarning, match="runs past the end of the data"),
+        pytest.warns(UserWarning, match="only 2 account-periods"),
+    ):
+        ex.backtest_expansion(events, expansions, [SEAT], cutoff="2024-05-01", accounts=accounts)
     with pytest.raises(ValueError, match="nothing to learn"):
         ex.backtest_expansion(events, expansions, [SEAT], cutoff="2024-02-02", accounts=accounts)
 

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_rgba
 
 from adoptmetrics.nps import nps_quadrants, nps_score, nps_trend
 from adoptmetrics.plotting import plot_attribute_skew, plot_nps, plot_nps_quadrants, plot_nps_trend
@@ -62,7 +63,10 @@ def test_plot_attribute_skew_colours_significant_values() -> None:
     skew = attribute_skew(acc, acc.index < 50, attributes=["plan"])
     ax = plot_attribute_skew(skew, top=5)
     assert len(ax.patches) == 2
-    assert all(p.get_facecolor()[:3] != (0.741, 0.741, 0.741) for p in ax.patches)
+    # both values are significant (a: all 50 in the group, b: none), so no bar is the
+    # grey #bdbdbd of non-significant values
+    grey = to_rgba("#bdbdbd")
+    assert all(p.get_facecolor() != grey for p in ax.patches)
     plt.close("all")
 
 

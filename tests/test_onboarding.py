@@ -75,7 +75,9 @@ def test_known_answer_counts_gaps_order_once_window() -> None:
     assert ab["support_failure"] == 0.0
     # lift by hand: success rate among holders 2/2 over the base rate 2/5
     assert ab["lift"] == pytest.approx(2.5)
-    assert ("A", "A") not in set(res["pattern"]) or _row(res, ("A", "A"))["n_success"] == 1
+    aa = _row(res, ("A", "A"))
+    # by hand: only c has two A's (days 0 and 2)
+    assert (aa["n_success"], aa["n_failure"]) == (1, 0)
 
 
 def test_triple_needs_an_intermediate() -> None:
@@ -326,6 +328,9 @@ def test_time_to_value_known_answer() -> None:
     ttv = time_to_value(MEV, MS, window_days=30, as_of=T0 + pd.Timedelta(days=60))
     # by hand: 3 accounts; a onboarded at day 3; c censored at 10; b censored at 30
     assert ttv["time"].tolist() == [3, 10, 30]
+    assert ttv["n_at_risk"].tolist() == [3, 2, 1]
+    assert ttv["n_onboarded"].tolist() == [1, 0, 0]
+    assert ttv["n_censored"].tolist() == [0, 1, 1]
     assert ttv["onboarded_rate"].iloc[0] == pytest.approx(1 / 3)
     assert ttv["onboarded_rate"].iloc[-1] == pytest.approx(1 / 3)
     assert (ttv["ci_lower"] <= ttv["onboarded_rate"]).all()
@@ -352,6 +357,7 @@ def test_golden_path_known_answer() -> None:
     # both successful accounts (a, c) did A then B
     assert gp["pattern"].iloc[-1][:2] == ("A", "B")
     assert gp["n_success"].iloc[1] == 2
+    assert gp["n_failure"].iloc[1] == 0  # b reversed, d cut off by the window, e a tie
 
 
 # --------------------------------------------------------------------------- bad input

@@ -388,11 +388,17 @@ def test_activity_overview_properties(events: pd.DataFrame, period: str) -> None
 def test_plot_activity_overview_returns_axes() -> None:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure as MplFigure
+    from matplotlib.patches import Rectangle
 
     ax = MplFigure().subplots()
     out = plot_activity_overview(tiny_events(), ax=ax)
     assert out is ax
     assert isinstance(out, Axes)
+    # By hand (as_of = last event, Tue 2024-02-20): weeks from Mon 2024-01-01 to
+    # 2024-02-19 hold 2, 1, 0, 0, 1 (d), 0, 0, 1 events; the last week is unfinished.
+    (bars,) = [other for other in ax.figure.axes if other is not ax]
+    heights = [r.get_height() for r in bars.patches if isinstance(r, Rectangle)]
+    assert heights == [2, 1, 0, 0, 1, 0, 0, 1]
     empty = tiny_events().iloc[:0]
     ax2 = plot_activity_overview(empty, ax=MplFigure().subplots())
     assert ax2.texts[0].get_text() == "no events"
@@ -410,4 +416,4 @@ def test_report_on_simulated_data() -> None:
     page = build_report(data)
     assert_self_contained(page)
     assert 'id="overview"' in page
-    assert "<td>Accounts</td><td>120</td>" in page
+    assert "<td>Accounts</td><td>120</td>" in page  # the 120 simulated accounts

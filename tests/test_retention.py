@@ -119,6 +119,8 @@ def test_as_of_on_a_monday_boundary() -> None:
 
 
 def test_known_answer_month_and_day() -> None:
+    # By hand: 01-31 is January (k0), 02-01 February (k1), 03-15 March (k2, not over
+    # at 03-20). By day: cohort 01-31, 02-01 active (k1), 02-02 starts at as_of (k2, open).
     log = _log([("a", "2024-01-31 23:00"), ("a", "2024-02-01 01:00"), ("a", "2024-03-15")])
     out = cohort_retention(log, period="month", as_of="2024-03-20")
     assert _counts(out) == [
@@ -191,6 +193,8 @@ def test_by_event_column_and_activity_events() -> None:
 
 
 def test_trend_and_revenue() -> None:
+    # By hand from WEEKLY: at k2, cohort W0 keeps b only (1/2), cohort W1 keeps c (1/1);
+    # k3 is complete for W0 only (W1's k3 = W4 is not over at as_of).
     trend = retention_trend(WEEKLY, at=2, as_of="2024-01-31")
     assert trend["retention_rate"].tolist() == [0.5, 1.0]
     assert retention_trend(WEEKLY, at=3, as_of="2024-01-31")["cohort"].tolist() == [

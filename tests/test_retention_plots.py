@@ -77,5 +77,6 @@ def test_trend_plot() -> None:
     trend = retention_trend(EVENTS, at=1, as_of="2024-01-29", by=PLAN)
     ax = plot_retention_trend(trend, ax=_ax())
     assert ax.get_ylabel() == "period-1 retention"
+    assert len(ax.containers) == trend["segment"].nunique()  # one errorbar series per segment
     with pytest.raises(TypeError, match="retention_trend"):
         plot_retention_trend(pd.DataFrame(), ax=_ax())

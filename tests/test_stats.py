@@ -34,7 +34,7 @@ Z95 = 1.959963984540054
 
 def test_z_value_and_confidence_checks() -> None:
     assert z_value(0.95) == pytest.approx(Z95)
-    assert z_value(0.90) == pytest.approx(1.644854, abs=1e-6)
+    assert z_value(0.90) == pytest.approx(1.644854, abs=1e-6)  # standard normal 95th percentile
     for bad in (0, 1, 95, -0.5):
         with pytest.raises(ValueError, match="Hint: "):
             check_confidence(bad)

@@ -121,16 +121,16 @@ def group_codes(data: pd.DataFrame, by: str | Sequence[str] | None) -> tuple[Int
                 f"fill them (e.g. accounts[{col!r}].fillna('unknown')) or drop those accounts.",
                 rows=list(data.index[np.flatnonzero(null)[:5]]),
             )
-    strings = [data[c].astype(str).to_numpy() for c in cols]
-    label = strings[0] if len(cols) == 1 else np.char.add(strings[0].astype(str), "")
+    strings = [data[c].astype(str).to_numpy().astype(str) for c in cols]
+    label = strings[0]
     for s in strings[1:]:
-        label = np.char.add(np.char.add(label.astype(str), " | "), s.astype(str))
-    labels, codes = np.unique(label.astype(str), return_inverse=True)
+        label = np.char.add(np.char.add(label, " | "), s)
+    labels, codes = np.unique(label, return_inverse=True)
     counts = np.bincount(codes, minlength=len(labels))
     single = labels[counts == 1]
     if single.size:
         warnings.warn(
-            f"group(s) {list(single[:5])} of by={by!r} have a single account; "
+            f"group(s) {[str(x) for x in single[:5]]} of by={by!r} have a single account; "
             "their curves and tests say almost nothing.\n"
             "Hint: merge rare values into an 'other' group.",
             UserWarning,

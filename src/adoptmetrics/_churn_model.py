@@ -1,4 +1,4 @@
-"""The churn model (Cox proportional hazards) and the shared account preparation.
+"""The churn model (Cox proportional hazards) and per-account scoring.
 
 Private helpers of :mod:`adoptmetrics.churn`; the public names are re-exported
 there.

@@ -24,6 +24,7 @@ from adoptmetrics._schema import (
     validate_events,
     validate_expansions,
 )
+from adoptmetrics._stats import z_value
 from adoptmetrics.activity import _grouped_searchsorted, trigger_firings
 from adoptmetrics.models import Trigger
 
@@ -306,7 +307,7 @@ class ExpansionModel:
     def summary(self) -> pd.DataFrame:
         """One row per trigger: ``trigger``, ``coef``, ``odds_ratio``, ``ci_lower``,
         ``ci_upper`` (95 % Wald interval of the odds ratio), ``p_value``."""
-        z = float(stats.norm.ppf(0.975))
+        z = z_value(0.95)
         with np.errstate(divide="ignore", invalid="ignore"):
             p = 2 * stats.norm.sf(np.abs(self.coef / self.se))
         return pd.DataFrame(

@@ -12,7 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from adoptmetrics import _stats
-from adoptmetrics._schema import SchemaError, coerce_as_of, validate_nps
+from adoptmetrics._schema import SchemaError, _require_column, coerce_as_of, validate_nps
 
 CATEGORIES: tuple[str, ...] = ("detractor", "passive", "promoter")
 MIN_RESPONSES = 30
@@ -39,8 +39,6 @@ def _check_choice(name: str, value: object, choices: Sequence[str]) -> str:
 
 
 def _check_by(df: pd.DataFrame, by: str | Sequence[str] | None) -> list[str]:
-    from adoptmetrics._schema import _require_column
-
     groups = [by] if isinstance(by, str) else [] if by is None else by
     if not isinstance(groups, Sequence) or not all(isinstance(b, str) for b in groups):
         raise TypeError(

@@ -20,7 +20,6 @@ from adoptmetrics._schema import SchemaError, coerce_as_of
 from adoptmetrics.activity import event_sequences, window_activity
 from adoptmetrics.models import Milestone
 
-_NS_PER_DAY = 86_400 * 10**9
 StartArg = pd.Series | pd.Timestamp | str | None
 
 

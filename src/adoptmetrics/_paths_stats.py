@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from adoptmetrics import _paths
-from adoptmetrics._logistic import fit_logistic
+from adoptmetrics._logistic import _sigmoid, fit_logistic
 from adoptmetrics._stats import chi2_2x2, fisher_exact_2x2, woolf_interval, z_value
 
 FloatArray = npt.NDArray[np.float64]
@@ -33,10 +33,6 @@ MAX_SELECTED = 25
 #: Most occupied cells (activity level × selected-pattern combination) in the
 #: final check of the selection over all candidates.
 EXACT_CHECK_CELLS = 512
-
-
-def _sigmoid(eta: FloatArray) -> FloatArray:
-    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(eta, -35, 35))), dtype=float)
 
 
 def fit_cells(

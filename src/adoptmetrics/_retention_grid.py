@@ -150,10 +150,7 @@ def _segments(
     if by is None:
         return np.zeros(len(labels), dtype=np.int64), None
     frame = _by_frame(by, table, entity_col, table_name)
-    try:
-        pos = frame.index.get_indexer(labels.astype(frame.index.dtype, copy=False))
-    except (TypeError, ValueError):
-        pos = frame.index.get_indexer(labels)
+    pos = _positions(frame.index, labels)
     sub = frame.iloc[np.maximum(pos, 0)].reset_index(drop=True) if len(frame) else frame
     missing = (pos < 0) | (sub.isna().any(axis=1).to_numpy() if len(sub) else pos < 0)
     if missing.any():
@@ -255,13 +252,12 @@ def _grid(
         cell_u = np.cumsum(run, dtype=np.int64) - 1
         cell_k = cells.index - cohort[cell_u]
     else:
-        labels, start_ns = _cohort_starts(cohort_start, enc.entities, cells.entity)
+        labels, start_ns, epos = _cohort_starts(cohort_start, enc.entities, cells.entity)
         started = start_ns <= ts.value
         if not started.any():
             return _empty_grid(period, ts, _empty_segments(by))
         remap = np.where(started, np.cumsum(started) - 1, -1)
         labels, cohort = labels[started], period_index(start_ns[started], period)
-        epos = _events_to_cohort(cohort_start, enc.entities)
         upos = np.where(epos >= 0, remap[np.maximum(epos, 0)], -1)  # events entity → label
         cell_u = upos[cells.entity]
         ok = cell_u >= 0
@@ -312,8 +308,12 @@ def _grid(
 
 def _cohort_starts(
     cohort_start: pd.Series, entities: pd.Index, active: IntArray
-) -> tuple[pd.Index, IntArray]:
-    """Validate ``cohort_start``; every entity with activity must have a start."""
+) -> tuple[pd.Index, IntArray, IntArray]:
+    """Validate ``cohort_start``; every entity with activity must have a start.
+
+    Returns the start labels, their start times (ns) and, for each of
+    ``entities``, its position in ``cohort_start`` (-1 when it has none).
+    """
     if cohort_start.index.hasnans:
         raise SchemaError(
             "cohort_start", "index", "has missing entity ids", "drop rows with a null index."
@@ -328,7 +328,7 @@ def _cohort_starts(
     ts = coerce_timestamps(
         cohort_start, table="cohort_start", column=str(cohort_start.name or "start")
     )
-    epos = _events_to_cohort(cohort_start, entities)
+    epos = _positions(pd.Index(cohort_start.index), entities)
     seen = np.zeros(len(entities), dtype=bool)
     seen[active] = True
     unknown = seen & (epos < 0)
@@ -342,15 +342,15 @@ def _cohort_starts(
             "events[events['<entity_col>'].isin(cohort_start.index)]; ids must have the same "
             "type as in the events table.",
         )
-    return pd.Index(cohort_start.index), ts.to_numpy().view(np.int64).copy()
+    return pd.Index(cohort_start.index), ts.to_numpy().view(np.int64).copy(), epos
 
 
-def _events_to_cohort(cohort_start: pd.Series, entities: pd.Index) -> IntArray:
-    universe = pd.Index(cohort_start.index)
+def _positions(universe: pd.Index, labels: pd.Index) -> IntArray:
+    """Position of each of ``labels`` in ``universe`` (-1 when absent), matching across dtypes."""
     try:
-        pos = universe.get_indexer(entities.astype(universe.dtype, copy=False))
+        pos = universe.get_indexer(labels.astype(universe.dtype, copy=False))
     except (TypeError, ValueError):
-        pos = universe.get_indexer(entities)
+        pos = universe.get_indexer(labels)
     return np.asarray(pos, dtype=np.int64)
 
 

@@ -220,15 +220,12 @@ def _parse_objects(values: pd.Series, *, table: str, column: str) -> pd.Series:
         for v in objs.head(10_000)
         if getattr(v, "tzinfo", None) is not None
     }
+    zone_names = None
     if tzinfos:
-        aware = aware | np.array(
-            [getattr(v, "tzinfo", None) is not None for v in values], dtype=bool
-        )
-    zone_names = (
-        np.array([str(getattr(v, "tzinfo", None)) for v in values], dtype=object)
-        if tzinfos
-        else None
-    )
+        # One pass over the values (pandas leaves aware datetimes as objects only
+        # when their zones differ, so this is rare and mostly on the error path).
+        zone_names = np.array([str(getattr(v, "tzinfo", None)) for v in values], dtype=object)
+        aware = aware | (zone_names != "None")
     if zone_names is not None and len(set(zone_names[aware & (zone_names != "None")])) > 1:
         # Python/pandas datetimes from different zones (same-zone DST changes are fine).
         first_zone = zone_names[np.flatnonzero(zone_names != "None")[0]]

@@ -210,7 +210,9 @@ def kaplan_meier(
         True where the event was observed.
     entry : array of int, optional
         Left-truncation time: a subject is at risk only for ``t > entry``
-        (delayed entry, as in lifelines' ``entry=``).
+        (delayed entry). Where an entry time equals an event time the
+        entering subject is not yet at risk, as in R's survival package;
+        lifelines counts it, so the two differ only on such ties.
     confidence : float
         Level of the pointwise interval; the interval is the exponential
         Greenwood ("log-log") interval, as lifelines computes it.
@@ -230,21 +232,19 @@ def kaplan_meier(
     n_max = int(t.max()) + 1 if t.size else 1
     died = np.bincount(t[e], minlength=n_max).astype(float)
     left = np.bincount(t, minlength=n_max).astype(float)
+    # Subjects that left before time s (duration < s).
+    left_before = np.concatenate([[0.0], np.cumsum(left)[:-1]])
     if entry is None:
-        entered = np.zeros(n_max)
-        entered[0] = len(t)
-        at_risk = len(t) - np.concatenate([[0.0], np.cumsum(left)[:-1]])
+        at_risk = len(t) - left_before
     else:
         en = np.asarray(entry).astype(np.int64)
         if np.any(en > t):
             raise ValueError("entry must not exceed duration.")
-        # At risk at time s: entered before s (entry < s) and not yet exited (duration >= s).
+        # At risk at time s: entered before s (entry < s) and not yet left (duration >= s);
+        # subjects entering at 0 are at risk at 0.
         entered = np.bincount(en, minlength=n_max).astype(float)
-        at_risk = np.concatenate([[0.0], np.cumsum(entered)[:-1]]) - np.concatenate(
-            [[0.0], np.cumsum(left)[:-1]]
-        )
-        # lifelines counts subjects with entry == duration == 0 as at risk at 0
-        at_risk[0] = float(np.sum(en == 0)) if entry is not None else at_risk[0]
+        at_risk = np.concatenate([[0.0], np.cumsum(entered)[:-1]]) - left_before
+        at_risk[0] = float(np.sum(en == 0))
     times = np.flatnonzero(left > 0)
     d = died[times]
     r = at_risk[times]

@@ -44,7 +44,13 @@ from adoptmetrics._nps_core import (
     _validated,
     _warn_small,
 )
-from adoptmetrics._schema import SchemaError, validate_nps
+from adoptmetrics._schema import (
+    SchemaError,
+    _offending,
+    _require_column,
+    _require_frame,
+    validate_nps,
+)
 from adoptmetrics.activity import period_index, period_start, window_activity
 
 __all__ = [
@@ -373,8 +379,6 @@ def _usage_error(column: str, problem: str, hint: str, rows: Any = ()) -> Schema
 def _usage_from_table(
     usage: pd.DataFrame | pd.Series, *, entity_col: str, usage_col: str
 ) -> pd.Series:
-    from adoptmetrics._schema import _offending, _require_column
-
     if isinstance(usage, pd.Series):
         values, ids = usage, usage.index.to_series()
     else:
@@ -614,8 +618,6 @@ def quadrant_summary(quadrants: pd.DataFrame, /, *, confidence: float = 0.95) ->
     3  frustrated  1   0.25              0.0
     4     at_risk  0   0.00             50.0
     """
-    from adoptmetrics._schema import _require_column, _require_frame
-
     _require_frame(quadrants, "quadrants")
     for col in ("quadrant", "score", "usage", "usage_level"):
         _require_column(quadrants, "quadrants", col, "quadrants (the nps_quadrants result)")

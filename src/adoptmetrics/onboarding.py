@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from adoptmetrics import _paths, _paths_stats
+from adoptmetrics._activity_core import _NS_PER_DAY
 from adoptmetrics._onboarding_input import (
-    _NS_PER_DAY,
     StartArg,
     _check_max_length,
     _check_window,

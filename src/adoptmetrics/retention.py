@@ -39,7 +39,6 @@ from adoptmetrics._retention_grid import (
     _check_choice,
     _check_k,
     _cohort_starts,
-    _events_to_cohort,
     _grid,
     _segments,
     _with_segments,
@@ -522,8 +521,7 @@ def revenue_retention(
     else:
         if not isinstance(cohort_start, pd.Series):
             raise TypeError("cohort_start must be a pandas Series (account → start time).")
-        _, start_ns = _cohort_starts(cohort_start, entities, acc)
-        epos = _events_to_cohort(cohort_start, entities)
+        _, start_ns, epos = _cohort_starts(cohort_start, entities, acc)
         start = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
         has = epos >= 0
         start[has] = period_index(start_ns[epos[has]], "month")

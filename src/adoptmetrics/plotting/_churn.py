@@ -94,7 +94,7 @@ def plot_churn_curve(
     ax.set_ylabel("share of accounts not yet churned")
     ax.set_title("Survival (Kaplan–Meier) with pointwise intervals")
     ax.grid(alpha=0.3)
-    if len(groups) > 1 or groups != ["all"]:
+    if groups != ["all"]:
         ax.legend(loc="lower left", fontsize=8, frameon=False)
     if at_risk and groups:
         import matplotlib.transforms as mtransforms

@@ -15,8 +15,6 @@ if TYPE_CHECKING:
 
 __all__ = ["activity_overview", "plot_activity_overview"]
 
-_PERIOD_NS = {"day": 86_400 * 10**9, "week": 7 * 86_400 * 10**9}
-
 
 def activity_overview(
     events: pd.DataFrame,
@@ -83,11 +81,7 @@ def activity_overview(
     offset = cells.index - p0
     n = int(offset.max()) + 1
     starts = period_start(np.arange(p0, p0 + n, dtype=np.int64), period)
-    ends = (
-        period_start(np.arange(p0 + 1, p0 + n + 1, dtype=np.int64), period).view(np.int64)
-        if period == "month"
-        else starts.view(np.int64) + _PERIOD_NS[period]
-    )
+    ends = period_start(np.arange(p0 + 1, p0 + n + 1, dtype=np.int64), period).view(np.int64)
     return pd.DataFrame(
         {
             "period": starts,
@@ -184,7 +178,6 @@ def plot_activity_overview(
     handles, labels = ax.get_legend_handles_labels()
     bh, bl = bars.get_legend_handles_labels()
     ax.legend(handles + bh, labels + bl, loc="upper left", frameon=False, fontsize=9)
-    for side in ("top",):
-        ax.spines[side].set_visible(False)
-        bars.spines[side].set_visible(False)
+    ax.spines["top"].set_visible(False)
+    bars.spines["top"].set_visible(False)
     return ax

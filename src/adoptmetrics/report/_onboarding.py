@@ -14,6 +14,7 @@ from adoptmetrics.onboarding import (
     success_paths,
     time_to_value,
 )
+from adoptmetrics.plotting._onboarding import _pattern_label as _pattern
 from adoptmetrics.report._data import ReportData
 from adoptmetrics.report._html import fmt_int, fmt_pct, html_table
 from adoptmetrics.report._section import Figure, Metric, Section, render_figure
@@ -47,12 +48,6 @@ HOW_TO_READ = (
     "frequent actions instead. These are associations, not proven causes: test a flow change "
     "before rebuilding onboarding around it."
 )
-
-
-def _pattern(pattern: object) -> str:
-    if isinstance(pattern, tuple | list):
-        return " → ".join(str(p) for p in pattern)
-    return str(pattern)
 
 
 def _outcome(accounts: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.Series | None, str]:

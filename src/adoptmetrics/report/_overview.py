@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 
@@ -169,7 +167,7 @@ def section(data: ReportData) -> Section:
             max_rows=None,
         ),
         f'<p class="muted">"accounts": accounts with at least one such event; the '
-        f"{html.escape(str(TOP_EVENTS))} most frequent event types are listed.</p>",
+        f"{TOP_EVENTS} most frequent event types are listed.</p>",
     ]
     metrics = [
         Metric("Accounts", fmt_int(n_accounts), f"{fmt_int(n_active)} active"),
