@@ -26,7 +26,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from adoptmetrics import retention
-from adoptmetrics._stats import nps_interval, wilson_interval
+from adoptmetrics._stats._intervals import nps_interval, wilson_interval
 from adoptmetrics.datasets import SaaSData, load_demo
 from adoptmetrics.onboarding import success_paths
 from adoptmetrics.plotting import plot_retention_curve

@@ -25,7 +25,7 @@ from adoptmetrics import (
     retention,
     segments,
 )
-from adoptmetrics._schema import SchemaError
+from adoptmetrics._schema._validate import SchemaError
 from adoptmetrics.churn import (
     ChurnModel,
     SBGModel,

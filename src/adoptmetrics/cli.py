@@ -170,7 +170,7 @@ def _load_demo() -> Any:
 
 
 def _report_data(args: argparse.Namespace) -> Any:
-    from adoptmetrics._schema import SchemaError
+    from adoptmetrics._schema._validate import SchemaError
     from adoptmetrics.report import ReportData
 
     if args.demo:

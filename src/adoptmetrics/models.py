@@ -397,7 +397,7 @@ def from_frame(frame: pd.DataFrame, record_type: type[R], /) -> list[R]:
     ]
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        from adoptmetrics._schema import SchemaError
+        from adoptmetrics._schema._validate import SchemaError
 
         raise SchemaError(
             record_type.__name__,

@@ -7,7 +7,7 @@ from typing import Any
 import attrs
 import pandas as pd
 
-from adoptmetrics._schema import (
+from adoptmetrics._schema._validate import (
     coerce_as_of,
     validate_accounts,
     validate_events,

@@ -6,7 +6,7 @@ import html
 
 import pandas as pd
 
-from adoptmetrics._stats import wilson_interval
+from adoptmetrics._stats._intervals import wilson_interval
 from adoptmetrics.onboarding import (
     golden_path,
     milestone_status,

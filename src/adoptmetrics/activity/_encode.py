@@ -1,0 +1,242 @@
+"""Core of the activity layer: period arithmetic and event encoding.
+
+Public names are re-exported by :mod:`adoptmetrics.activity`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from adoptmetrics._schema._validate import (
+    SchemaError,
+    coerce_as_of,
+    coerce_timestamps,
+    validate_events,
+)
+
+Period = Literal["day", "week", "month"]
+PERIODS: tuple[str, ...] = ("day", "week", "month")
+
+_NS_PER_DAY = 86_400 * 10**9
+# Dense (entity × period) grids are used while they stay this small; beyond it
+# the cells are found by sorting, which is O(n log n) but needs no grid.
+_DENSE_LIMIT = 200_000_000
+# Rows per chunk when building (entity, period) keys (keeps temporaries in cache).
+_CHUNK = 1 << 20
+
+IntArray = npt.NDArray[np.int64]
+
+
+# --------------------------------------------------------------------------- periods
+
+
+def _check_period(period: str) -> None:
+    if period not in PERIODS:
+        raise ValueError(
+            f"period={period!r} is not supported.\n"
+            f"Hint: use one of {', '.join(map(repr, PERIODS))}."
+        )
+
+
+def period_index(ns: npt.ArrayLike, period: str) -> IntArray:
+    """Integer index of the period holding each timestamp.
+
+    ``ns`` is an array of ``datetime64[ns]`` (or int64 nanoseconds since the
+    epoch). Days count from 1970-01-01, weeks from Monday 1969-12-29, months
+    from January 1970; consecutive periods have consecutive indices.
+
+    Parameters
+    ----------
+    ns : array of datetime64 or int64
+        Timestamps (tz-naive, UTC).
+    period : {"day", "week", "month"}
+        Period length.
+
+    Returns
+    -------
+    ndarray of int64
+        The period index of each timestamp.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ts = np.array(["2024-01-07", "2024-01-08"], dtype="datetime64[ns]")
+    >>> idx = period_index(ts, "week")  # a Sunday, then the next Monday
+    >>> int(idx[1] - idx[0])
+    1
+    """
+    _check_period(period)
+    arr = np.asarray(ns)
+    if arr.dtype.kind == "M":
+        arr = arr.astype("datetime64[ns]").view(np.int64)
+    arr = arr.astype(np.int64, copy=False)
+    if period == "month":
+        return arr.view("datetime64[ns]").astype("datetime64[M]").view(np.int64)
+    if period == "day":
+        return arr // _NS_PER_DAY
+    # 1970-01-01 was a Thursday: shifting by 3 days puts week starts on Monday.
+    # One in-place floor division: floor((floor(ns / d) + 3) / 7) == floor((ns + 3d) / 7d).
+    weeks = arr + 3 * _NS_PER_DAY
+    weeks //= 7 * _NS_PER_DAY
+    return weeks
+
+
+def period_start(index: npt.ArrayLike, period: str) -> npt.NDArray[np.datetime64]:
+    """Start timestamp (``datetime64[ns]``) of each period index from :func:`period_index`.
+
+    Parameters
+    ----------
+    index : array of int
+        Period indices.
+    period : {"day", "week", "month"}
+        Period length.
+
+    Returns
+    -------
+    ndarray of datetime64[ns]
+        The first instant of each period (Monday 00:00 for weeks).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ts = np.array(["2024-01-10T15:00"], dtype="datetime64[ns]")
+    >>> str(period_start(period_index(ts, "week"), "week")[0])[:10]
+    '2024-01-08'
+    """
+    _check_period(period)
+    idx = np.asarray(index, dtype=np.int64)
+    if period == "month":
+        return idx.view("datetime64[M]").astype("datetime64[ns]")
+    days = idx if period == "day" else idx * 7 - 3
+    return (days * _NS_PER_DAY).view("datetime64[ns]")
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def _categorical(codes: IntArray, categories: pd.Index) -> pd.Categorical:
+    """Categorical from integer codes without a Python-level copy."""
+    # pandas-stubs types codes as Sequence[int]; an int ndarray is what pandas uses inside.
+    return pd.Categorical.from_codes(codes, categories=categories)  # type: ignore[arg-type]
+
+
+@attrs.frozen(slots=True)
+class _Encoded:
+    """Events as integer arrays: entity codes, event codes, int64 nanoseconds."""
+
+    entities: pd.Index
+    entity: IntArray
+    ns: IntArray
+    events: pd.Index | None
+    event: IntArray | None
+    # Latest timestamp of the whole log, before any activity_events filter: the
+    # default as_of is "the latest data", not the latest qualifying event.
+    latest: int | None = None
+
+
+def _encode(
+    events: pd.DataFrame,
+    *,
+    entity_col: str,
+    time_col: str,
+    event_col: str | None,
+    activity_events: Sequence[str] | None,
+    table: str = "events",
+) -> _Encoded:
+    """Validate and encode; ``activity_events`` keeps only those event names."""
+    if activity_events is not None and event_col is None:
+        raise ValueError("activity_events needs event_col.\nHint: pass event_col='<column>'.")
+    df = validate_events(
+        events, account_col=entity_col, event_col=event_col, time_col=time_col, table=table
+    )
+    ids = df["account_id"]
+    entity = ids.cat.codes.to_numpy().astype(np.int64)
+    ns = df["timestamp"].to_numpy().view(np.int64)
+    latest = int(ns.max()) if len(ns) else None
+    ev_index: pd.Index | None = None
+    ev_codes: IntArray | None = None
+    if event_col is not None:
+        ev = df["event"]
+        ev_index = ev.cat.categories
+        ev_codes = ev.cat.codes.to_numpy().astype(np.int64)
+    if activity_events is not None:
+        if isinstance(activity_events, str):
+            raise TypeError(
+                "activity_events must be a list of event names, not a string.\n"
+                f"Hint: pass activity_events=[{activity_events!r}]."
+            )
+        if ev_index is None or ev_codes is None:
+            raise ValueError("activity_events needs event_col.\nHint: pass event_col='<column>'.")
+        wanted = ev_index.get_indexer(pd.Index(list(activity_events)))
+        keep = np.isin(ev_codes, wanted[wanted >= 0])
+        entity, ns, ev_codes = entity[keep], ns[keep], ev_codes[keep]
+    return _Encoded(ids.cat.categories, entity, ns, ev_index, ev_codes, latest)
+
+
+def _start_per_entity(
+    enc: _Encoded,
+    start: pd.Series | pd.Timestamp | str | None,
+    *,
+    argument: str = "start",
+) -> tuple[pd.Index, IntArray, IntArray, npt.NDArray[np.bool_]]:
+    """Resolve ``start`` to (entity universe, start ns per entity, row→entity, row kept).
+
+    ``None``: each entity's first event. A Series (entity → timestamp): its
+    index is the universe; rows of other entities are dropped. A scalar: the
+    same start for every entity seen in the events.
+    """
+    n = len(enc.entities)
+    if start is None:
+        first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first, enc.entity, enc.ns)
+        seen = first != np.iinfo(np.int64).max
+        remap = np.cumsum(seen) - 1
+        return (
+            enc.entities[seen],
+            first[seen],
+            remap[enc.entity],
+            np.ones(len(enc.entity), dtype=bool),
+        )
+    if isinstance(start, pd.Series):
+        if start.index.hasnans:
+            raise SchemaError(
+                argument, "index", "has missing entity ids", "drop rows with a null index."
+            )
+        if start.index.has_duplicates:
+            raise SchemaError(
+                argument,
+                "index",
+                "has duplicate entity ids",
+                "pass one start timestamp per entity (e.g. accounts.set_index('account_id')).",
+            )
+        ts = coerce_timestamps(start, table=argument, column=str(start.name or "start"))
+        universe = pd.Index(start.index)
+        pos = universe.get_indexer(enc.entities.astype(universe.dtype, copy=False))
+        kinds = (universe.inferred_type, enc.entities.inferred_type)
+        if len(pos) and len(universe) and not (pos >= 0).any() and kinds[0] != kinds[1]:
+            raise SchemaError(
+                argument,
+                "index",
+                f"holds {kinds[0]} ids but the events hold {kinds[1]} ids, so none match",
+                "make both the same type, e.g. start.index = start.index.astype(str) "
+                "and events[entity_col].astype(str).",
+            )
+        row_pos = pos[enc.entity] if len(enc.entity) else np.zeros(0, dtype=np.int64)
+        keep = row_pos >= 0
+        return universe, ts.to_numpy().view(np.int64).copy(), row_pos.astype(np.int64), keep
+    ts0 = coerce_as_of(start, None, argument=argument)
+    seen = np.zeros(n, dtype=bool)
+    seen[enc.entity] = True
+    remap = np.cumsum(seen) - 1
+    return (
+        enc.entities[seen],
+        np.full(int(seen.sum()), ts0.value, dtype=np.int64),
+        remap[enc.entity],
+        np.ones(len(enc.entity), dtype=bool),
+    )

@@ -1,4 +1,0 @@
-"""The bundled demo dataset (``demo.npz`` + ``demo.json``) and its codec.
-
-Use :func:`adoptmetrics.datasets.load_demo`; nothing here is public.
-"""

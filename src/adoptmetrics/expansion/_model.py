@@ -1,0 +1,438 @@
+"""Internals of :mod:`adoptmetrics.expansion`: data preparation and the hazard model.
+
+Kept apart so the public module stays short. Nothing here scans raw events
+itself: firings come from :func:`adoptmetrics.activity.trigger_firings`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+from adoptmetrics._schema._validate import (
+    check_known_ids,
+    coerce_as_of,
+    validate_accounts,
+    validate_events,
+    validate_expansions,
+)
+from adoptmetrics._stats._intervals import z_value
+from adoptmetrics._stats._logistic import fit_logistic
+from adoptmetrics.activity._cells import _grouped_searchsorted, trigger_firings
+from adoptmetrics.models import Trigger
+
+__all__ = ["ExpansionModel"]
+
+_DAY = 86_400 * 10**9
+_NEVER = np.iinfo(np.int64).min
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+# A trigger is a reason when it raises the odds of expanding by at least 10 %.
+_REASON = math.log(1.1)
+
+# --------------------------------------------------------------------------- options
+
+
+def _positive(value: object, argument: str, example: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{argument}={value!r} must be a number of days.\nHint: {example}.")
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(
+            f"{argument}={value!r} must be a positive number of days.\nHint: {example}."
+        )
+    return float(value)
+
+
+def _check_triggers(triggers: object) -> tuple[Trigger, ...]:
+    if isinstance(triggers, Trigger):
+        triggers = [triggers]
+    if isinstance(triggers, (str, bytes)) or not isinstance(triggers, Sequence):
+        raise TypeError(
+            f"triggers must be a list of Trigger records, got {type(triggers).__name__}.\n"
+            "Hint: triggers=[am.Trigger('seat limit', event='seat_limit_reached')]."
+        )
+    out = tuple(triggers)
+    if not out:
+        raise ValueError("triggers is empty.\nHint: pass at least one am.Trigger(...).")
+    for t in out:
+        if not isinstance(t, Trigger):
+            raise TypeError(
+                f"triggers holds a {type(t).__name__}, not a Trigger.\n"
+                "Hint: build each with am.Trigger(name, event=...) or am.Trigger(name, metric=...)."
+            )
+    names = [t.name for t in out]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ValueError(f"trigger names must be unique; repeated: {dup}.\nHint: rename them.")
+    return out
+
+
+@attrs.frozen(slots=True)
+class _Cols:
+    account: str = "account_id"
+    event: str = "event"
+    time: str = "timestamp"
+    user: str = "user_id"
+    start: str = "started_at"
+    churn: str = "churned_at"
+    seats: str = "seats"
+
+
+# --------------------------------------------------------------------------- data preparation
+
+
+@attrs.frozen(slots=True)
+class _Data:
+    """Compact, validated inputs: per-account at-risk spans, expansions, firings."""
+
+    universe: pd.Index
+    start: IntArray
+    end: IntArray
+    churned: BoolArray
+    as_of: int
+    x_acc: IntArray
+    x_ns: IntArray
+    firings: tuple[tuple[IntArray, IntArray], ...]
+
+
+def _codes(ids: pd.Series, universe: pd.Index) -> IntArray:
+    return np.asarray(universe.get_indexer(pd.Index(ids.astype(object))), dtype=np.int64)
+
+
+def _sorted_pairs(acc: IntArray, ns: IntArray) -> tuple[IntArray, IntArray]:
+    order = np.lexsort((ns, acc))
+    return acc[order], ns[order]
+
+
+def _prepare(
+    events: object,
+    expansions: object,
+    triggers: tuple[Trigger, ...],
+    accounts: object,
+    as_of: object,
+    cols: _Cols,
+    *,
+    as_of_argument: str = "as_of",
+    warn: bool = True,
+) -> _Data:
+    needs_users = any(t.metric == "active_user_share" for t in triggers)
+    if needs_users and accounts is None:
+        raise ValueError(
+            "an 'active_user_share' trigger needs each account's seats.\n"
+            "Hint: pass accounts= with a 'seats' column."
+        )
+    ev = validate_events(
+        events,
+        account_col=cols.account,
+        event_col=cols.event,
+        time_col=cols.time,
+        user_col=cols.user if needs_users else None,
+    )
+    ex = None
+    if expansions is not None:
+        ex = validate_expansions(expansions, account_col=cols.account, time_col=cols.time)
+    latest = ev["timestamp"].max() if len(ev) else None
+    if ex is not None and len(ex):
+        latest = ex["timestamp"].max() if latest is None else max(latest, ex["timestamp"].max())
+    ref = coerce_as_of(as_of, latest, argument=as_of_argument)
+    ev = ev[(ev["timestamp"] <= ref).to_numpy()]
+    if ex is not None:
+        ex = ex[(ex["timestamp"] <= ref).to_numpy()]
+    seats: pd.Series | None = None
+    if accounts is not None:
+        acc = validate_accounts(
+            accounts, account_col=cols.account, start_col=cols.start, churn_col=cols.churn
+        )
+        if ex is not None:
+            check_known_ids(
+                ex["account_id"],
+                acc["account_id"].astype(object),
+                table="expansions",
+                column=cols.account,
+                known_table="accounts",
+            )
+        acc = acc[(acc["started_at"] <= ref).to_numpy()]
+        universe = pd.Index(acc["account_id"].astype(object).to_numpy())
+        start = acc["started_at"].to_numpy().view(np.int64).copy()
+        churn = acc["churned_at"].to_numpy().view(np.int64)
+        churned = (churn != _NEVER) & (churn <= ref.value)
+        end = np.where(churned, churn, ref.value).astype(np.int64)
+        if needs_users:
+            if cols.seats not in acc.columns:
+                raise ValueError(
+                    f"an 'active_user_share' trigger needs seats, but accounts has no "
+                    f"{cols.seats!r} column.\nHint: add the licensed seats or pass seats_col=."
+                )
+            seats = pd.Series(acc[cols.seats].to_numpy(), index=universe)
+    else:
+        if ex is not None:
+            check_known_ids(
+                ex["account_id"],
+                ev["account_id"].astype(object).unique(),
+                table="expansions",
+                column=cols.account,
+                known_table="events",
+            )
+        ids = ev["account_id"].astype(object)
+        ts = ev["timestamp"]
+        if ex is not None:
+            ids = pd.concat([ids, ex["account_id"].astype(object)], ignore_index=True)
+            ts = pd.concat([ts, ex["timestamp"]], ignore_index=True)
+        span = pd.DataFrame({"a": ids.to_numpy(), "t": ts.to_numpy()}).groupby("a")["t"]
+        lo, hi = span.min(), span.max()
+        universe = pd.Index(lo.index.to_numpy(dtype=object))
+        start = lo.to_numpy().view(np.int64).copy()
+        end = hi.to_numpy().view(np.int64).copy()
+        churned = np.zeros(len(universe), dtype=bool)
+    x_acc = np.zeros(0, dtype=np.int64)
+    x_ns = np.zeros(0, dtype=np.int64)
+    if ex is not None:
+        x_acc = _codes(ex["account_id"], universe)
+        x_ns = ex["timestamp"].to_numpy().view(np.int64)
+        inside = x_acc >= 0
+        inside[inside] = (x_ns[inside] >= start[x_acc[inside]]) & (
+            x_ns[inside] <= end[x_acc[inside]]
+        )
+        if warn and (~inside).any():
+            warnings.warn(
+                f"{int((~inside).sum())} expansions fall outside their account's active time "
+                "(before started_at or after churned_at) and are ignored.",
+                UserWarning,
+                stacklevel=3,
+            )
+        x_acc, x_ns = _sorted_pairs(x_acc[inside], x_ns[inside])
+    vocabulary = set(ev["event"].cat.categories.astype(str))
+    firings = []
+    for trig in triggers:  # one vectorised pass per trigger; triggers are few
+        fr = trigger_firings(
+            ev,
+            event=trig.event,
+            min_count=trig.min_count,
+            window_days=trig.window_days,
+            metric=trig.metric,
+            threshold=trig.threshold,
+            seats=seats,
+            user_col="user_id" if needs_users else None,
+        )
+        f_acc = _codes(fr["account_id"], universe)
+        f_ns = fr["timestamp"].to_numpy().view(np.int64)
+        ok = f_acc >= 0
+        ok[ok] = (f_ns[ok] >= start[f_acc[ok]]) & (f_ns[ok] <= end[f_acc[ok]])
+        f_acc, f_ns = _sorted_pairs(f_acc[ok], f_ns[ok])
+        if warn and trig.event is not None and trig.event not in vocabulary:
+            warnings.warn(
+                f"trigger {trig.name!r}: event {trig.event!r} never occurs in events.\n"
+                f"Hint: check the spelling; known events include {sorted(vocabulary)[:8]}.",
+                UserWarning,
+                stacklevel=3,
+            )
+        elif warn and len(f_ns) == 0:
+            warnings.warn(
+                f"trigger {trig.name!r} never fires in the active time of any account.\n"
+                "Hint: lower min_count or threshold, or widen window_days.",
+                UserWarning,
+                stacklevel=3,
+            )
+        firings.append((f_acc, f_ns))
+    return _Data(universe, start, end, churned, ref.value, x_acc, x_ns, tuple(firings))
+
+
+def _last_at_or_before(
+    f_acc: IntArray, f_ns: IntArray, q_acc: IntArray, q_ns: IntArray, *, strict: bool
+) -> IntArray:
+    """Time of the latest firing at (or strictly before) each query; ``_NEVER`` if none."""
+    if len(f_ns) == 0 or len(q_ns) == 0:
+        return np.full(len(q_ns), _NEVER, dtype=np.int64)
+    pos = _grouped_searchsorted(f_acc, f_ns, q_acc, q_ns, side="left" if strict else "right") - 1
+    ok = pos >= 0
+    ok[ok] = f_acc[pos[ok]] == q_acc[ok]
+    return np.where(ok, f_ns[np.where(ok, pos, 0)], _NEVER)
+
+
+# --------------------------------------------------------------------------- model
+
+
+@attrs.frozen(slots=True)
+class ExpansionModel:
+    """A discrete-time hazard model of expansion on recency-decayed trigger features.
+
+    Account-period rows: the history is cut into periods of ``period_days``
+    ending at ``fitted_through``; a row is an account at risk for a whole
+    period ``(g, g + period_days]``, its outcome whether it expanded in it.
+    The feature of trigger *k* at ``g`` is ``2^(−d/half_life_days)``, with
+    ``d`` the days since its latest firing at or before ``g`` (0 if it never
+    fired). ``P(expand in period) = sigmoid(intercept + Σ coef_k · x_k)``.
+
+    Attributes
+    ----------
+    triggers : tuple of Trigger
+        The triggers, in feature order.
+    intercept : float
+        Log odds of expanding in a period with no recent trigger.
+    coef : ndarray
+        Per-trigger log odds ratio of a fresh firing (``x = 1``).
+    se : ndarray
+        Wald standard errors of ``coef`` (NaN for hand-set weights).
+    horizon_days, half_life_days, period_days : float
+        Settings.
+    weights : str
+        ``"learned"`` or ``"hand"`` (``coef`` taken from ``Trigger.weight``).
+    fitted_through : pandas.Timestamp
+        The latest data the model saw.
+    n_rows, n_expansions : int
+        Account-period rows and rows with an expansion.
+    """
+
+    triggers: tuple[Trigger, ...]
+    intercept: float
+    coef: FloatArray
+    se: FloatArray
+    horizon_days: float
+    half_life_days: float
+    period_days: float
+    weights: str
+    fitted_through: pd.Timestamp
+    n_rows: int
+    n_expansions: int
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per trigger: ``trigger``, ``coef``, ``odds_ratio``, ``ci_lower``,
+        ``ci_upper`` (95 % Wald interval of the odds ratio), ``p_value``."""
+        z = z_value(0.95)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = 2 * stats.norm.sf(np.abs(self.coef / self.se))
+        return pd.DataFrame(
+            {
+                "trigger": [t.name for t in self.triggers],
+                "coef": self.coef,
+                "odds_ratio": np.exp(self.coef),
+                "ci_lower": np.exp(self.coef - z * self.se),
+                "ci_upper": np.exp(self.coef + z * self.se),
+                "p_value": p,
+            }
+        )
+
+    def _features(self, data: _Data, acc: IntArray, ns: IntArray) -> FloatArray:
+        x = np.zeros((len(ns), len(data.firings)))
+        for k, (f_acc, f_ns) in enumerate(data.firings):
+            last = _last_at_or_before(f_acc, f_ns, acc, ns, strict=False)
+            seen = last != _NEVER
+            age = np.where(seen, ns - last, 0) / _DAY
+            x[:, k] = np.where(seen, np.exp2(-age / self.half_life_days), 0.0)
+        return x
+
+    def _probability(self, x: FloatArray) -> FloatArray:
+        """P(at least one expansion within horizon_days), projecting feature decay."""
+        h, step = self.horizon_days, self.period_days
+        n_steps = math.ceil(h / step - 1e-9)
+        log_surv = np.zeros(len(x))
+        for j in range(n_steps):  # a handful of periods, vectorised over accounts
+            decay = 2.0 ** (-j * step / self.half_life_days)
+            eta = self.intercept + (x * decay) @ self.coef
+            hazard = 1 / (1 + np.exp(-np.clip(eta, -35, 35)))
+            length = min(step, h - j * step) / step
+            log_surv += length * np.log1p(-np.minimum(hazard, 1 - 1e-12))
+        return np.asarray(1 - np.exp(log_surv), dtype=float)
+
+
+def _period_rows(data: _Data, step: int) -> tuple[IntArray, IntArray]:
+    """(account, period start g) for every whole period (g, g + step] inside at-risk time."""
+    ref = data.as_of
+    k_lo = np.ceil((ref - data.end) / step).astype(np.int64) + 1
+    k_hi = np.floor((ref - data.start) / step).astype(np.int64)
+    count = np.maximum(k_hi - k_lo + 1, 0)
+    acc = np.repeat(np.arange(len(count), dtype=np.int64), count)
+    offset = np.arange(int(count.sum()), dtype=np.int64) - np.repeat(
+        np.cumsum(count) - count, count
+    )
+    k = k_lo[acc] + offset
+    return acc, ref - k * step
+
+
+def _fit(
+    data: _Data,
+    triggers: tuple[Trigger, ...],
+    *,
+    horizon: float,
+    half_life: float,
+    period: float,
+    weights: str,
+) -> ExpansionModel:
+    step = round(period * _DAY)
+    acc, g = _period_rows(data, step)
+    lo = _grouped_searchsorted(data.x_acc, data.x_ns, acc, g, side="right")
+    hi = _grouped_searchsorted(data.x_acc, data.x_ns, acc, g + step, side="right")
+    y = (hi > lo).astype(float)
+    n_pos = int(y.sum())
+    if n_pos == 0:
+        raise ValueError(
+            "no expansion falls in a whole period of at-risk time before "
+            f"{pd.Timestamp(data.as_of)}, so there is nothing to learn from.\n"
+            "Hint: pass a later as_of/cutoff, or expansions= that cover the history."
+        )
+    if n_pos < 20:
+        warnings.warn(
+            f"only {n_pos} account-periods with an expansion to learn from; "
+            "the weights (and scores) are very uncertain.",
+            UserWarning,
+            stacklevel=3,
+        )
+    draft = ExpansionModel(
+        triggers, 0.0, np.zeros(len(triggers)), np.full(len(triggers), np.nan),
+        horizon, half_life, period, weights, pd.Timestamp(data.as_of), len(y), n_pos,
+    )  # fmt: skip
+    x = draft._features(data, acc, g)
+    if weights == "hand":
+        w = np.array([t.weight for t in triggers], dtype=float)
+        fit = fit_logistic(np.zeros((len(y), 0)), y, offset=x @ w)
+        return attrs.evolve(draft, intercept=float(fit.coef[0]), coef=w)
+    fit = fit_logistic(x, y, l2=1e-3)
+    return attrs.evolve(draft, intercept=float(fit.coef[0]), coef=fit.coef[1:], se=fit.se[1:])
+
+
+def _check_weights(weights: str, triggers: tuple[Trigger, ...]) -> None:
+    if weights not in ("learned", "hand"):
+        raise ValueError(f"weights={weights!r} is unknown.\nHint: use 'learned' or 'hand'.")
+    missing = [t.name for t in triggers if t.weight is None]
+    if weights == "hand" and missing:
+        raise ValueError(
+            f"weights='hand' needs Trigger.weight on every trigger; missing for {missing}.\n"
+            "Hint: Trigger(name, event=..., weight=1.2) (a log odds ratio), or weights='learned'."
+        )
+
+
+def _scores(model: ExpansionModel, data: _Data) -> pd.DataFrame:
+    active = ~data.churned & (data.start <= data.as_of)
+    acc = np.flatnonzero(active).astype(np.int64)
+    x = model._features(data, acc, np.full(len(acc), data.as_of, dtype=np.int64))
+    score = model._probability(x)
+    ids = data.universe[acc].astype(str)
+    order = np.lexsort((np.asarray(ids), -score))
+    contrib = x * model.coef
+    if model.weights == "learned":
+        # A weight whose 95 % interval includes 0 is noise: it gives no reason.
+        contrib = np.where(model.coef - 1.959964 * model.se > 0, contrib, 0.0)
+    names = np.array([t.name for t in model.triggers], dtype=object)
+    ranked = np.argsort(-contrib, axis=1, kind="stable")
+    keep = np.take_along_axis(contrib, ranked, axis=1) >= _REASON
+    reasons = [tuple(names[r[k]]) for r, k in zip(ranked, keep, strict=True)]
+    rank = np.empty(len(acc), dtype=np.int64)
+    rank[order] = np.arange(1, len(acc) + 1)
+    out = pd.DataFrame(
+        {
+            "account_id": data.universe[acc],
+            "score": score,
+            "rank": rank,
+            "reasons": pd.Series(reasons, dtype=object),
+        }
+    )
+    return out.iloc[order].reset_index(drop=True)

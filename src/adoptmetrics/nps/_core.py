@@ -1,0 +1,168 @@
+"""Private helpers shared by the NPS functions: validation, per-entity
+aggregation, category counts and the small-sample warning."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from adoptmetrics._schema._validate import SchemaError, _require_column, coerce_as_of, validate_nps
+from adoptmetrics._stats import _intervals as _stats
+
+CATEGORIES: tuple[str, ...] = ("detractor", "passive", "promoter")
+MIN_RESPONSES = 30
+_PERIODS = ("week", "month", "quarter", "year")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _categorize(values: npt.ArrayLike) -> pd.Categorical:
+    """Ordered categories from (possibly fractional) scores: ≥ 9, ≥ 7, below 7."""
+    v = np.asarray(values, dtype=float)
+    codes = np.where(v >= 9, 2, np.where(v >= 7, 1, 0))
+    dtype = pd.CategoricalDtype(list(CATEGORIES), ordered=True)
+    return pd.Categorical.from_codes(codes, dtype=dtype)  # type: ignore[arg-type]
+
+
+def _check_choice(name: str, value: object, choices: Sequence[str]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(
+            f"{name}={value!r} is not supported.\nHint: use one of {', '.join(map(repr, choices))}."
+        )
+    return value
+
+
+def _check_by(df: pd.DataFrame, by: str | Sequence[str] | None) -> list[str]:
+    groups = [by] if isinstance(by, str) else [] if by is None else by
+    if not isinstance(groups, Sequence) or not all(isinstance(b, str) for b in groups):
+        raise TypeError(
+            f"by={by!r} must be a column name or a list of column names.\n"
+            "Hint: pass by='plan' or by=['plan', 'region']."
+        )
+    for col in groups:
+        _require_column(df, "nps", col, "by")
+        if col == "score":
+            raise ValueError("by='score' groups by the score itself.\nHint: group by an attribute.")
+    return list(groups)
+
+
+def _validated(
+    responses: object, *, start: object = None, end: object = None, table: str = "nps", **cols: Any
+) -> pd.DataFrame:
+    """validate_nps, then drop unnamed time/user columns and apply the start/end window."""
+    df = validate_nps(responses, table=table, **cols)
+    # Only the columns the caller named count as time and user ids.
+    unnamed = [c for c, a in (("timestamp", "time_col"), ("user_id", "user_col")) if not cols[a]]
+    df = df.drop(columns=[c for c in unnamed if c in df.columns])
+    if (start is not None or end is not None) and cols["time_col"] is None:
+        raise ValueError("start/end need time_col.\nHint: pass time_col='timestamp'.")
+    if start is not None:
+        df = df[df["timestamp"] >= coerce_as_of(start, None, argument="start")]
+    if end is not None:
+        df = df[df["timestamp"] <= coerce_as_of(end, None, argument="end")]
+    if len(df) == 0:
+        raise SchemaError(
+            table,
+            None,
+            "has no responses" + (" in the start/end window" if start or end else ""),
+            "pass a table with at least one response (and check start/end).",
+        )
+    return df
+
+
+def _cols(account: str, score: str, time: str | None, user: str | None) -> dict[str, Any]:
+    return {"account_col": account, "score_col": score, "time_col": time, "user_col": user}
+
+
+def _check_options(
+    per: str, account_score: str, method: str, confidence: float, pers: Sequence[str]
+) -> None:
+    _check_choice("per", per, pers)
+    _check_choice("account_score", account_score, ("latest", "user_mean"))
+    _check_choice("method", method, ("wald", "adjusted_wald"))
+    _stats.check_confidence(confidence)
+
+
+def _latest_per(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Each key's latest row; ties at the same time go to the higher score."""
+    cols = [df[k].astype(str).to_numpy() for k in reversed(keys)]
+    order = np.lexsort((df["score"].to_numpy(), df["timestamp"].to_numpy(), *cols))
+    ordered = df.iloc[order]
+    last = ~ordered.duplicated(subset=keys, keep="last").to_numpy()
+    return ordered[last]
+
+
+def _joined(df: pd.DataFrame, keys: list[str]) -> pd.Index:
+    """One string key per row from several key columns."""
+    joined = df[keys[0]].astype(str)
+    for k in keys[1:]:
+        joined = joined + "\x1f" + df[k].astype(str)
+    return pd.Index(joined.to_numpy())
+
+
+def _per_entity(
+    df: pd.DataFrame, *, per: str, account_score: str, extra_keys: Sequence[str] = ()
+) -> pd.DataFrame:
+    """One row per account (or per account and extra keys) under the chosen rule."""
+    keys = [*extra_keys, "account_id"]
+    if per == "user":
+        return _latest_per(df, [*extra_keys, "account_id", "user_id"]).reset_index(drop=True)
+    if per == "response":
+        return df.reset_index(drop=True)
+    if "timestamp" not in df.columns:
+        raise ValueError(
+            "per='account' picks each account's latest response and needs time_col.\n"
+            "Hint: pass time_col='<column with the response time>'."
+        )
+    if account_score == "latest":
+        return _latest_per(df, keys).reset_index(drop=True)
+    if "user_id" not in df.columns:
+        raise ValueError(
+            "account_score='user_mean' averages each user's latest score and needs user_col.\n"
+            "Hint: pass user_col='user_id', or use account_score='latest'."
+        )
+    users = _latest_per(df, [*keys, "user_id"])
+    latest = _latest_per(users, keys).reset_index(drop=True)
+    mean = users.groupby(_joined(users, keys), sort=False)["score"].mean()
+    latest["score"] = mean.reindex(_joined(latest, keys)).to_numpy()
+    return latest
+
+
+def _counts(
+    df: pd.DataFrame, group: list[str], *, method: str = "wald", confidence: float = 0.95
+) -> pd.DataFrame:
+    """Category counts, observed NPS and its interval per group."""
+    codes = np.asarray(_categorize(df["score"].to_numpy()).codes)
+    frame = pd.DataFrame({g: df[g].reset_index(drop=True) for g in group}, index=range(len(df)))
+    for name, code in (("promoters", 2), ("passives", 1), ("detractors", 0)):
+        frame[name] = (codes == code).astype(np.int64)
+    if group:
+        out = frame.groupby(group, sort=True, dropna=False, observed=True).sum().reset_index()
+    else:
+        out = frame.sum().to_frame().T.astype(np.int64)
+    pr, pa, de = (out[c].to_numpy(dtype=np.int64) for c in ("promoters", "passives", "detractors"))
+    out.insert(len(group), "n", pr + pa + de)
+    out["nps"], _ = _stats.nps_standard_error(pr, de, pr + pa + de, method="wald")
+    ci = _stats.nps_interval(pr, de, pr + pa + de, method=method, confidence=confidence)
+    out["ci_lower"], out["ci_upper"] = ci
+    return out
+
+
+def _warn_small(n: npt.ArrayLike, what: str) -> None:
+    arr = np.asarray(n)
+    small = arr < MIN_RESPONSES
+    if small.any():
+        where = "" if arr.size == 1 else f" in {int(small.sum())} of {arr.size} {what}"
+        warnings.warn(
+            f"fewer than {MIN_RESPONSES} responses{where} (smallest n={int(arr.min())}): "
+            "the NPS interval is wide. Pool periods or segments, or read the interval, "
+            "not the point.",
+            UserWarning,
+            stacklevel=3,
+        )

@@ -1,0 +1,186 @@
+"""Input checks and loading shared by :mod:`adoptmetrics.onboarding`.
+
+Argument checks (errors name the argument and give a ``Hint:``), the
+windowed sequences of the analysed accounts, and the outcome series.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from adoptmetrics._schema._validate import SchemaError, coerce_as_of
+from adoptmetrics.activity import event_sequences, window_activity
+from adoptmetrics.models import Milestone
+from adoptmetrics.onboarding import _paths
+
+StartArg = pd.Series | pd.Timestamp | str | None
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_window(window_days: object) -> float:
+    if isinstance(window_days, bool) or not isinstance(window_days, (int, float)):
+        raise TypeError(f"window_days={window_days!r} must be a number of days, e.g. 14.")
+    if not (window_days > 0 and math.isfinite(window_days)):
+        raise ValueError(
+            f"window_days={window_days!r} gives an empty window.\n"
+            "Hint: pass a positive number of days, e.g. window_days=14."
+        )
+    return float(window_days)
+
+
+def _check_max_length(max_length: object) -> int:
+    if isinstance(max_length, bool) or not isinstance(max_length, (int, np.integer)):
+        raise TypeError(f"max_length={max_length!r} must be a whole number from 1 to 5.")
+    if not 1 <= int(max_length) <= 5:
+        raise ValueError(
+            f"max_length={max_length!r} is out of range.\n"
+            "Hint: use 1 to 5 (3 is usually enough; longer patterns are rarely supported)."
+        )
+    return int(max_length)
+
+
+def _check_outcome(outcome: object) -> pd.Series:
+    if not isinstance(outcome, pd.Series):
+        raise TypeError(
+            f"outcome must be a boolean pandas Series indexed by account id, got "
+            f"{type(outcome).__name__}.\n"
+            "Hint: accounts.set_index('account_id')['onboarding_success']."
+        )
+    if outcome.dtype != bool:
+        if str(outcome.dtype) == "boolean" and not outcome.isna().any():
+            outcome = outcome.astype(bool)
+        else:
+            raise TypeError(
+                f"outcome has dtype {outcome.dtype}, not bool.\n"
+                "Hint: convert it explicitly, e.g. outcome.astype(bool) or (outcome == 'yes')."
+            )
+    if outcome.index.has_duplicates:
+        dup = outcome.index[outcome.index.duplicated()]
+        raise SchemaError(
+            "outcome",
+            "index",
+            "has duplicate account ids",
+            "pass one outcome per account.",
+            rows=list(dup[:5]),
+        )
+    return outcome
+
+
+def _steps(items: object, argument: str) -> list[Milestone]:
+    if isinstance(items, (str, Milestone)) or not isinstance(items, Sequence):
+        raise TypeError(
+            f"{argument} must be a list of Milestone (or event names).\n"
+            f"Hint: {argument}=[am.Milestone('Invited', 'invite_teammate')]."
+        )
+    out = [Milestone(x, x) if isinstance(x, str) else x for x in items]
+    if not out:
+        raise ValueError(f"{argument} is empty.\nHint: pass at least one Milestone.")
+    for x in out:
+        if not isinstance(x, Milestone):
+            raise TypeError(f"{argument} holds {x!r}.\nHint: pass Milestone objects or names.")
+    names = [m.name for m in out]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{argument} has duplicate names {names}.\nHint: give each a unique name.")
+    return out
+
+
+# --------------------------------------------------------------------------- shared loading
+
+
+def _load(
+    events: pd.DataFrame,
+    *,
+    window_days: float,
+    start: StartArg,
+    end: object,
+    accounts: pd.Index | None,
+    cols: dict[str, str],
+) -> tuple[_paths.Sequences, pd.Index, pd.DataFrame]:
+    """Windowed sequences and window activity for ``accounts`` (or all accounts seen)."""
+    act = window_activity(events, start=start, window_days=window_days, end=end, **cols)
+    seqs = event_sequences(events, start=start, window_days=window_days, end=end, **cols)
+    index = pd.Index(act.index) if accounts is None else accounts
+    seq = _paths.build_sequences(seqs, cols["entity_col"], index)
+    return seq, index, act
+
+
+def _event_code(seq: _paths.Sequences, event: str, argument: str) -> int:
+    if event in seq.names:
+        return seq.names.index(event)
+    close = difflib.get_close_matches(event, seq.names, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else "check the spelling of the event name."
+    warnings.warn(
+        f"{argument}: event {event!r} never occurs in the events table, so no account "
+        f"reaches it.\nHint: {hint}",
+        UserWarning,
+        stacklevel=3,
+    )
+    return -1
+
+
+def _kth(
+    seq: _paths.Sequences, code: int, after: npt.NDArray[np.int64], k: int
+) -> npt.NDArray[np.int64]:
+    if code < 0:
+        return seq.acc_end.copy()
+    return _paths.kth_after(seq, code, after, k)
+
+
+def _starts(
+    events: pd.DataFrame, start: StartArg, as_of: object, cols: dict[str, str]
+) -> tuple[pd.Series, pd.Timestamp]:
+    """Window start per account (``start`` resolved) and ``as_of``."""
+    seen = window_activity(events, start=start, window_days=None, **cols)
+    last = seen["last_event"].max()
+    as_of_ts = coerce_as_of(as_of, None if pd.isna(last) else pd.Timestamp(last))
+    if start is None:
+        starts = seen["first_event"]
+    elif isinstance(start, pd.Series):
+        starts = pd.Series(pd.to_datetime(start).to_numpy(), index=start.index)
+    else:
+        starts = pd.Series(coerce_as_of(start, None, argument="start"), index=seen.index)
+    return starts, as_of_ts
+
+
+def _outcome_frame(
+    events: pd.DataFrame,
+    outcome: object,
+    *,
+    window_days: object,
+    start: StartArg,
+    cols: dict[str, str],
+) -> tuple[_paths.Sequences, pd.Series, npt.NDArray[np.int64]]:
+    """Sequences of the outcome's accounts, the outcome, active days per account."""
+    out = _check_outcome(outcome)
+    window = _check_window(window_days)
+    seq, index, act = _load(
+        events, window_days=window, start=start, end=None, accounts=pd.Index(out.index), cols=cols
+    )
+    pos = index.get_indexer(pd.Index(act.index).astype(index.dtype, copy=False))
+    matched = int((pos >= 0).sum())
+    if matched == 0:
+        raise SchemaError(
+            "outcome",
+            "index",
+            f"matches none of the {len(act)} account ids in events "
+            f"(outcome ids look like {list(index[:3])}, events ids like {list(act.index[:3])})",
+            "index outcome by the same account ids as the events table, e.g. "
+            "accounts.set_index('account_id')['onboarding_success'].",
+        )
+    active = np.zeros(len(index), dtype=np.int64)
+    active[pos[pos >= 0]] = act["active_days"].to_numpy()[pos >= 0]
+    if seq.n_rows == 0:
+        raise ValueError(
+            "no events fall inside the accounts' windows, so there is nothing to mine.\n"
+            "Hint: check start= and window_days= (the window is [start, start + window_days))."
+        )
+    return seq, out, active

@@ -1,0 +1,582 @@
+"""Cohort retention: logos, users, features and revenue, with honest censoring.
+
+Definitions (the contract, see ``docs/retention.md``):
+
+* **Entity** — ``entity_col`` (``"account_id"``; ``"user_id"`` for user retention).
+* **Activity** — any event, or only ``activity_events`` (feature retention).
+* **Cohort** — the period of the entity's first qualifying event, or of its
+  ``cohort_start`` timestamp. ``cohort`` is that period's start timestamp.
+* **Period k** — ``k`` periods after the cohort's period (0 = the cohort's
+  own period, retained by definition). Weeks start on Monday, months are
+  calendar months.
+* **Mode** — ``"on"``: active in period ``k``; ``"on_or_after"``: active in
+  period ``k`` or any later period up to ``as_of``.
+* **as_of** — events after it are ignored; a cell exists when its period
+  starts at or before ``as_of`` and is **complete** when its period has ended
+  by then: ``start of the next period <= as_of``. Incomplete cells keep their
+  counts so far with ``complete=False``.
+
+Every function reads the activity layer's compact (entity × period) cells, not
+the raw events, so the work after encoding is proportional to the number of
+active cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from adoptmetrics._schema._validate import coerce_as_of, validate_mrr
+from adoptmetrics._stats._intervals import check_confidence, wilson_interval
+from adoptmetrics.activity import period_index, period_start
+from adoptmetrics.retention._grid import (
+    _CELL_COLUMNS,
+    METHODS,
+    By,
+    _cells_frame,
+    _chained,
+    _check_choice,
+    _check_k,
+    _cohort_starts,
+    _grid,
+    _segments,
+    _with_segments,
+)
+
+__all__ = [
+    "cohort_retention",
+    "retention_curve",
+    "retention_matrix",
+    "retention_trend",
+    "revenue_retention",
+]
+
+# --------------------------------------------------------------------------- public API
+
+
+def cohort_retention(
+    events: pd.DataFrame,
+    /,
+    *,
+    period: str = "week",
+    mode: str = "on",
+    entity_col: str = "account_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    activity_events: Sequence[str] | None = None,
+    cohort_start: pd.Series | None = None,
+    as_of: object = None,
+    by: By = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Retention of each start cohort in each later period, with Wilson intervals.
+
+    Parameters
+    ----------
+    events : DataFrame
+        The event log (one row per event).
+    period : {"week", "day", "month"}
+        Period length; weeks start on Monday, months are calendar months.
+    mode : {"on", "on_or_after"}
+        ``"on"``: retained at ``k`` when active in period ``k``.
+        ``"on_or_after"``: active in period ``k`` or any later period up to
+        ``as_of`` (unbounded retention).
+    entity_col, time_col, event_col : str
+        Column names; ``entity_col="user_id"`` gives user retention.
+    activity_events : list of str, optional
+        Only these events count, both for the cohort's first event and for
+        returns (feature retention).
+    cohort_start : Series, optional
+        Entity id → start timestamp (e.g.
+        ``accounts.set_index("account_id")["started_at"]``). Every entity with
+        events must have one; entities without events count in their cohort
+        with no returns. Events before the start's period are ignored.
+    as_of : timestamp, optional
+        End of observation; events after it are ignored. Default: the latest
+        event in the log, of any kind (also with ``activity_events``).
+    by : str, list of str, mapping, Series or DataFrame, optional
+        Segments: column(s) of ``events`` that are fixed per entity, or a
+        mapping entity → segment (a Series, a dict, or a DataFrame indexed by
+        entity with one column per segment variable).
+    confidence : float
+        Level of the Wilson intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per (segment, cohort, period) cell that starts at or before
+        ``as_of``, sorted; an empty frame with these columns when there are
+        no (qualifying) events:
+
+        - the ``by`` columns, when ``by`` is given.
+        - ``cohort``: start of the cohort's period.
+        - ``period``: periods since the cohort's period (0, 1, ...).
+        - ``cohort_size``: entities in the cohort.
+        - ``n_retained``: of them, retained at ``period`` (so far, if incomplete).
+        - ``retention_rate``: ``n_retained / cohort_size`` (1 at period 0).
+        - ``ci_lower``, ``ci_upper``: Wilson interval of the rate (exactly 1
+          at period 0, which is retained by definition).
+        - ``complete``: the period ended by ``as_of`` (next period's start
+          ``<= as_of``); ``False`` cells hold partial counts.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ev = pd.DataFrame({"account_id": ["a", "b", "a", "b", "a"], "event": "login",
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-09",
+    ...                                  "2024-01-24", "2024-01-25"])})
+    >>> cohort_retention(ev, as_of="2024-01-29")[["period", "n_retained", "complete"]]
+       period  n_retained  complete
+    0       0           2      True
+    1       1           1      True
+    2       2           0      True
+    3       3           2      True
+    4       4           0     False
+    """
+    conf = check_confidence(confidence)
+    grid = _grid(
+        events,
+        period=period,
+        mode=mode,
+        entity_col=entity_col,
+        time_col=time_col,
+        event_col=event_col,
+        activity_events=activity_events,
+        cohort_start=cohort_start,
+        as_of=as_of,
+        by=by,
+    )
+    return _cells_frame(grid, conf)
+
+
+def retention_matrix(
+    events: pd.DataFrame,
+    /,
+    *,
+    period: str = "week",
+    mode: str = "on",
+    entity_col: str = "account_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    activity_events: Sequence[str] | None = None,
+    cohort_start: pd.Series | None = None,
+    as_of: object = None,
+    by: By = None,
+) -> pd.DataFrame:
+    """The cohort × period table of retention rates, for display.
+
+    Parameters
+    ----------
+    events : DataFrame
+        The event log.
+    period, mode, entity_col, time_col, event_col, activity_events, cohort_start, as_of, by
+        As in :func:`cohort_retention`.
+
+    Returns
+    -------
+    DataFrame
+        A wide table for display, indexed by the ``by`` columns (when given)
+        and ``cohort``:
+
+        - ``cohort`` (index): start of the cohort's period.
+        - ``0``, ``1``, ...: one column per ``period`` with at least one
+          complete cell (the columns are named ``period``), holding
+          ``retention_rate``. Incomplete and not-yet-started cells are NaN;
+          cells with no returns are 0.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ev = pd.DataFrame({"account_id": ["a", "b", "a"], "event": "x",
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15"])})
+    >>> retention_matrix(ev, as_of="2024-01-22")
+    period        0    1    2
+    cohort
+    2024-01-01  1.0  0.0  1.0
+    2024-01-08  1.0  0.0  NaN
+    """
+    cells = cohort_retention(
+        events,
+        period=period,
+        mode=mode,
+        entity_col=entity_col,
+        time_col=time_col,
+        event_col=event_col,
+        activity_events=activity_events,
+        cohort_start=cohort_start,
+        as_of=as_of,
+        by=by,
+    )
+    index = [c for c in cells.columns if c not in _CELL_COLUMNS] + ["cohort"]
+    rate = cells["retention_rate"].where(cells["complete"])
+    long = cells.assign(retention_rate=rate).set_index([*index, "period"])["retention_rate"]
+    out: pd.DataFrame = long.unstack("period")
+    out = out.loc[:, out.notna().any(axis=0).to_numpy()]
+    if len(cells) == 0:
+        out = pd.DataFrame(index=pd.Index([], name="cohort", dtype="datetime64[ns]"))
+    out.columns.name = "period"
+    return out
+
+
+def retention_curve(
+    events: pd.DataFrame,
+    /,
+    *,
+    period: str = "week",
+    mode: str = "on",
+    method: str = "pooled",
+    entity_col: str = "account_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    activity_events: Sequence[str] | None = None,
+    cohort_start: pd.Series | None = None,
+    as_of: object = None,
+    by: By = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """One retention curve over all cohorts (per segment), from complete cells only.
+
+    ``method="pooled"``: at each ``k``, Σ retained / Σ cohort size over the
+    cohorts whose cell ``k`` is complete. Pooling weights each cohort by its
+    size, so the rate is the share of *entities* retained — the quantity an
+    analyst means. The mean of cohort percentages instead gives a 3-account
+    cohort as much say as a 3,000-account one, and size-squared weights
+    (from averaging rates weighted by size, then by size again) over-weight
+    the big cohorts. Because the set of complete cohorts shrinks as ``k``
+    grows (only the oldest cohorts reach large ``k``), a pooled curve mixes
+    cohorts differently at each ``k`` and a pooled ``"on_or_after"`` curve
+    can tick upward.
+
+    ``method="chained"``: a life-table estimate, ``r(0) = 1`` and
+    ``r(k) = r(k-1) · Σ retained(k) / Σ retained(k-1)``, both sums over the
+    cohorts complete at ``k``. Each cohort contributes to every step it was
+    observed for, and an ``"on_or_after"`` curve can never rise (it is the
+    Kaplan–Meier estimate of the time to the last active period). The
+    interval is a Wilson interval with the effective sample size
+    ``r(1-r)/Var(r)`` of the delta-method variance (Greenwood's formula for
+    ``"on_or_after"``). An ``"on"`` estimate above 1 is capped at 1, with a
+    ``UserWarning``; the curve stops where no cohort observed at ``k`` had
+    anyone retained at ``k-1``.
+
+    Parameters
+    ----------
+    events : DataFrame
+        The event log.
+    period, mode, entity_col, time_col, event_col, activity_events, cohort_start, as_of, by
+        As in :func:`cohort_retention`.
+    method : {"pooled", "chained"}
+        How cohorts are combined (see above).
+    confidence : float
+        Level of the Wilson intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per (segment and) period with at least one complete cell:
+
+        - the ``by`` columns, when ``by`` is given.
+        - ``period``: periods since the cohort's start.
+        - ``n_cohorts``: cohorts whose cell at ``period`` is complete.
+        - ``n_at_risk``: Σ of their cohort sizes.
+        - ``n_retained``: Σ of their retained entities.
+        - ``retention_rate``: ``n_retained / n_at_risk`` (pooled) or the
+          chained estimate.
+        - ``ci_lower``, ``ci_upper``: Wilson interval.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ev = pd.DataFrame({"account_id": ["a", "b", "a", "c"], "event": "x",
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-08",
+    ...                                  "2024-01-08"])})
+    >>> retention_curve(ev, as_of="2024-01-22")[["period", "n_at_risk", "n_retained"]]
+       period  n_at_risk  n_retained
+    0       0          3           3
+    1       1          3           1
+    2       2          2           0
+    """
+    conf = check_confidence(confidence)
+    _check_choice("method", method, METHODS)
+    grid = _grid(
+        events,
+        period=period,
+        mode=mode,
+        entity_col=entity_col,
+        time_col=time_col,
+        event_col=event_col,
+        activity_events=activity_events,
+        cohort_start=cohort_start,
+        as_of=as_of,
+        by=by,
+        need_both=method == "chained",
+    )
+    comp = grid.complete() if len(grid.size) else np.zeros((0, 1), dtype=bool)
+    n_seg = int(grid.seg.max()) + 1 if len(grid.seg) else 0
+    n_k = grid.retained.shape[1]
+
+    def per_seg(values: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+        out = np.zeros((n_seg, n_k))
+        np.add.at(out, grid.seg, np.where(comp, values, 0))
+        return out
+
+    n_cohorts = per_seg(np.ones_like(grid.retained))
+    at_risk = per_seg(np.broadcast_to(grid.size[:, None], grid.retained.shape))
+    kept = per_seg(grid.retained)
+    if method == "pooled":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = kept / at_risk
+        lo, hi = wilson_interval(kept, at_risk, conf)
+    else:
+        rate, lo, hi = _chained(grid, comp, per_seg, at_risk, conf)
+    lo[:, 0], hi[:, 0] = 1.0, 1.0  # period 0 is retained by definition
+    s, k = np.nonzero((at_risk > 0) & np.isfinite(rate))
+    return _with_segments(
+        grid.segments,
+        s,
+        {
+            "period": k.astype(np.int64),
+            "n_cohorts": n_cohorts[s, k].astype(np.int64),
+            "n_at_risk": at_risk[s, k].astype(np.int64),
+            "n_retained": kept[s, k].astype(np.int64),
+            "retention_rate": rate[s, k],
+            "ci_lower": lo[s, k],
+            "ci_upper": hi[s, k],
+        },
+    )
+
+
+def retention_trend(
+    events: pd.DataFrame,
+    /,
+    *,
+    at: int = 1,
+    period: str = "week",
+    mode: str = "on",
+    entity_col: str = "account_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    activity_events: Sequence[str] | None = None,
+    cohort_start: pd.Series | None = None,
+    as_of: object = None,
+    by: By = None,
+    include_incomplete: bool = False,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """The period-``at`` retention of each cohort over calendar time.
+
+    Answers "is week-4 retention improving?": ``at=4, period="week"`` gives
+    every cohort's week-4 rate with its interval, oldest cohort first.
+
+    Parameters
+    ----------
+    events : DataFrame
+        The event log.
+    at : int
+        The period offset to follow (e.g. 4 for week-4 retention).
+    period, mode, entity_col, time_col, event_col, activity_events, cohort_start, as_of, by
+        As in :func:`cohort_retention`.
+    include_incomplete : bool
+        Also return cohorts whose cell ``at`` is still incomplete (partial
+        counts, ``complete=False``). Default: complete cells only.
+    confidence : float
+        Level of the Wilson intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per (segment and) cohort whose cell ``at`` exists, oldest
+        cohort first:
+
+        - the ``by`` columns, when ``by`` is given.
+        - ``cohort``: start of the cohort's period.
+        - ``period``: always ``at``.
+        - ``cohort_size``: entities in the cohort.
+        - ``n_retained``: of them, retained at ``at``.
+        - ``retention_rate``, ``ci_lower``, ``ci_upper``: rate and Wilson interval.
+        - ``complete``: the cell's period ended by ``as_of`` (always True
+          unless ``include_incomplete``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ev = pd.DataFrame({"account_id": ["a", "b", "a", "c"], "event": "x",
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-08",
+    ...                                  "2024-01-08"])})
+    >>> retention_trend(ev, at=1, as_of="2024-01-22")[["cohort", "retention_rate"]]
+          cohort  retention_rate
+    0 2024-01-01             0.5
+    1 2024-01-08             0.0
+    """
+    k = _check_k("at", at)
+    cells = cohort_retention(
+        events,
+        period=period,
+        mode=mode,
+        entity_col=entity_col,
+        time_col=time_col,
+        event_col=event_col,
+        activity_events=activity_events,
+        cohort_start=cohort_start,
+        as_of=as_of,
+        by=by,
+        confidence=confidence,
+    )
+    keep = (cells["period"] == k) & (cells["complete"] | bool(include_incomplete))
+    return cells[keep.to_numpy()].reset_index(drop=True)
+
+
+def revenue_retention(
+    mrr: pd.DataFrame,
+    /,
+    *,
+    account_col: str = "account_id",
+    month_col: str = "month",
+    mrr_col: str = "mrr",
+    cohort_start: pd.Series | None = None,
+    as_of: object = None,
+    by: By = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Gross, net and logo retention of each start cohort, month by month.
+
+    An account's cohort is the month of its first positive MRR (or of its
+    ``cohort_start``); its starting MRR is its MRR in that month. A month
+    without a row for an account counts as 0 MRR (churned). Each month's MRR
+    is taken as reported, so every month up to ``as_of`` counts as observed.
+
+    Parameters
+    ----------
+    mrr : DataFrame
+        Account × month revenue (``account_id``, ``month``, ``mrr``).
+    account_col, month_col, mrr_col : str
+        Column names.
+    cohort_start : Series, optional
+        Account id → start timestamp; every account in ``mrr`` needs one.
+    as_of : timestamp, optional
+        Months after it are ignored. Default: the latest month in ``mrr``.
+    by : str, list of str, mapping, Series or DataFrame, optional
+        Segments, as in :func:`cohort_retention` (columns of ``mrr``).
+    confidence : float
+        Level of the Wilson interval on logo retention.
+
+    Returns
+    -------
+    DataFrame
+        One row per (segment,) cohort and month offset up to ``as_of``:
+
+        - the ``by`` columns, when ``by`` is given.
+        - ``cohort``: the start month.
+        - ``period``: months since the start month.
+        - ``cohort_size``: accounts in the cohort.
+        - ``starting_mrr``: their MRR in the start month.
+        - ``mrr``: their MRR in this month.
+        - ``gross_revenue_retention``: Σ min(MRR now, starting MRR) / Σ
+          starting MRR — contraction and churn only, at most 1.
+        - ``net_revenue_retention``: Σ MRR now / Σ starting MRR (with expansion).
+        - ``n_retained``: accounts with positive MRR this month.
+        - ``logo_retention``: ``n_retained / cohort_size``.
+        - ``ci_lower``, ``ci_upper``: Wilson interval of ``logo_retention``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> m = pd.DataFrame({"account_id": ["a", "a", "b", "b"],
+    ...     "month": pd.to_datetime(["2024-01-01", "2024-02-01"] * 2),
+    ...     "mrr": [100.0, 150.0, 100.0, 0.0]})
+    >>> revenue_retention(m)[["period", "gross_revenue_retention", "net_revenue_retention"]]
+       period  gross_revenue_retention  net_revenue_retention
+    0       0                      1.0                   1.0
+    1       1                      0.5                   0.75
+    """
+    conf = check_confidence(confidence)
+    df = validate_mrr(mrr, account_col=account_col, month_col=month_col, mrr_col=mrr_col)
+    default = pd.Timestamp(df["month"].max()) if len(df) else None
+    if len(df) == 0 and as_of is None:
+        ts = pd.Timestamp("1970-01-01")
+    else:
+        ts = coerce_as_of(as_of, default)
+    if default is not None and ts < df["month"].min():
+        raise ValueError(
+            f"as_of={ts} is earlier than every month in mrr.\n"
+            "Hint: pass an as_of at or after the first month, or None."
+        )
+    ids = df["account_id"].cat
+    entities = ids.categories
+    acc = ids.codes.to_numpy().astype(np.int64)
+    month = period_index(df["month"].to_numpy(), "month")
+    value = df["mrr"].to_numpy(dtype=float)
+    last = int(period_index(np.array([ts.value]), "month")[0])
+    inside = month <= last
+    acc, month, value = acc[inside], month[inside], value[inside]
+    n = len(entities)
+    if cohort_start is None:
+        big = np.iinfo(np.int64).max
+        start = np.full(n, big, dtype=np.int64)
+        np.minimum.at(start, acc[value > 0], month[value > 0])
+        member = start != big
+    else:
+        if not isinstance(cohort_start, pd.Series):
+            raise TypeError("cohort_start must be a pandas Series (account → start time).")
+        _, start_ns, epos = _cohort_starts(cohort_start, entities, acc)
+        start = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        has = epos >= 0
+        start[has] = period_index(start_ns[epos[has]], "month")
+        member = has & (start <= last)
+    labels = entities[member]
+    pos = np.cumsum(member) - 1
+    cohort = start[member]
+    seg, segments = _segments(labels, by, df, "account_id", "mrr")
+    if len(labels) == 0:
+        e = np.zeros(0, dtype=np.int64)
+        f = np.zeros(0)
+        body = {"cohort": e.view("datetime64[ns]"), "period": e, "cohort_size": e}
+        body |= {"starting_mrr": f, "mrr": f, "gross_revenue_retention": f}
+        body |= {"net_revenue_retention": f, "n_retained": e, "logo_retention": f}
+        return _with_segments(segments, e, body | {"ci_lower": f, "ci_upper": f})
+    row_ok = member[acc]
+    r_u = pos[acc[row_ok]]
+    r_k = month[row_ok] - cohort[r_u]
+    r_v = value[row_ok]
+    ok = r_k >= 0
+    r_u, r_k, r_v = r_u[ok], r_k[ok], r_v[ok]
+    c0 = int(cohort.min())
+    n_k = last - c0 + 1
+    gkey, ginv = np.unique(seg * n_k + (cohort - c0), return_inverse=True)
+    n_g = len(gkey)
+    g_cohort = gkey % n_k + c0
+    start_mrr = np.zeros(len(labels))
+    np.add.at(start_mrr, r_u[r_k == 0], r_v[r_k == 0])
+    key = ginv[r_u] * n_k + r_k
+    tot = np.bincount(key, weights=r_v, minlength=n_g * n_k).reshape(n_g, n_k)
+    capped = np.bincount(key, weights=np.minimum(r_v, start_mrr[r_u]), minlength=n_g * n_k).reshape(
+        n_g, n_k
+    )
+    logos = np.bincount(key[r_v > 0], minlength=n_g * n_k).reshape(n_g, n_k)
+    size = np.bincount(ginv, minlength=n_g)
+    g_start = np.bincount(ginv, weights=start_mrr, minlength=n_g)
+    g, k = np.nonzero(g_cohort[:, None] + np.arange(n_k)[None, :] <= last)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        grr = capped[g, k] / g_start[g]
+        nrr = tot[g, k] / g_start[g]
+    lo, hi = wilson_interval(logos[g, k], size[g], conf)
+    return _with_segments(
+        segments,
+        (gkey // n_k)[g],
+        {
+            "cohort": period_start(g_cohort[g], "month"),
+            "period": k.astype(np.int64),
+            "cohort_size": size[g].astype(np.int64),
+            "starting_mrr": g_start[g],
+            "mrr": tot[g, k],
+            "gross_revenue_retention": grr,
+            "net_revenue_retention": nrr,
+            "n_retained": logos[g, k].astype(np.int64),
+            "logo_retention": logos[g, k] / size[g],
+            "ci_lower": lo,
+            "ci_upper": hi,
+        },
+    )

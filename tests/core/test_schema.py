@@ -1,0 +1,694 @@
+"""The data boundary: every error of issue 2 item 3, coercions, and no mutation.
+
+Every SchemaError test checks that the message names the table, the column and
+the fix (the text after ``Hint:``); the expected values are written by hand.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+
+import adoptmetrics as am
+from adoptmetrics._schema._validate import (
+    SchemaError,
+    coerce_as_of,
+    validate_accounts,
+    validate_events,
+    validate_expansions,
+    validate_mrr,
+    validate_nps,
+)
+from strategies import accounts_frames, events_frames, mrr_frames, nps_frames
+
+# 2024-01-01T00:00:00Z and 2024-01-02T00:00:00Z as epoch seconds.
+EPOCH_S = np.array([1_704_067_200, 1_704_153_600], dtype=np.int64)
+EXPECTED = [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02")]
+
+
+def _events(ts: Any, **extra: Any) -> pd.DataFrame:
+    n = len(ts)
+    return pd.DataFrame(
+        {"account_id": [f"a{i}" for i in range(n)], "event": ["x"] * n, "timestamp": ts, **extra}
+    )
+
+
+def _raises(
+    call: Callable[[], object], *, table: str, column: str | None, match: str | None = None
+) -> SchemaError:
+    """Run ``call``; assert a SchemaError naming the table, the column and a fix."""
+    with pytest.raises(SchemaError, match=match) as info:
+        call()
+    err = info.value
+    msg = str(err)
+    assert isinstance(err, ValueError)
+    assert err.table == table
+    assert msg.startswith(table)
+    if column is not None:
+        assert err.column == column
+        assert repr(column) in msg
+    assert "\nHint: " in msg
+    assert len(err.hint) > 10
+    assert err.hint in msg
+    return err
+
+
+# --------------------------------------------------------------------------- input type
+
+
+@pytest.mark.parametrize(
+    "validate",
+    [validate_events, validate_accounts, validate_nps, validate_mrr, validate_expansions],
+)
+@pytest.mark.parametrize("bad", [None, [1, 2], {"account_id": ["a"]}, pd.Series([1.0])])
+def test_non_dataframe_is_a_type_error(validate: Callable[..., pd.DataFrame], bad: object) -> None:
+    with pytest.raises(TypeError, match="must be a pandas DataFrame") as info:
+        validate(bad)
+    assert "Hint:" in str(info.value)
+
+
+def test_schema_error_is_exported_and_a_value_error() -> None:
+    assert am.SchemaError is SchemaError
+    assert issubclass(SchemaError, ValueError)
+
+
+def test_schema_error_shows_at_most_five_rows() -> None:
+    err = SchemaError("events", "account_id", "is bad", "fix it.", rows=list(range(9)))
+    assert err.rows == [0, 1, 2, 3, 4]
+    assert "0, 1, 2, 3, 4)" in str(err)
+    assert "5" not in str(err).split("rows:")[1].split(")")[0]
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def test_missing_column_suggests_the_closest_name() -> None:
+    df = pd.DataFrame({"acount_id": ["a"], "event": ["x"], "timestamp": ["2024-01-01"]})
+    err = _raises(lambda: validate_events(df), table="events", column="account_id")
+    assert "did you mean 'acount_id'? Pass account_col='acount_id'" in str(err)
+    assert "['acount_id', 'event', 'timestamp']" in str(err)
+
+
+def test_missing_column_without_a_close_match_names_the_option() -> None:
+    df = pd.DataFrame({"account_id": ["a"], "event": ["x"], "when": ["2024-01-01"]})
+    err = _raises(lambda: validate_events(df), table="events", column="timestamp")
+    assert "pass time_col='<your column>'" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("validate", "frame", "table", "column", "option"),
+    [
+        (
+            validate_accounts,
+            {"account_id": ["a"], "start": ["2024-01-01"]},
+            "accounts",
+            "started_at",
+            "start_col",
+        ),
+        (
+            validate_nps,
+            {"account_id": ["a"], "scores": [9], "timestamp": ["2024-01-01"]},
+            "nps",
+            "score",
+            "score_col",
+        ),
+        (
+            validate_mrr,
+            {"account_id": ["a"], "month": ["2024-01-01"], "revenue": [1.0]},
+            "mrr",
+            "mrr",
+            "mrr_col",
+        ),
+        (
+            validate_events,
+            {"account_id": ["a"], "name": ["x"], "timestamp": ["2024-01-01"]},
+            "events",
+            "event",
+            "event_col",
+        ),
+    ],
+)
+def test_missing_column_in_every_table(
+    validate: Callable[..., pd.DataFrame],
+    frame: dict[str, list[Any]],
+    table: str,
+    column: str,
+    option: str,
+) -> None:
+    err = _raises(lambda: validate(pd.DataFrame(frame)), table=table, column=column)
+    assert f"{option}=" in str(err)
+
+
+def test_missing_churn_column_only_refused_when_required() -> None:
+    df = pd.DataFrame({"account_id": ["a"], "started_at": ["2024-01-01"]})
+    out = validate_accounts(df)
+    assert out["churned_at"].isna().all()
+    assert out["churned_at"].dtype == "datetime64[ns]"
+    _raises(
+        lambda: validate_accounts(df, require_churn=True), table="accounts", column="churned_at"
+    )
+
+
+def test_col_options_rename_to_canonical_names_and_keep_extras() -> None:
+    df = pd.DataFrame(
+        {
+            "org": ["o1", "o2"],
+            "what": ["login", "invite"],
+            "when": ["2024-01-01", "2024-01-02"],
+            "person": ["u1", "u2"],
+            "country": ["FR", "DE"],
+        }
+    )
+    out = validate_events(
+        df, account_col="org", event_col="what", time_col="when", user_col="person"
+    )
+    assert list(out.columns) == ["account_id", "event", "timestamp", "user_id", "country"]
+    assert out["account_id"].tolist() == ["o1", "o2"]
+    assert out["timestamp"].tolist() == EXPECTED
+    assert out["user_id"].dtype == "category"
+
+
+def test_renamed_columns_are_named_by_the_users_name_in_errors() -> None:
+    df = pd.DataFrame({"org": ["o1", None], "event": ["x", "y"], "when": ["2024-01-01"] * 2})
+    err = _raises(
+        lambda: validate_events(df, account_col="org", time_col="when"),
+        table="events",
+        column="org",
+    )
+    assert "account_col=" in str(err)
+    df2 = pd.DataFrame({"org": ["o1", "o2"], "event": ["x", "y"], "when": ["2024-01-01", "soon"]})
+    _raises(
+        lambda: validate_events(df2, account_col="org", time_col="when"),
+        table="events",
+        column="when",
+    )
+
+
+def test_accounts_renaming() -> None:
+    df = pd.DataFrame(
+        {"id": ["a", "b"], "signup": ["2024-01-01", "2024-01-02"], "lost": [None, "2024-03-01"]}
+    )
+    out = validate_accounts(df, account_col="id", start_col="signup", churn_col="lost")
+    assert list(out.columns) == ["account_id", "started_at", "churned_at"]
+    assert out["churned_at"].isna().tolist() == [True, False]
+
+
+# --------------------------------------------------------------------------- timestamps
+
+
+def test_timestamps_from_iso_strings() -> None:
+    out = validate_events(_events(["2024-01-01", "2024-01-02T00:00:00"]))
+    assert out["timestamp"].dtype == "datetime64[ns]"
+    assert out["timestamp"].tolist() == EXPECTED
+
+
+def test_timestamps_from_strings_in_mixed_formats() -> None:
+    out = validate_events(_events(["2024-01-01", "01/02/2024 10:00"]))
+    assert out["timestamp"].tolist() == [
+        pd.Timestamp("2024-01-01"),
+        pd.Timestamp("2024-01-02 10:00"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("unit", "factor"), [("s", 1), ("ms", 10**3), ("us", 10**6), ("ns", 10**9)]
+)
+def test_timestamps_from_epoch_numbers(unit: str, factor: int) -> None:
+    out = validate_events(_events(EPOCH_S * factor))
+    assert out["timestamp"].dtype == "datetime64[ns]", unit
+    assert out["timestamp"].tolist() == EXPECTED
+
+
+def test_epoch_float_seconds_keep_fractions() -> None:
+    out = validate_events(_events(EPOCH_S.astype(float) + 0.5))
+    assert out["timestamp"].tolist() == [t + pd.Timedelta("500ms") for t in EXPECTED]
+
+
+def test_epoch_numbers_out_of_range() -> None:
+    _raises(
+        lambda: validate_events(_events([1e30, 1.0])),
+        table="events",
+        column="timestamp",
+        match="too large",
+    )
+
+
+def test_tz_aware_datetime_column_is_converted_to_utc_naive() -> None:
+    local = pd.to_datetime(["2024-01-01 01:00", "2024-07-01 02:00"]).tz_localize("Europe/Paris")
+    out = validate_events(_events(local))
+    assert out["timestamp"].dtype == "datetime64[ns]"
+    # Paris is UTC+1 in winter and UTC+2 in summer.
+    assert out["timestamp"].tolist() == [
+        pd.Timestamp("2024-01-01 00:00"),
+        pd.Timestamp("2024-07-01 00:00"),
+    ]
+
+
+def test_tz_aware_strings_with_one_offset_are_converted_to_utc() -> None:
+    out = validate_events(_events(["2024-01-01T00:00+01:00", "2024-01-01T05:00+01:00"]))
+    assert out["timestamp"].tolist() == [
+        pd.Timestamp("2023-12-31 23:00"),
+        pd.Timestamp("2024-01-01 04:00"),
+    ]
+
+
+def test_z_and_zero_offset_are_the_same_zone() -> None:
+    out = validate_events(_events(["2024-01-01T00:00Z", "2024-01-01T05:00+00:00"]))
+    assert out["timestamp"].tolist() == [
+        pd.Timestamp("2024-01-01 00:00"),
+        pd.Timestamp("2024-01-01 05:00"),
+    ]
+
+
+def test_python_datetimes_of_one_zone_are_accepted_across_dst() -> None:
+    values = pd.Series(
+        [
+            pd.Timestamp("2024-01-01", tz="Europe/Paris"),
+            pd.Timestamp("2024-07-01", tz="Europe/Paris"),
+        ],
+        dtype=object,
+    )
+    out = validate_events(_events(values))
+    assert out["timestamp"].tolist() == [
+        pd.Timestamp("2023-12-31 23:00"),
+        pd.Timestamp("2024-06-30 22:00"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["2024-01-01T00:00+01:00", "2024-01-01T00:00+02:00"],
+        pd.Series(
+            [
+                pd.Timestamp("2024-01-01", tz="Europe/Paris"),
+                pd.Timestamp("2024-01-01", tz="America/New_York"),
+            ],
+            dtype=object,
+        ),
+        [
+            dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc),
+            dt.datetime(2024, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+        ],
+    ],
+    ids=["strings", "timestamps", "datetimes"],
+)
+def test_mixed_time_zones_are_refused(values: Any) -> None:
+    err = _raises(
+        lambda: validate_events(_events(values)),
+        table="events",
+        column="timestamp",
+        match="mixes time zones",
+    )
+    assert err.rows == [1]
+    assert "utc=True" in err.hint
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["2024-01-01T00:00+01:00", "2024-01-01T00:00"],
+        [dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc), dt.datetime(2024, 1, 1)],
+    ],
+    ids=["strings", "datetimes"],
+)
+def test_tz_aware_mixed_with_naive_is_refused(values: Any) -> None:
+    err = _raises(
+        lambda: validate_events(_events(values)),
+        table="events",
+        column="timestamp",
+        match="mixes time-zone-aware and naive",
+    )
+    assert err.rows == [1]
+
+
+def test_unparseable_strings_are_refused_with_examples_and_rows() -> None:
+    df = _events(["2024-01-01", "yesterday", "2024-01-03", "soon"])
+    err = _raises(
+        lambda: validate_events(df), table="events", column="timestamp", match="not timestamps"
+    )
+    assert err.rows == [1, 3]
+    assert "'yesterday'" in str(err)
+    assert "pd.to_datetime" in err.hint
+
+
+def test_boolean_timestamps_are_refused() -> None:
+    _raises(
+        lambda: validate_events(_events([True, False])),
+        table="events",
+        column="timestamp",
+        match="booleans",
+    )
+
+
+def test_missing_timestamps_are_refused() -> None:
+    err = _raises(
+        lambda: validate_events(_events(["2024-01-01", None])), table="events", column="timestamp"
+    )
+    assert err.rows == [1]
+
+
+def test_other_datetime_units_become_nanoseconds() -> None:
+    out = validate_events(_events(np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[s]")))
+    assert out["timestamp"].dtype == "datetime64[ns]"
+    assert out["timestamp"].tolist() == EXPECTED
+
+
+def test_coerce_as_of() -> None:
+    assert coerce_as_of(None, pd.Timestamp("2024-01-01")) == pd.Timestamp("2024-01-01")
+    assert coerce_as_of("2024-01-01T01:00+01:00", None) == pd.Timestamp("2024-01-01")
+    with pytest.raises(ValueError, match="Hint:"):
+        coerce_as_of(None, None)
+    with pytest.raises(TypeError, match="Hint:"):
+        coerce_as_of("not a date", None)
+    with pytest.raises(ValueError, match="Hint:"):
+        coerce_as_of(pd.NaT, None)
+
+
+# --------------------------------------------------------------------------- ids
+
+
+@pytest.mark.parametrize(
+    ("validate", "frame", "table"),
+    [
+        (
+            validate_events,
+            {"account_id": ["a", None], "event": ["x", "y"], "timestamp": ["2024-01-01"] * 2},
+            "events",
+        ),
+        (
+            validate_accounts,
+            {"account_id": ["a", np.nan], "started_at": ["2024-01-01"] * 2},
+            "accounts",
+        ),
+        (
+            validate_nps,
+            {"account_id": ["a", None], "score": [1, 2], "timestamp": ["2024-01-01"] * 2},
+            "nps",
+        ),
+        (
+            validate_mrr,
+            {"account_id": [None, "a"], "month": ["2024-01-01"] * 2, "mrr": [1.0, 2.0]},
+            "mrr",
+        ),
+        (
+            validate_expansions,
+            {"account_id": ["a", None], "timestamp": ["2024-01-01"] * 2},
+            "expansions",
+        ),
+    ],
+)
+def test_null_ids_are_refused(
+    validate: Callable[..., pd.DataFrame], frame: dict[str, list[Any]], table: str
+) -> None:
+    err = _raises(
+        lambda: validate(pd.DataFrame(frame)), table=table, column="account_id", match="missing ids"
+    )
+    assert len(err.rows) == 1
+
+
+def test_null_user_ids_are_refused() -> None:
+    df = _events(["2024-01-01", "2024-01-02"], user_id=["u1", None])
+    _raises(lambda: validate_events(df, user_col="user_id"), table="events", column="user_id")
+
+
+def test_null_event_names_are_refused() -> None:
+    df = pd.DataFrame(
+        {"account_id": ["a", "b"], "event": ["x", None], "timestamp": ["2024-01-01"] * 2}
+    )
+    err = _raises(
+        lambda: validate_events(df), table="events", column="event", match="missing event"
+    )
+    assert err.rows == [1]
+
+
+@pytest.mark.parametrize("ids", [["a", "b", "a"], [3, 1, 3], pd.Categorical(["a", "b", "a"])])
+def test_ids_become_categorical(ids: Any) -> None:
+    df = pd.DataFrame(
+        {"account_id": ids, "event": ["x", "y", "x"], "timestamp": ["2024-01-01"] * 3}
+    )
+    out = validate_events(df)
+    assert isinstance(out["account_id"].dtype, pd.CategoricalDtype)
+    assert isinstance(out["event"].dtype, pd.CategoricalDtype)
+    assert out["account_id"].astype(object).tolist() == list(ids)
+
+
+def test_duplicate_accounts_are_refused() -> None:
+    df = pd.DataFrame({"account_id": ["a", "b", "a"], "started_at": ["2024-01-01"] * 3})
+    err = _raises(
+        lambda: validate_accounts(df), table="accounts", column="account_id", match="duplicate"
+    )
+    assert err.rows == [2]
+    assert "drop_duplicates" in err.hint
+
+
+def test_churn_before_start_is_refused() -> None:
+    df = pd.DataFrame(
+        {
+            "account_id": ["a", "b", "c"],
+            "started_at": ["2024-01-01", "2024-03-01", "2024-03-01"],
+            "churned_at": ["2024-02-01", "2024-02-01", "2024-03-01"],
+        }
+    )
+    err = _raises(
+        lambda: validate_accounts(df), table="accounts", column="churned_at", match="earlier"
+    )
+    assert err.rows == [1]  # churn on the start day (row 2) is allowed
+
+
+def test_churn_before_start_names_the_users_column() -> None:
+    df = pd.DataFrame({"id": ["a"], "s": ["2024-03-01"], "lost": ["2024-01-01"]})
+    _raises(
+        lambda: validate_accounts(df, account_col="id", start_col="s", churn_col="lost"),
+        table="accounts",
+        column="lost",
+    )
+
+
+def test_missing_start_dates_are_refused() -> None:
+    df = pd.DataFrame({"account_id": ["a", "b"], "started_at": ["2024-01-01", None]})
+    _raises(lambda: validate_accounts(df), table="accounts", column="started_at", match="missing")
+
+
+@pytest.mark.parametrize("missing", [None, np.nan, pd.NaT])
+def test_missing_churn_dates_mean_active(missing: Any) -> None:
+    df = pd.DataFrame(
+        {
+            "account_id": ["a", "b"],
+            "started_at": ["2024-01-01"] * 2,
+            "churned_at": [missing, "2024-02-01"],
+        }
+    )
+    out = validate_accounts(df)
+    assert out["churned_at"].dtype == "datetime64[ns]"
+    assert out["churned_at"].isna().tolist() == [True, False]
+
+
+# --------------------------------------------------------------------------- nps
+
+
+def _nps(scores: Any) -> pd.DataFrame:
+    n = len(scores)
+    return pd.DataFrame(
+        {
+            "account_id": [f"a{i}" for i in range(n)],
+            "score": scores,
+            "timestamp": ["2024-01-01"] * n,
+        }
+    )
+
+
+@pytest.mark.parametrize("scores", [[-1, 5], [5, 11], [5, 100], [5, np.inf]])
+def test_nps_scores_outside_0_to_10(scores: list[float]) -> None:
+    err = _raises(
+        lambda: validate_nps(_nps(scores)), table="nps", column="score", match="outside 0–10"
+    )
+    assert err.rows == ([0] if scores[0] == -1 else [1])
+
+
+def test_nps_non_integer_scores() -> None:
+    err = _raises(
+        lambda: validate_nps(_nps([9.0, 7.5])), table="nps", column="score", match="non-integer"
+    )
+    assert err.rows == [1]
+
+
+@pytest.mark.parametrize("scores", [[9, None], [9.0, np.nan], pd.array([9, None], dtype="Int64")])
+def test_nps_missing_scores(scores: Any) -> None:
+    err = _raises(
+        lambda: validate_nps(_nps(scores)), table="nps", column="score", match="missing scores"
+    )
+    assert err.rows == [1]
+
+
+@pytest.mark.parametrize("scores", [["9", "10"], [True, False], pd.Categorical([9, 10])])
+def test_nps_wrong_dtype(scores: Any) -> None:
+    err = _raises(lambda: validate_nps(_nps(scores)), table="nps", column="score", match="dtype")
+    assert "pd.to_numeric" in err.hint
+
+
+def test_nps_float_whole_numbers_become_int64() -> None:
+    out = validate_nps(_nps([9.0, 0.0, 10.0]))
+    assert out["score"].dtype == np.int64
+    assert out["score"].tolist() == [9, 0, 10]
+
+
+def test_nps_renaming_and_optional_time() -> None:
+    df = pd.DataFrame({"org": ["a"], "answer": [8]})
+    out = validate_nps(df, account_col="org", score_col="answer", time_col=None)
+    assert list(out.columns) == ["account_id", "score"]
+    err = _raises(
+        lambda: validate_nps(
+            pd.DataFrame({"org": ["a"], "answer": [11]}),
+            account_col="org",
+            score_col="answer",
+            time_col=None,
+        ),
+        table="nps",
+        column="answer",
+    )
+    assert "0–10" in str(err)
+
+
+# --------------------------------------------------------------------------- mrr
+
+
+def _mrr(values: Any, months: Any = None) -> pd.DataFrame:
+    n = len(values)
+    return pd.DataFrame(
+        {
+            "account_id": ["a"] * n,
+            "month": months if months is not None else [f"2024-{m + 1:02d}-01" for m in range(n)],
+            "mrr": values,
+        }
+    )
+
+
+@pytest.mark.parametrize("values", [[10.0, -1.0], [10.0, np.nan], [10.0, np.inf]])
+def test_mrr_negative_missing_or_infinite(values: list[float]) -> None:
+    err = _raises(lambda: validate_mrr(_mrr(values)), table="mrr", column="mrr")
+    assert err.rows == [1]
+    assert "non-negative" in err.hint
+
+
+def test_mrr_wrong_dtype() -> None:
+    _raises(lambda: validate_mrr(_mrr(["10", "20"])), table="mrr", column="mrr", match="dtype")
+
+
+def test_mrr_duplicate_account_months_are_refused() -> None:
+    # Two dates in the same calendar month are the same account-month.
+    df = _mrr([10.0, 20.0], months=["2024-01-01", "2024-01-15"])
+    err = _raises(
+        lambda: validate_mrr(df), table="mrr", column="account_id × month", match="duplicate"
+    )
+    assert err.rows == [1]
+    assert "groupby" in err.hint
+
+
+def test_mrr_months_are_normalised_to_month_start() -> None:
+    out = validate_mrr(_mrr([1.0, 2.0], months=["2024-01-15", "2024-02-29 13:00"]))
+    assert out["month"].tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01")]
+    assert out["mrr"].dtype == np.float64
+
+
+# --------------------------------------------------------------------------- empty tables
+
+
+@pytest.mark.parametrize(
+    ("validate", "columns"),
+    [
+        (validate_events, ["account_id", "event", "timestamp"]),
+        (validate_accounts, ["account_id", "started_at", "churned_at"]),
+        (validate_nps, ["account_id", "score", "timestamp"]),
+        (validate_mrr, ["account_id", "month", "mrr"]),
+        (validate_expansions, ["account_id", "timestamp"]),
+    ],
+)
+def test_empty_tables_with_the_columns_are_valid_and_typed(
+    validate: Callable[..., pd.DataFrame], columns: list[str]
+) -> None:
+    out = validate(pd.DataFrame({c: [] for c in columns}))
+    assert len(out) == 0
+    assert isinstance(out["account_id"].dtype, pd.CategoricalDtype)
+    for col in ("timestamp", "started_at", "churned_at", "month"):
+        if col in out.columns:
+            assert out[col].dtype == "datetime64[ns]"
+
+
+def test_empty_table_without_columns_names_the_missing_column() -> None:
+    _raises(lambda: validate_events(pd.DataFrame()), table="events", column="account_id")
+
+
+# --------------------------------------------------------------------------- no mutation
+
+
+def _assert_unchanged(before: pd.DataFrame, after: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(before, after)
+    assert list(before.columns) == list(after.columns)
+    assert before.dtypes.equals(after.dtypes)
+
+
+@given(events_frames(with_users=True))
+def test_validate_events_does_not_mutate(events: pd.DataFrame) -> None:
+    events = events.assign(timestamp=events["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%S"))
+    before = copy.deepcopy(events)
+    out = validate_events(events, user_col="user_id")
+    _assert_unchanged(before, events)
+    assert out is not events
+    assert out["timestamp"].tolist() == pd.to_datetime(before["timestamp"]).tolist()
+
+
+@given(accounts_frames())
+def test_validate_accounts_does_not_mutate(accounts: pd.DataFrame) -> None:
+    before = copy.deepcopy(accounts)
+    out = validate_accounts(accounts)
+    _assert_unchanged(before, accounts)
+    assert out["account_id"].astype(str).tolist() == before["account_id"].tolist()
+    assert list(out.columns) == ["account_id", "started_at", "churned_at", "plan", "seats"]
+
+
+@given(nps_frames())
+def test_validate_nps_does_not_mutate(nps: pd.DataFrame) -> None:
+    nps = nps.assign(score=nps["score"].astype(float))
+    before = copy.deepcopy(nps)
+    out = validate_nps(nps)
+    _assert_unchanged(before, nps)
+    assert out["score"].tolist() == before["score"].astype(int).tolist()
+
+
+@given(mrr_frames())
+def test_validate_mrr_does_not_mutate(mrr: pd.DataFrame) -> None:
+    before = copy.deepcopy(mrr)
+    validate_mrr(mrr)
+    _assert_unchanged(before, mrr)
+
+
+def test_tz_aware_and_categorical_inputs_are_not_mutated() -> None:
+    df = pd.DataFrame(
+        {
+            "account_id": pd.Categorical(["a", "b"]),
+            "event": pd.Categorical(["x", "y"]),
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"]).tz_localize("Asia/Tokyo"),
+        }
+    )
+    before = copy.deepcopy(df)
+    out = validate_events(df)
+    out.loc[0, "timestamp"] = pd.Timestamp(
+        "2000-01-01"
+    )  # writing the result leaves the input alone
+    _assert_unchanged(before, df)
+
+
+def test_error_paths_do_not_mutate() -> None:
+    df = pd.DataFrame({"account_id": ["a", "a"], "started_at": [1_704_067_200, 1_704_153_600]})
+    before = copy.deepcopy(df)
+    with pytest.raises(SchemaError):
+        validate_accounts(df)
+    _assert_unchanged(before, df)
