@@ -19,7 +19,8 @@ import pandas as pd
 # The vocabulary of DESIGN.md: other spellings of the same thing are refused.
 FORBIDDEN_PARAMETERS = {
     "id_col": "account_col",
-    "entity": "entity_col",
+    "entity": "level",
+    "entity_col": "level (with account_col / user_col)",
     "date_col": "time_col",
     "timestamp_col": "time_col",
     "ts_col": "time_col",

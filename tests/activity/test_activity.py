@@ -229,7 +229,7 @@ def test_first_last_seen_known_answer() -> None:
         }
     )
     got = first_last_seen(
-        ev, entity_col="org", event_col="what", time_col="when", activity_events=["invite"]
+        ev, account_col="org", event_col="what", time_col="when", activity_events=["invite"]
     )
     # by hand: only the two invites count; c never invited
     assert got["org"].astype(str).tolist() == ["a", "b"]

@@ -331,7 +331,7 @@ def test_lapse_table_hand_worked_and_censoring() -> None:
             ),
         }
     )
-    out = churn.lapse_table(ev, inactive_days=10, as_of="2024-01-31", entity_col="user_id")
+    out = churn.lapse_table(ev, inactive_days=10, as_of="2024-01-31", level="user")
     assert out["account_id"].tolist() == ["a", "b", "c"]
     assert out["churned_at"].tolist()[0] == pd.Timestamp("2024-01-05")
     assert pd.isna(out["churned_at"].iloc[1])
@@ -344,9 +344,7 @@ def test_lapse_table_hand_worked_and_censoring() -> None:
     # Order of events does not matter.
     pd.testing.assert_frame_equal(
         out,
-        churn.lapse_table(
-            shuffled(ev, 3), inactive_days=10, as_of="2024-01-31", entity_col="user_id"
-        ),
+        churn.lapse_table(shuffled(ev, 3), inactive_days=10, as_of="2024-01-31", level="user"),
     )
 
 

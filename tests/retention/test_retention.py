@@ -415,12 +415,12 @@ def test_chained_on_estimate_above_one_is_capped_with_a_warning() -> None:
     np.testing.assert_allclose(out["retention_rate"], [1, 5 / 6, 1])
 
 
-def test_user_retention_with_entity_col() -> None:
+def test_user_retention_with_level_user() -> None:
     # By hand: account a has users u1 (W0, W1) and u2 (W0 only): user week-1 retention 1/2,
     # account week-1 retention 1/1.
     log = _log([("a", "2024-01-01"), ("a", "2024-01-02"), ("a", "2024-01-08")])
     log = log.assign(user_id=["u1", "u2", "u1"])
-    users = cohort_retention(log, entity_col="user_id", as_of="2024-01-15")
+    users = cohort_retention(log, level="user", as_of="2024-01-15")
     accounts = cohort_retention(log, as_of="2024-01-15")
     assert users["n_retained"].tolist() == [2, 1, 0]
     assert accounts["n_retained"].tolist() == [1, 1, 0]

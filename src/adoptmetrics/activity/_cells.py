@@ -30,6 +30,7 @@ from adoptmetrics.activity._encode import (
     _check_period,
     _Encoded,
     _start_per_entity,
+    entity_column,
 )
 from adoptmetrics.activity._encode import (
     PERIODS as PERIODS,
@@ -74,7 +75,9 @@ def first_last_seen(
     events: pd.DataFrame,
     /,
     *,
-    entity_col: str = "account_id",
+    level: str = "account",
+    account_col: str = "account_id",
+    user_col: str | None = "user_id",
     time_col: str = "timestamp",
     event_col: str | None = "event",
     activity_events: Sequence[str] | None = None,
@@ -85,8 +88,14 @@ def first_last_seen(
     ----------
     events : DataFrame
         The event log.
-    entity_col, time_col, event_col : str
-        Column names of the entity id, the timestamp and the event name.
+    level : {"account", "user"}
+        Whose activity is measured: accounts (``account_col``) or users
+        (``user_col``).
+    account_col, user_col : str
+        Column names of the account id and the user id (the user column is
+        read only with ``level="user"``).
+    time_col, event_col : str
+        Column names of the timestamp and the event name.
     activity_events : list of str, optional
         Count only these events.
 
@@ -95,7 +104,7 @@ def first_last_seen(
     DataFrame
         One row per entity seen, sorted by entity:
 
-        - ``<entity_col>``: the entity id.
+        - ``<account_col>`` (``<user_col>`` at user level): the entity id.
         - ``first_seen``: timestamp of its first event.
         - ``last_seen``: timestamp of its last event.
         - ``n_events``: number of events.
@@ -110,6 +119,7 @@ def first_last_seen(
     0          a 2024-01-01 2024-01-05         2
     1          b 2024-01-03 2024-01-03         1
     """
+    entity_col = entity_column(level, account_col, user_col)
     enc = _encode(
         events,
         entity_col=entity_col,
@@ -175,7 +185,9 @@ def activity_cells(
     /,
     *,
     period: str = "week",
-    entity_col: str = "account_id",
+    level: str = "account",
+    account_col: str = "account_id",
+    user_col: str | None = "user_id",
     time_col: str = "timestamp",
     event_col: str | None = "event",
     activity_events: Sequence[str] | None = None,
@@ -189,8 +201,14 @@ def activity_cells(
         The event log.
     period : {"day", "week", "month"}
         Period length; weeks start on Monday.
-    entity_col, time_col, event_col : str
-        Column names.
+    level : {"account", "user"}
+        Whose activity is measured: accounts (``account_col``) or users
+        (``user_col``).
+    account_col, user_col : str
+        Column names of the account id and the user id (the user column is
+        read only with ``level="user"``).
+    time_col, event_col : str
+        Column names of the timestamp and the event name.
     activity_events : list of str, optional
         Count only these events.
     as_of : timestamp, optional
@@ -210,6 +228,7 @@ def activity_cells(
     >>> cells.n_events.tolist()
     [2, 1]
     """
+    entity_col = entity_column(level, account_col, user_col)
     _check_period(period)
     enc = _encode(
         events,
@@ -266,7 +285,9 @@ def period_activity(
     /,
     *,
     period: str = "week",
-    entity_col: str = "account_id",
+    level: str = "account",
+    account_col: str = "account_id",
+    user_col: str | None = "user_id",
     time_col: str = "timestamp",
     event_col: str | None = "event",
     activity_events: Sequence[str] | None = None,
@@ -280,8 +301,14 @@ def period_activity(
         The event log.
     period : {"day", "week", "month"}
         Period length; weeks start on Monday, months are calendar months.
-    entity_col, time_col, event_col : str
-        Column names.
+    level : {"account", "user"}
+        Whose activity is measured: accounts (``account_col``) or users
+        (``user_col``).
+    account_col, user_col : str
+        Column names of the account id and the user id (the user column is
+        read only with ``level="user"``).
+    time_col, event_col : str
+        Column names of the timestamp and the event name.
     activity_events : list of str, optional
         Count only these events.
     as_of : timestamp, optional
@@ -292,7 +319,7 @@ def period_activity(
     DataFrame
         One row per entity and period with at least one event, sorted:
 
-        - ``<entity_col>``: the entity id.
+        - ``<account_col>`` (``<user_col>`` at user level): the entity id.
         - ``period_start``: start of the period.
         - ``n_events``: events in that period.
 
@@ -310,7 +337,9 @@ def period_activity(
     cells = activity_cells(
         events,
         period=period,
-        entity_col=entity_col,
+        level=level,
+        account_col=account_col,
+        user_col=user_col,
         time_col=time_col,
         event_col=event_col,
         activity_events=activity_events,
@@ -319,7 +348,7 @@ def period_activity(
     ids = _categorical(cells.entity, cells.entities)
     return pd.DataFrame(
         {
-            entity_col: ids,
+            entity_column(level, account_col, user_col): ids,
             "period_start": period_start(cells.index, period),
             "n_events": cells.n_events,
         }
@@ -365,7 +394,9 @@ def event_counts(
     start: pd.Series | pd.Timestamp | str | None = None,
     window_days: float | None = None,
     end: object = None,
-    entity_col: str = "account_id",
+    level: str = "account",
+    account_col: str = "account_id",
+    user_col: str | None = "user_id",
     event_col: str = "event",
     time_col: str = "timestamp",
     activity_events: Sequence[str] | None = None,
@@ -386,15 +417,21 @@ def event_counts(
         ``None``: no upper bound other than ``end``.
     end : timestamp, optional
         Ignore events after it (e.g. ``as_of``).
-    entity_col, event_col, time_col : str
-        Column names.
+    level : {"account", "user"}
+        Whose activity is measured: accounts (``account_col``) or users
+        (``user_col``).
+    account_col, user_col : str
+        Column names of the account id and the user id (the user column is
+        read only with ``level="user"``).
+    event_col, time_col : str
+        Column names of the timestamp and the event name.
     activity_events : list of str, optional
         Count only these events.
 
     Returns
     -------
     DataFrame
-        One row per entity (index named ``<entity_col>``) and one ``int64``
+        One row per entity (index named after the account (or user) column) and one ``int64``
         column per event name:
 
         - ``<event name>``: how often the entity did that event in its window
@@ -412,6 +449,7 @@ def event_counts(
     a                1       1
     b                1       0
     """
+    entity_col = entity_column(level, account_col, user_col)
     enc = _encode(
         events,
         entity_col=entity_col,
@@ -440,7 +478,9 @@ def window_activity(
     start: pd.Series | pd.Timestamp | str | None = None,
     window_days: float | None = None,
     end: object = None,
-    entity_col: str = "account_id",
+    level: str = "account",
+    account_col: str = "account_id",
+    user_col: str | None = "user_id",
     event_col: str | None = "event",
     time_col: str = "timestamp",
     activity_events: Sequence[str] | None = None,
@@ -459,15 +499,21 @@ def window_activity(
         Window length in days.
     end : timestamp, optional
         Ignore events after it.
-    entity_col, event_col, time_col : str
-        Column names.
+    level : {"account", "user"}
+        Whose activity is measured: accounts (``account_col``) or users
+        (``user_col``).
+    account_col, user_col : str
+        Column names of the account id and the user id (the user column is
+        read only with ``level="user"``).
+    event_col, time_col : str
+        Column names of the timestamp and the event name.
     activity_events : list of str, optional
         Count only these events.
 
     Returns
     -------
     DataFrame
-        One row per entity (index named ``<entity_col>``):
+        One row per entity (index named after the account (or user) column):
 
         - ``n_events``: events in the window.
         - ``active_days``: distinct calendar days with an event in the window.
@@ -486,6 +532,7 @@ def window_activity(
     a                  3            2
     b                  1            1
     """
+    entity_col = entity_column(level, account_col, user_col)
     enc = _encode(
         events,
         entity_col=entity_col,
@@ -541,7 +588,9 @@ def event_sequences(
     window_days: float | None = None,
     start: pd.Series | pd.Timestamp | str | None = None,
     end: object = None,
-    entity_col: str = "account_id",
+    level: str = "account",
+    account_col: str = "account_id",
+    user_col: str | None = "user_id",
     event_col: str = "event",
     time_col: str = "timestamp",
     activity_events: Sequence[str] | None = None,
@@ -562,8 +611,14 @@ def event_sequences(
         Window start per entity (see :func:`event_counts`).
     end : timestamp, optional
         Ignore events after it.
-    entity_col, event_col, time_col : str
-        Column names.
+    level : {"account", "user"}
+        Whose activity is measured: accounts (``account_col``) or users
+        (``user_col``).
+    account_col, user_col : str
+        Column names of the account id and the user id (the user column is
+        read only with ``level="user"``).
+    event_col, time_col : str
+        Column names of the timestamp and the event name.
     activity_events : list of str, optional
         Keep only these events.
 
@@ -572,7 +627,7 @@ def event_sequences(
     DataFrame
         One row per event in a window, sorted by entity then time:
 
-        - ``<entity_col>``: the entity id (categorical).
+        - ``<account_col>`` (``<user_col>`` at user level): the entity id (categorical).
         - ``position``: 0-based position of the event in the entity's sequence.
         - ``event``: the event name (categorical).
         - ``timestamp``: when it happened.
@@ -589,6 +644,7 @@ def event_sequences(
     0          a         0  signup
     1          a         1  report
     """
+    entity_col = entity_column(level, account_col, user_col)
     enc = _encode(
         events,
         entity_col=entity_col,

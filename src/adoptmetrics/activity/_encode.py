@@ -240,3 +240,23 @@ def _start_per_entity(
         remap[enc.entity],
         np.ones(len(enc.entity), dtype=bool),
     )
+
+
+LEVELS = ("account", "user")
+
+
+def entity_column(level: str, account_col: str, user_col: str | None) -> str:
+    """The column whose ids are the entities at ``level`` (``"account"`` or ``"user"``)."""
+    if level not in LEVELS:
+        raise ValueError(
+            f"level must be 'account' or 'user', got {level!r}.\n"
+            "Hint: level='user' measures people (needs user_col), level='account' customers."
+        )
+    if level == "user":
+        if user_col is None:
+            raise ValueError(
+                "level='user' needs a user column, but user_col is None.\n"
+                "Hint: pass user_col='<your user id column>'."
+            )
+        return user_col
+    return account_col

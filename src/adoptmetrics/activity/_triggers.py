@@ -52,7 +52,7 @@ def trigger_firings(
     threshold: float | None = None,
     seats: pd.Series | None = None,
     end: object = None,
-    entity_col: str = "account_id",
+    account_col: str = "account_id",
     event_col: str = "event",
     time_col: str = "timestamp",
     user_col: str | None = None,
@@ -86,7 +86,7 @@ def trigger_firings(
         Entity id → seats, for ``"active_user_share"``.
     end : timestamp, optional
         Ignore events after it.
-    entity_col, event_col, time_col, user_col : str
+    account_col, event_col, time_col, user_col : str
         Column names (``user_col`` is needed for ``"active_user_share"``).
 
     Returns
@@ -94,7 +94,7 @@ def trigger_firings(
     DataFrame
         One row per distinct (entity, firing time), sorted:
 
-        - ``<entity_col>``: the entity id (categorical over every entity in
+        - ``<account_col>``: the account id (categorical over every entity in
           the events).
         - ``timestamp``: when the condition held.
 
@@ -118,7 +118,7 @@ def trigger_firings(
         )
     df = validate_events(
         events,
-        account_col=entity_col,
+        account_col=account_col,
         event_col=event_col,
         time_col=time_col,
         user_col=user_col if share else None,
@@ -180,7 +180,7 @@ def trigger_firings(
     distinct = np.r_[True, (fe[1:] != fe[:-1]) | (ft[1:] != ft[:-1])] if len(fe) else fires[:0]
     return pd.DataFrame(
         {
-            entity_col: _categorical(fe[distinct], entities),
+            account_col: _categorical(fe[distinct], entities),
             "timestamp": ft[distinct].view("datetime64[ns]"),
         }
     )

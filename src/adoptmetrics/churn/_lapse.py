@@ -19,7 +19,9 @@ def lapse_table(
     *,
     inactive_days: int = 30,
     as_of: object = None,
-    entity_col: str = "account_id",
+    level: str = "account",
+    account_col: str = "account_id",
+    user_col: str | None = "user_id",
     time_col: str = "timestamp",
     event_col: str | None = "event",
     activity_events: Sequence[str] | None = None,
@@ -47,8 +49,14 @@ def lapse_table(
         Days without activity that count as a lapse (e.g. 30).
     as_of : timestamp, optional
         Default the latest event.
-    entity_col, time_col, event_col : str
-        Column names (``entity_col`` may be ``"user_id"``).
+    level : {"account", "user"}
+        Whose activity is measured: accounts (``account_col``) or users
+        (``user_col``).
+    account_col, user_col : str
+        Column names of the account id and the user id (the user column is
+        read only with ``level="user"``).
+    time_col, event_col : str
+        Column names of the timestamp and the event name.
     activity_events : list of str, optional
         Count only these events as activity.
 
@@ -58,7 +66,7 @@ def lapse_table(
         One row per entity seen, sorted by id:
 
         - ``account_id``: the entity (named ``account_id`` whatever
-          ``entity_col`` is, so that the churn functions accept it).
+          the level, so that the churn functions accept it).
         - ``started_at``: first active day.
         - ``churned_at``: last active day before the first lapse (NaT if it
           has not lapsed by ``as_of``).
@@ -80,7 +88,9 @@ def lapse_table(
     cells = activity.activity_cells(
         events,
         period="day",
-        entity_col=entity_col,
+        level=level,
+        account_col=account_col,
+        user_col=user_col,
         time_col=time_col,
         event_col=event_col,
         activity_events=activity_events,

@@ -535,7 +535,7 @@ def nps_quadrants(
         and event_col in usage.columns
         and time_col in usage.columns
     ):
-        cols = {"entity_col": entity_col, "time_col": time_col, "event_col": event_col}
+        cols = {"account_col": entity_col, "time_col": time_col, "event_col": event_col}
         values = _usage_from_events(usage, latest, entity=entity, window_days=window_days, **cols)
     else:
         values = _usage_from_table(usage, entity_col=entity_col, usage_col=usage_col)

@@ -109,7 +109,7 @@ def _load(
     act = window_activity(events, start=start, window_days=window_days, end=end, **cols)
     seqs = event_sequences(events, start=start, window_days=window_days, end=end, **cols)
     index = pd.Index(act.index) if accounts is None else accounts
-    seq = _paths.build_sequences(seqs, cols["entity_col"], index)
+    seq = _paths.build_sequences(seqs, cols["account_col"], index)
     return seq, index, act
 
 

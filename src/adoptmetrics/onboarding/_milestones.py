@@ -91,7 +91,7 @@ def _milestones(
         out.append(
             pd.DataFrame(
                 {
-                    cols["entity_col"]: index,
+                    cols["account_col"]: index,
                     "milestone": m.name,
                     "event": m.event,
                     "start": start_ns.view("datetime64[ns]"),
@@ -186,7 +186,7 @@ def milestone_status(
     0          a     True            2.0      onboarded
     1          b    False            NaN  not_onboarded
     """
-    cols = {"entity_col": account_col, "event_col": event_col, "time_col": time_col}
+    cols = {"account_col": account_col, "event_col": event_col, "time_col": time_col}
     frame, _, _ = _milestones(
         events, milestones, window_days=window_days, start=start, as_of=as_of, cols=cols
     )
@@ -259,7 +259,7 @@ def time_to_value(
     2    10          1            0        0.666667
     """
     check_confidence(confidence)
-    cols = {"entity_col": account_col, "event_col": event_col, "time_col": time_col}
+    cols = {"account_col": account_col, "event_col": event_col, "time_col": time_col}
     frame, steps, as_of_ts = _milestones(
         events, milestones, window_days=window_days, start=start, as_of=as_of, cols=cols
     )
@@ -358,7 +358,7 @@ def onboarding_funnel(
     check_confidence(confidence)
     items = _steps(steps, "steps")
     window = _check_window(window_days)
-    cols = {"entity_col": account_col, "event_col": event_col, "time_col": time_col}
+    cols = {"account_col": account_col, "event_col": event_col, "time_col": time_col}
     starts, as_of_ts = _starts(events, start, as_of, cols)
     complete = starts.notna() & (starts + pd.Timedelta(days=window) <= as_of_ts)
     starts = starts[complete]
@@ -530,7 +530,7 @@ def success_paths(
             f"min_support={min_support!r} must be in (0, 1].\n"
             "Hint: it is a share of accounts, e.g. 0.01 for 1 %."
         )
-    cols = {"entity_col": account_col, "event_col": event_col, "time_col": time_col}
+    cols = {"account_col": account_col, "event_col": event_col, "time_col": time_col}
     steps = Progress("success_paths", total=3, enabled=progress)
     seq, out, active = _outcome_frame(
         events, outcome, window_days=window_days, start=start, cols=cols
@@ -669,7 +669,7 @@ def golden_path(
     1     2  invite          2          0
     """
     length = _check_max_length(max_length)
-    cols = {"entity_col": account_col, "event_col": event_col, "time_col": time_col}
+    cols = {"account_col": account_col, "event_col": event_col, "time_col": time_col}
     seq, out, _ = _outcome_frame(events, outcome, window_days=window_days, start=start, cols=cols)
     y = out.to_numpy()
     n, n_succ = len(y), int(y.sum())

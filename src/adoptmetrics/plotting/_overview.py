@@ -63,7 +63,7 @@ def activity_overview(
     cells = activity_cells(
         events,
         period=period,
-        entity_col=account_col,
+        account_col=account_col,
         time_col=time_col,
         event_col=event_col,
         as_of=as_of,

@@ -2,7 +2,7 @@
 
 Definitions (the contract, see ``docs/retention.md``):
 
-* **Entity** — ``entity_col`` (``"account_id"``; ``"user_id"`` for user retention).
+* **Entity** — ``level="account"`` (``account_col``) or ``level="user"`` (``user_col``).
 * **Activity** — any event, or only ``activity_events`` (feature retention).
 * **Cohort** — the period of the entity's first qualifying event, or of its
   ``cohort_start`` timestamp. ``cohort`` is that period's start timestamp.

@@ -2,7 +2,7 @@
 
 Definitions (the contract, see ``docs/retention.md``):
 
-* **Entity** — ``entity_col`` (``"account_id"``; ``"user_id"`` for user retention).
+* **Entity** — ``level="account"`` (``account_col``) or ``level="user"`` (``user_col``).
 * **Activity** — any event, or only ``activity_events`` (feature retention).
 * **Cohort** — the period of the entity's first qualifying event, or of its
   ``cohort_start`` timestamp. ``cohort`` is that period's start timestamp.
@@ -33,6 +33,7 @@ import pandas as pd
 from adoptmetrics._schema._validate import coerce_as_of, validate_mrr
 from adoptmetrics._stats._intervals import check_confidence, wilson_interval
 from adoptmetrics.activity import period_index, period_start
+from adoptmetrics.activity._encode import entity_column
 from adoptmetrics.retention._grid import (
     _CELL_COLUMNS,
     METHODS,
@@ -64,7 +65,9 @@ def cohort_retention(
     *,
     period: str = "week",
     mode: str = "on",
-    entity_col: str = "account_id",
+    level: str = "account",
+    account_col: str = "account_id",
+    user_col: str | None = "user_id",
     time_col: str = "timestamp",
     event_col: str = "event",
     activity_events: Sequence[str] | None = None,
@@ -85,8 +88,14 @@ def cohort_retention(
         ``"on"``: retained at ``k`` when active in period ``k``.
         ``"on_or_after"``: active in period ``k`` or any later period up to
         ``as_of`` (unbounded retention).
-    entity_col, time_col, event_col : str
-        Column names; ``entity_col="user_id"`` gives user retention.
+    level : {"account", "user"}
+        Whose activity is measured: accounts (``account_col``) or users
+        (``user_col``).
+    account_col, user_col : str
+        Column names of the account id and the user id (the user column is
+        read only with ``level="user"``).
+    time_col, event_col : str
+        Column names of the timestamp and the event name.
     activity_events : list of str, optional
         Only these events count, both for the cohort's first event and for
         returns (feature retention).
@@ -137,6 +146,7 @@ def cohort_retention(
     3       3           2      True
     4       4           0     False
     """
+    entity_col = entity_column(level, account_col, user_col)
     conf = check_confidence(confidence)
     grid = _grid(
         events,
@@ -159,7 +169,9 @@ def retention_matrix(
     *,
     period: str = "week",
     mode: str = "on",
-    entity_col: str = "account_id",
+    level: str = "account",
+    account_col: str = "account_id",
+    user_col: str | None = "user_id",
     time_col: str = "timestamp",
     event_col: str = "event",
     activity_events: Sequence[str] | None = None,
@@ -173,7 +185,9 @@ def retention_matrix(
     ----------
     events : DataFrame
         The event log.
-    period, mode, entity_col, time_col, event_col, activity_events, cohort_start, as_of, by
+    period, mode, level, account_col, user_col, time_col, event_col
+        As in :func:`cohort_retention`.
+    activity_events, cohort_start, as_of, by
         As in :func:`cohort_retention`.
 
     Returns
@@ -203,7 +217,9 @@ def retention_matrix(
         events,
         period=period,
         mode=mode,
-        entity_col=entity_col,
+        level=level,
+        account_col=account_col,
+        user_col=user_col,
         time_col=time_col,
         event_col=event_col,
         activity_events=activity_events,
@@ -229,7 +245,9 @@ def retention_curve(
     period: str = "week",
     mode: str = "on",
     method: str = "pooled",
-    entity_col: str = "account_id",
+    level: str = "account",
+    account_col: str = "account_id",
+    user_col: str | None = "user_id",
     time_col: str = "timestamp",
     event_col: str = "event",
     activity_events: Sequence[str] | None = None,
@@ -266,7 +284,9 @@ def retention_curve(
     ----------
     events : DataFrame
         The event log.
-    period, mode, entity_col, time_col, event_col, activity_events, cohort_start, as_of, by
+    period, mode, level, account_col, user_col, time_col, event_col
+        As in :func:`cohort_retention`.
+    activity_events, cohort_start, as_of, by
         As in :func:`cohort_retention`.
     method : {"pooled", "chained"}
         How cohorts are combined (see above).
@@ -299,6 +319,7 @@ def retention_curve(
     1       1          3           1
     2       2          2           0
     """
+    entity_col = entity_column(level, account_col, user_col)
     conf = check_confidence(confidence)
     _check_choice("method", method, METHODS)
     grid = _grid(
@@ -356,7 +377,9 @@ def retention_trend(
     at: int = 1,
     period: str = "week",
     mode: str = "on",
-    entity_col: str = "account_id",
+    level: str = "account",
+    account_col: str = "account_id",
+    user_col: str | None = "user_id",
     time_col: str = "timestamp",
     event_col: str = "event",
     activity_events: Sequence[str] | None = None,
@@ -377,7 +400,9 @@ def retention_trend(
         The event log.
     at : int
         The period offset to follow (e.g. 4 for week-4 retention).
-    period, mode, entity_col, time_col, event_col, activity_events, cohort_start, as_of, by
+    period, mode, level, account_col, user_col, time_col, event_col
+        As in :func:`cohort_retention`.
+    activity_events, cohort_start, as_of, by
         As in :func:`cohort_retention`.
     include_incomplete : bool
         Also return cohorts whose cell ``at`` is still incomplete (partial
@@ -416,7 +441,9 @@ def retention_trend(
         events,
         period=period,
         mode=mode,
-        entity_col=entity_col,
+        level=level,
+        account_col=account_col,
+        user_col=user_col,
         time_col=time_col,
         event_col=event_col,
         activity_events=activity_events,
