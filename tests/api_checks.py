@@ -33,6 +33,7 @@ FORBIDDEN_PARAMETERS = {
     "group_by": "by",
     "groupby": "by",
     "segment_col": "by",
+    "cohort_start": "start (a Series) or accounts=",
 }
 FORBIDDEN_COLUMNS = {
     "p": "p_value",
@@ -47,7 +48,40 @@ FORBIDDEN_COLUMNS = {
     "or": "odds_ratio",
     "rate": "retention_rate",
     "at_risk": "n_at_risk",
+    "group": "the by= column's own name",
+    "test_statistic": "statistic",
+    "z": "statistic",
 }
+# Tables whose rows carry an account id: a function reading one takes account_col.
+TABLE_ARGUMENTS = {"events", "accounts", "responses", "nps", "mrr", "exposures"}
+# Functions that summarise a population take by= (DESIGN, "One vocabulary").
+POPULATION_SUMMARIES = {
+    "cohort_retention",
+    "retention_curve",
+    "retention_matrix",
+    "retention_trend",
+    "revenue_retention",
+    "mrr_bridge",
+    "churn_curve",
+    "compare_churn",
+    "median_lifetime",
+    "restricted_mean_lifetime",
+    "lifetime_value",
+    "nps_score",
+    "nps_trend",
+    "quadrant_summary",
+    "onboarding_funnel",
+    "time_to_value",
+    "success_paths",
+    "trigger_lift",
+    "active_counts",
+    "stickiness",
+    "active_days_distribution",
+    "lifecycle",
+    "feature_adoption",
+    "adoption_curve",
+}
+MAX_MODULE_LINES = 800
 
 _SECTION = re.compile(r"^\s*([A-Z][A-Za-z ]+)\n\s*-{3,}\s*$", re.MULTILINE)
 _COLUMN_ITEM = re.compile(r"^\s*-\s+``([^`]+)``", re.MULTILINE)
@@ -114,6 +148,8 @@ def check_function(qualname: str, func: Callable[..., Any]) -> list[str]:
             problems.append(f"{qualname}: confidence should default to 0.95")
         if name == "as_of" and param.default not in (None, inspect.Parameter.empty):
             problems.append(f"{qualname}: as_of should default to None (latest data)")
+        if name == "level" and param.default not in ("account", "user"):
+            problems.append(f"{qualname}: level should default to 'account' or 'user'")
         if name.endswith("_col") and param.kind is not inspect.Parameter.KEYWORD_ONLY:
             problems.append(f"{qualname}: column option {name!r} should be keyword-only")
     if qualname.split(".")[-1].startswith("plot_"):
@@ -136,7 +172,7 @@ def check_module(module: types.ModuleType, docs_dir: Path) -> list[str]:
     for name, obj in vars(module).items():
         if name.startswith("_") or not inspect.isfunction(obj):
             continue
-        if obj.__module__ == modname and name not in exported:
+        if obj.__module__.split("._")[0] == modname and name not in exported:
             problems.append(
                 f"{modname}.{name}: public name missing from __all__ "
                 "(export it, or prefix it with an underscore)"
@@ -147,4 +183,61 @@ def check_module(module: types.ModuleType, docs_dir: Path) -> list[str]:
         f"::: {modname}" in page.read_text(encoding="utf-8") for page in docs_dir.rglob("*.md")
     ):
         problems.append(f"{modname}: no API reference page renders it ('::: {modname}')")
+    return problems
+
+
+def check_vocabulary(qualname: str, func: Callable[..., Any]) -> list[str]:
+    """The one vocabulary: account_col wherever a table is read, by= on summaries."""
+    problems: list[str] = []
+    params = inspect.signature(func).parameters
+    positional = [n for n, p in params.items() if p.kind is inspect.Parameter.POSITIONAL_ONLY]
+    tables = [n for n in positional if n in TABLE_ARGUMENTS]
+    if tables and "account_col" not in params:
+        problems.append(f"{qualname}: reads the {tables[0]} table but has no account_col option")
+    short = qualname.split(".")[-1]
+    if short in POPULATION_SUMMARIES and "by" not in params:
+        problems.append(f"{qualname}: summarises a population but takes no by=")
+    return problems
+
+
+def check_module_sizes(src: Path, limit: int = MAX_MODULE_LINES) -> list[str]:
+    """Every module stays one idea: well under ``limit`` lines."""
+    problems = []
+    for path in sorted(src.rglob("*.py")):
+        n = len(path.read_text(encoding="utf-8").splitlines())
+        if n >= limit:
+            problems.append(f"{path.relative_to(src.parent)}: {n} lines (limit {limit}); split it")
+    return problems
+
+
+_DIRECTIVE = re.compile(r"^::: (adoptmetrics[\w.]*)\s*$((?:\n[ ]{4}.*)*)", re.MULTILINE)
+_MEMBER = re.compile(r"^\s+- (\w+)\s*$", re.MULTILINE)
+
+
+def check_reference_page(module: types.ModuleType, page: Path) -> list[str]:
+    """The API reference page of a folder renders exactly its ``__all__``."""
+    name = module.__name__
+    if not page.exists():
+        return [f"{name}: no API reference page {page.name}"]
+    text = page.read_text(encoding="utf-8")
+    exported = set(getattr(module, "__all__", []))
+    rendered: set[str] = set()
+    whole = False
+    for m in _DIRECTIVE.finditer(text):
+        target, options = m.group(1), m.group(2)
+        if target == name:
+            members = _MEMBER.findall(options) if "members:" in options else None
+            if members is None:
+                whole = True
+            else:
+                rendered.update(members)
+        elif target.startswith(name + "."):
+            rendered.add(target[len(name) + 1 :])
+    if whole:
+        rendered |= exported
+    problems = []
+    if missing := sorted(exported - rendered):
+        problems.append(f"{name}: {page.name} does not render {missing}")
+    if extra := sorted(rendered - exported):
+        problems.append(f"{name}: {page.name} renders {extra}, which are not in __all__")
     return problems

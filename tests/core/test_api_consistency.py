@@ -7,6 +7,7 @@ catch a deliberately undocumented function.
 from __future__ import annotations
 
 import importlib
+import inspect
 import types
 from pathlib import Path
 
@@ -14,9 +15,18 @@ import pandas as pd
 import pytest
 
 import adoptmetrics as am
-from api_checks import check_function, check_module
+from api_checks import (
+    check_function,
+    check_module,
+    check_module_sizes,
+    check_reference_page,
+    check_vocabulary,
+    public_functions,
+)
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+SRC = ROOT / "src" / "adoptmetrics"
 PUBLIC_MODULES = [
     "activity",
     "models",
@@ -71,6 +81,80 @@ def test_top_level_all_is_sorted_and_complete() -> None:
         assert hasattr(am, name), name
     names = [n for n in am.__all__ if not n.startswith("__")]
     assert names == sorted(names, key=str.lower) or names == sorted(names)
+
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_public_module_speaks_one_vocabulary(name: str) -> None:
+    module = importlib.import_module(f"adoptmetrics.{name}")
+    problems = [
+        p
+        for fname, func in public_functions(module)
+        for p in check_vocabulary(f"adoptmetrics.{name}.{fname}", func)
+    ]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_reference_page_renders_exactly_all(name: str) -> None:
+    module = importlib.import_module(f"adoptmetrics.{name}")
+    problems = check_reference_page(module, DOCS / "api" / f"{name}.md")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", [m for m in PUBLIC_MODULES if m != "models"])
+def test_each_capability_is_a_folder(name: str) -> None:
+    module = importlib.import_module(f"adoptmetrics.{name}")
+    assert hasattr(module, "__path__"), f"adoptmetrics.{name} should be a folder (a package)"
+    assert (SRC / name / "__init__.py").exists()
+
+
+def test_no_module_over_800_lines() -> None:
+    problems = check_module_sizes(SRC)
+    assert not problems, "\n".join(problems)
+
+
+def test_no_entity_col_anywhere() -> None:
+    """level='account'|'user' replaced entity_col: in signatures, docs and README."""
+    offenders = [
+        f"adoptmetrics.{name}.{fname}"
+        for name in PUBLIC_MODULES
+        for fname, func in public_functions(importlib.import_module(f"adoptmetrics.{name}"))
+        if "entity_col" in inspect.signature(func).parameters
+    ]
+    pages = [*DOCS.rglob("*.md"), ROOT / "README.md"]
+    offenders += [str(p.relative_to(ROOT)) for p in pages if "entity_col" in p.read_text("utf-8")]
+    assert not offenders, offenders
+
+
+def test_checker_catches_vocabulary_problems() -> None:
+    def rates(events: pd.DataFrame, /, *, period: str = "week") -> pd.DataFrame:
+        return events
+
+    def cohort_retention(events: pd.DataFrame, /, *, account_col: str = "a") -> pd.DataFrame:
+        return events
+
+    assert any("no account_col" in p for p in check_vocabulary("fake.rates", rates))
+    assert any(
+        "takes no by=" in p for p in check_vocabulary("fake.cohort_retention", cohort_retention)
+    )
+
+
+def test_checker_catches_a_page_that_lists_other_members(tmp_path: Path) -> None:
+    page = tmp_path / "retention.md"
+    page.write_text(
+        "::: adoptmetrics.retention\n    options:\n      members:\n"
+        "        - cohort_retention\n        - not_a_function\n"
+    )
+    problems = check_reference_page(am.retention, page)
+    assert any("does not render" in p for p in problems)
+    assert any("not in __all__" in p for p in problems)
+
+
+def test_checker_catches_a_long_module(tmp_path: Path) -> None:
+    pkg = tmp_path / "adoptmetrics"
+    pkg.mkdir()
+    (pkg / "_long.py").write_text("x = 1\n" * 800)
+    assert check_module_sizes(pkg) == ["adoptmetrics/_long.py: 800 lines (limit 800); split it"]
 
 
 # --- the checker itself catches a deliberately undocumented function ------------

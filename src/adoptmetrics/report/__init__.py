@@ -31,7 +31,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from adoptmetrics.report._data import ReportData
-from adoptmetrics.report._html import Outcome, fmt_int, fmt_pct, html_table, render_page
+from adoptmetrics.report._html import Outcome, fmt_int, fmt_pct, html_table
+from adoptmetrics.report._html import render_page as _render_page
 from adoptmetrics.report._section import Figure, Metric, Section, render_figure
 
 __all__ = [
@@ -251,7 +252,7 @@ def build_report(
             outcomes.append(outcome)
     from adoptmetrics import __version__
 
-    return render_page(
+    return _render_page(
         title=title,
         subtitle=f"Product adoption, retention and customer health as of {data.as_of:%Y-%m-%d}.",
         coverage=_coverage(data),
