@@ -158,10 +158,13 @@ def nps_standard_error(
     """NPS (−100..100) and its standard error from category counts.
 
     The +1/0/−1 coding has variance ``p + d − (p − d)²``, so
-    ``SE = 100·√((p + d − (p − d)²)/n)``. ``method="adjusted_wald"`` adds 3 to
-    ``n`` and ¾ to each of promoters and detractors before computing both
-    (Rocks 2016, "Interval estimation for the net promoter score"), which
-    behaves better for small ``n``. Returns ``(nps, se)``.
+    ``SE = 100·√((p + d − (p − d)²)/n)``; ``method="wald"`` returns the
+    observed NPS with it. ``method="adjusted_wald"`` first adds 3
+    pseudo-responses — ¾ promoter, 1½ passive, ¾ detractor — i.e. 3 to ``n``
+    and ¾ to each of promoters and detractors, and returns the adjusted NPS and
+    SE (Rocks 2016, "Interval estimation for the 'net promoter score'", *The
+    American Statistician* 70(4), 365–372; the best-covering of the simple
+    intervals there). The adjusted SE is never 0. Returns ``(nps, se)``.
     """
     if method not in ("wald", "adjusted_wald"):
         raise ValueError(
@@ -184,10 +187,15 @@ def nps_interval(
     detractors: npt.ArrayLike,
     n: npt.ArrayLike,
     *,
-    method: str = "wald",
+    method: str = "adjusted_wald",
     confidence: float = 0.95,
 ) -> tuple[FloatArray, FloatArray]:
-    """Confidence interval for NPS, clipped to [−100, 100]; see :func:`nps_standard_error`."""
+    """Confidence interval for NPS, clipped to [−100, 100]; see :func:`nps_standard_error`.
+
+    The default adjusted Wald interval is centred on the adjusted NPS and never
+    has zero width; ``method="wald"`` is ``nps ± z·SE``, which collapses to a
+    point when every answer falls in one category.
+    """
     centre, se = nps_standard_error(promoters, detractors, n, method=method)
     z = z_value(confidence)
     return np.clip(centre - z * se, -100, 100), np.clip(centre + z * se, -100, 100)
