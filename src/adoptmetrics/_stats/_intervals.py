@@ -217,10 +217,13 @@ def kaplan_meier(
     events : array of bool
         True where the event was observed.
     entry : array of int, optional
-        Left-truncation time: a subject is at risk only for ``t > entry``
-        (delayed entry). Where an entry time equals an event time the
-        entering subject is not yet at risk, as in R's survival package;
-        lifelines counts it, so the two differ only on such ties.
+        Left-truncation time: a subject is at risk only for ``entry < t <=
+        duration`` (delayed entry, the ``(start, stop]`` convention). Where
+        an entry time equals an event time the entering subject is not yet
+        at risk, as in R's survival package; lifelines counts it, so the two
+        differ only on such ties. A subject with ``entry == duration > 0`` is
+        never at risk: it is ignored (neither its event nor its censoring is
+        counted), as R's ``survfit`` and lifelines' Cox fitter refuse it.
     confidence : float
         Level of the pointwise interval; the interval is the exponential
         Greenwood ("log-log") interval, as lifelines computes it.
@@ -237,6 +240,12 @@ def kaplan_meier(
         raise ValueError("durations must be finite and non-negative.")
     t = t.astype(np.int64)
     e = np.asarray(events, dtype=bool)
+    if entry is not None:
+        en = np.asarray(entry).astype(np.int64)
+        if np.any(en > t):
+            raise ValueError("entry must not exceed duration.")
+        seen = ~((en == t) & (en > 0))  # never at risk: (entry, duration] is empty
+        t, e, en = t[seen], e[seen], en[seen]
     n_max = int(t.max()) + 1 if t.size else 1
     died = np.bincount(t[e], minlength=n_max).astype(float)
     left = np.bincount(t, minlength=n_max).astype(float)
@@ -245,9 +254,6 @@ def kaplan_meier(
     if entry is None:
         at_risk = len(t) - left_before
     else:
-        en = np.asarray(entry).astype(np.int64)
-        if np.any(en > t):
-            raise ValueError("entry must not exceed duration.")
         # At risk at time s: entered before s (entry < s) and not yet left (duration >= s);
         # subjects entering at 0 are at risk at 0.
         entered = np.bincount(en, minlength=n_max).astype(float)
