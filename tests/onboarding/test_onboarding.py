@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import adoptmetrics as am
+from adoptmetrics._stats import _adjusted_odds
 from adoptmetrics._stats._logistic import fit_logistic, score_tests
 from adoptmetrics.onboarding import (
     _paths,
-    _paths_stats,
     golden_path,
     milestone_status,
     onboarding_funnel,
@@ -272,7 +272,7 @@ def test_cell_fits_match_fit_logistic() -> None:
     succ = np.array([[np.sum(y[(x == a) & (z == b)]) for a, b in cells]], dtype=float)
     tot = np.array([[np.sum((x == a) & (z == b)) for a, b in cells]], dtype=float)
     design = np.array([[[1.0, a, b] for a, b in cells]])
-    coef, se, ok = _paths_stats.fit_cells(succ, tot, design)
+    coef, se, ok = _adjusted_odds.fit_cells(succ, tot, design)
     assert ok.all()
     np.testing.assert_allclose(coef[0], fit.coef, rtol=1e-6)
     np.testing.assert_allclose(se[0], fit.se, rtol=1e-6)
@@ -294,7 +294,9 @@ def test_cell_scores_match_score_tests() -> None:
     )  # fmt: skip
     design = np.column_stack([np.ones(3), np.log1p(np.arange(3.0))])
     fitted = np.array([fit.fitted[lev == c][0] for c in range(3)])
-    got = _paths_stats.score_from_cells(zc.astype(float), all_counts.astype(float), design, fitted)
+    got = _adjusted_odds.score_from_cells(
+        zc.astype(float), all_counts.astype(float), design, fitted
+    )
     np.testing.assert_allclose(got, expected, rtol=1e-8)
 
 
@@ -480,8 +482,9 @@ def test_shared_design_fit_matches_general() -> None:
     total = rng.integers(5, 40, (7, 6)).astype(float)
     succ = np.floor(total * rng.random((7, 6)))
     design = np.column_stack([np.ones(6), np.arange(6.0), np.r_[1, 1, 1, 0, 0, 0]])
-    coef, se, ok = _paths_stats.fit_cells(succ, total, design)
-    coef2, se2, ok2 = _paths_stats.fit_cells(succ, total, np.broadcast_to(design, (7, 6, 3)).copy())
+    coef, se, ok = _adjusted_odds.fit_cells(succ, total, design)
+    design3 = np.broadcast_to(design, (7, 6, 3)).copy()
+    coef2, se2, ok2 = _adjusted_odds.fit_cells(succ, total, design3)
     np.testing.assert_allclose(coef, coef2, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(se, se2, rtol=1e-9, atol=1e-12)
     np.testing.assert_array_equal(ok, ok2)
@@ -491,7 +494,7 @@ def test_selection_resumes_beyond_the_shortlist(
     monkeypatch: pytest.MonkeyPatch, planted: tuple[pd.DataFrame, pd.Series, pd.Series]
 ) -> None:
     # a one-candidate shortlist: the second driver must come from the final check over all
-    monkeypatch.setattr(_paths_stats, "SHORTLIST", 1)
+    monkeypatch.setattr(_adjusted_odds, "SHORTLIST", 1)
     ev, y, start = planted
     res = success_paths(ev, y, start=start, window_days=14)
     assert set(res.loc[res["selected"], "pattern"]) == {("invite", "dashboard"), ("connect",)}
@@ -500,7 +503,7 @@ def test_selection_resumes_beyond_the_shortlist(
 def test_selection_cell_guard_warns(
     monkeypatch: pytest.MonkeyPatch, planted: tuple[pd.DataFrame, pd.Series, pd.Series]
 ) -> None:
-    monkeypatch.setattr(_paths_stats, "EXACT_CHECK_CELLS", 1)
+    monkeypatch.setattr(_adjusted_odds, "EXACT_CHECK_CELLS", 1)
     ev, y, start = planted
     with pytest.warns(UserWarning, match="confined to the"):
         res = success_paths(ev, y, start=start, window_days=14)

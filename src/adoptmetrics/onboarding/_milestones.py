@@ -21,15 +21,15 @@ import numpy as np
 import pandas as pd
 
 from adoptmetrics._progress import Progress
+from adoptmetrics._stats._adjusted_odds import activity_levels, adjusted_odds
 from adoptmetrics._stats._intervals import (
-    benjamini_hochberg,
     check_confidence,
     kaplan_meier,
     wilson_interval,
 )
 from adoptmetrics.activity._encode import _NS_PER_DAY
 from adoptmetrics.models import Milestone
-from adoptmetrics.onboarding import _paths, _paths_stats
+from adoptmetrics.onboarding import _paths
 from adoptmetrics.onboarding._input import (
     StartArg,
     _check_max_length,
@@ -544,9 +544,7 @@ def success_paths(
             "Hint: success_paths needs both successful and unsuccessful accounts."
         )
     adjusted = adjust_for == "activity"
-    x_act = np.log1p(active.astype(float))
-    levels, level_of = np.unique(x_act if adjusted else np.zeros(n), return_inverse=True)
-    level_of = level_of.astype(np.int64).reshape(-1)
+    _, levels, level_of = activity_levels(active if adjusted else None, n)
     n_lev = len(levels)
     cell = level_of * 2 + y
     miner = _paths.Miner(seq, length, max(1, math.ceil(min_support * n)), cell, 2 * n_lev)
@@ -558,21 +556,12 @@ def success_paths(
             "Hint: lower min_support or widen window_days."
         )
     steps.step(f"counted {m:,} candidate patterns")
-    counts = miner.counts.reshape(m, n_lev, 2).astype(float)
-    totals = np.bincount(cell, minlength=2 * n_lev).reshape(n_lev, 2).astype(float)
-    n_success = counts[:, :, 1].sum(axis=1)
-    n_with = counts.sum(axis=(1, 2))
-    n_failure = n_with - n_success
-    odds, lower, upper, p_value = _paths_stats.pattern_stats(
-        counts, totals, levels, adjusted=adjusted, confidence=confidence
+    res = adjusted_odds(
+        miner, y, active if adjusted else None, counts=miner.counts, confidence=confidence
     )
-    base = x_act if adjusted else None
-    selected = _paths_stats.forward_select(miner, y, base, level_of, counts, confidence)
-    if selected and adjusted:
-        idx = np.asarray(selected)
-        odds[idx], lower[idx], upper[idx], p_value[idx] = _paths_stats.joint_fit(
-            miner, selected, y, base, confidence
-        )
+    selected = res.selected
+    n_success, n_failure = res.n_success, res.n_failure
+    n_with = n_success + n_failure
     steps.step(f"forward selection: {len(selected)} patterns selected")
     is_sel = np.zeros(m, dtype=bool)
     rank = np.full(m, m, dtype=np.int64)
@@ -592,11 +581,11 @@ def success_paths(
                 "support_success": n_success / n_succ,
                 "support_failure": n_failure / (n - n_succ),
                 "lift": (n_success / n_with) / base,
-                "odds_ratio": odds,
-                "ci_lower": lower,
-                "ci_upper": upper,
-                "p_value": p_value,
-                "q_value": benjamini_hochberg(p_value),
+                "odds_ratio": res.odds_ratio,
+                "ci_lower": res.ci_lower,
+                "ci_upper": res.ci_upper,
+                "p_value": res.p_value,
+                "q_value": res.q_value,
                 "selected": is_sel,
             }
         )

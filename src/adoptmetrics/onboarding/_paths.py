@@ -22,6 +22,7 @@ is monotone, so the sentinels never need special cases.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -354,6 +355,10 @@ class Miner:
     def presence(self, pattern: tuple[int, ...]) -> BoolArray:
         """Per account: does it contain ``pattern`` (ordered, gaps allowed)."""
         return np.asarray(self.presence_many([pattern])[0], dtype=bool)
+
+    def presence_rows(self, idx: Sequence[int]) -> BoolArray:
+        """(len(idx) × accounts) presence of the candidates at positions ``idx``."""
+        return self.presence_many([self.patterns[i] for i in idx])
 
     def presence_many(self, patterns: list[tuple[int, ...]]) -> BoolArray:
         """(patterns × accounts) presence; shared prefixes are matched once."""
