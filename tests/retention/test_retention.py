@@ -164,7 +164,7 @@ def test_chained_uses_young_cohorts_pooled_can_rise() -> None:
     np.testing.assert_allclose(chained["retention_rate"], [1, 11 / 20, 11 / 20])
 
 
-def test_cohort_start_and_segments() -> None:
+def test_start_series_and_segments() -> None:
     # a starts Sunday 12-31 (week of 12-25), so its 01-01 event is k=1; d has no events.
     starts = pd.Series(
         pd.to_datetime(["2023-12-31", "2024-01-01", "2024-01-02", "2024-01-09"]),
@@ -172,7 +172,7 @@ def test_cohort_start_and_segments() -> None:
         name="started_at",
     )
     plan = pd.Series({"a": "pro", "b": "basic", "c": "pro", "d": "basic"}, name="plan")
-    out = cohort_retention(WEEKLY, as_of="2024-01-31", cohort_start=starts, by=plan)
+    out = cohort_retention(WEEKLY, as_of="2024-01-31", start=starts, by=plan)
     assert list(out.columns) == ["plan", *CELL_COLUMNS]
     basic = out[out["plan"] == "basic"]
     # b and d start in W0; b returns in W2; d never: sizes 2, retained 2 (k0 by definition), 0, 1.
@@ -246,8 +246,8 @@ def test_bad_options() -> None:
         retention_trend(WEEKLY, at=-1)
     with pytest.raises(ValueError, match="confidence"):
         cohort_retention(WEEKLY, confidence=95)
-    with pytest.raises(TypeError, match="cohort_start"):
-        cohort_retention(WEEKLY, cohort_start={"a": "2024-01-01"})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"(?s)start must be a pandas Series.*Hint"):
+        cohort_retention(WEEKLY, start={"a": "2024-01-01"})  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="by must be"):
         cohort_retention(WEEKLY, by=3)  # type: ignore[arg-type]
 
@@ -255,10 +255,8 @@ def test_bad_options() -> None:
 def test_bad_data() -> None:
     with pytest.raises(SchemaError, match=r"(?s)'plan'.*missing.*Hint"):
         cohort_retention(WEEKLY, by="plan")
-    with pytest.raises(SchemaError, match=r"cohort_start.*no start for 1 entities.*'c'"):
-        cohort_retention(
-            WEEKLY, cohort_start=pd.Series(pd.to_datetime(["2024-01-01"] * 2), ["a", "b"])
-        )
+    with pytest.raises(SchemaError, match=r"start.*no start for 1 entities.*'c'"):
+        cohort_retention(WEEKLY, start=pd.Series(pd.to_datetime(["2024-01-01"] * 2), ["a", "b"]))
     with pytest.raises(SchemaError, match=r"by.*no segment for 1 entities"):
         cohort_retention(WEEKLY, by={"a": "pro", "b": "basic"})
     varying = WEEKLY.assign(plan=["x", "y", "x", "x", "x", "x", "x"])
@@ -272,7 +270,7 @@ def test_inputs_are_not_mutated() -> None:
     log = WEEKLY.copy()
     starts = pd.Series(pd.to_datetime(["2024-01-01"] * 3), index=["a", "b", "c"])
     before, s_before = log.copy(), starts.copy()
-    cohort_retention(log, cohort_start=starts, by="event")
+    cohort_retention(log, start=starts, by="event")
     retention_curve(log, method="chained", mode="on_or_after")
     pd.testing.assert_frame_equal(log, before)
     pd.testing.assert_series_equal(starts, s_before)
@@ -376,11 +374,11 @@ def slow_with_starts(
     periods,
     modes,
 )
-def test_cohort_start_counts_equal_slow_implementation(
+def test_start_counts_equal_slow_implementation(
     events: pd.DataFrame, offsets: list[int], period: str, mode: str
 ) -> None:
     starts = pd.Series(T0 + pd.to_timedelta(offsets, unit="D"), index=ACCOUNT_IDS)
-    fast = cohort_retention(events, period=period, mode=mode, cohort_start=starts)
+    fast = cohort_retention(events, period=period, mode=mode, start=starts)
     got = {
         (str(c.date()), int(k)): int(n)
         for c, k, n in zip(fast["cohort"], fast["period"], fast["n_retained"], strict=True)

@@ -16,7 +16,7 @@ def test_later_cohorts_retain_better_as_planted() -> None:
     improved = data.truth["retention"]["improved_from"]
     group = (start >= improved).map({True: "late", False: "early"}).rename("cohort_group")
     curve = retention_curve(
-        data.events, period="week", cohort_start=start, by=group, as_of=data.as_of
+        data.events, period="week", start=start, by=group, as_of=data.as_of
     ).set_index(["cohort_group", "period"])
     rate = curve["retention_rate"].to_dict()
     lower = curve["ci_lower"].to_dict()
@@ -25,7 +25,7 @@ def test_later_cohorts_retain_better_as_planted() -> None:
         assert rate[("late", k)] > rate[("early", k)] + 0.03
         assert lower[("late", k)] > rate[("early", k)]
     # Every account is in exactly one cohort; cohort sizes add up to the accounts table.
-    cells = cohort_retention(data.events, period="month", cohort_start=start, as_of=data.as_of)
+    cells = cohort_retention(data.events, period="month", start=start, as_of=data.as_of)
     sizes = cells.drop_duplicates("cohort")["cohort_size"].sum()
     assert sizes == int((data.accounts["started_at"] <= data.as_of).sum())
 

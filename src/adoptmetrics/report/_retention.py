@@ -54,9 +54,7 @@ def section(data: ReportData) -> Section | None:
     accounts = data.accounts
     if len(accounts) == 0 or len(data.events) == 0:
         return None
-    start = accounts.set_index("account_id")["started_at"]
-    start = start[start <= data.as_of]
-    known = data.events["account_id"].isin(start.index).to_numpy()
+    known = data.events["account_id"].isin(accounts["account_id"]).to_numpy()
     events = data.events if known.all() else data.events.loc[known]
     caveats: list[str] = []
     if not known.all():
@@ -67,11 +65,13 @@ def section(data: ReportData) -> Section | None:
     if len(events) == 0:
         return None
 
-    cells = cohort_retention(events, period="month", cohort_start=start, as_of=data.as_of)
-    monthly = retention_curve(events, period="month", cohort_start=start, as_of=data.as_of)
+    # Cohorts from the accounts' start dates (as the API with accounts=): accounts
+    # that never used the product count as not retained.
+    cells = cohort_retention(events, period="month", accounts=accounts, as_of=data.as_of)
+    monthly = retention_curve(events, period="month", accounts=accounts, as_of=data.as_of)
     segments = _segments(accounts)
     weekly = retention_curve(
-        events, period="week", cohort_start=start, by=segments, as_of=data.as_of
+        events, period="week", accounts=accounts, by=segments, as_of=data.as_of
     )
 
     from matplotlib.figure import Figure as MplFigure

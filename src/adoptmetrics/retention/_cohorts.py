@@ -4,8 +4,10 @@ Definitions (the contract, see ``docs/retention.md``):
 
 * **Entity** — ``level="account"`` (``account_col``) or ``level="user"`` (``user_col``).
 * **Activity** — any event, or only ``activity_events`` (feature retention).
-* **Cohort** — the period of the entity's first qualifying event, or of its
-  ``cohort_start`` timestamp. ``cohort`` is that period's start timestamp.
+* **Cohort** — the period of the entity's start: the start column of
+  ``accounts=`` (accounts with no activity count as not retained), a
+  ``start=`` Series, or, without either, the entity's first qualifying event.
+  ``cohort`` is that period's start timestamp.
 * **Period k** — ``k`` periods after the cohort's period (0 = the cohort's
   own period, retained by definition). Weeks start on Monday, months are
   calendar months.
@@ -30,9 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from adoptmetrics._schema._validate import coerce_as_of, validate_mrr
 from adoptmetrics._stats._intervals import check_confidence, wilson_interval
-from adoptmetrics.activity import period_index, period_start
 from adoptmetrics.activity._encode import entity_column
 from adoptmetrics.retention._grid import (
     _CELL_COLUMNS,
@@ -42,18 +42,16 @@ from adoptmetrics.retention._grid import (
     _chained,
     _check_choice,
     _check_k,
-    _cohort_starts,
     _grid,
-    _segments,
     _with_segments,
 )
+from adoptmetrics.retention._starts import resolve_starts
 
 __all__ = [
     "cohort_retention",
     "retention_curve",
     "retention_matrix",
     "retention_trend",
-    "revenue_retention",
 ]
 
 # --------------------------------------------------------------------------- public API
@@ -71,7 +69,10 @@ def cohort_retention(
     time_col: str = "timestamp",
     event_col: str = "event",
     activity_events: Sequence[str] | None = None,
-    cohort_start: pd.Series | None = None,
+    accounts: pd.DataFrame | None = None,
+    start: pd.Series | None = None,
+    accounts_account_col: str | None = None,
+    start_col: str = "started_at",
     as_of: object = None,
     by: By = None,
     confidence: float = 0.95,
@@ -99,18 +100,31 @@ def cohort_retention(
     activity_events : list of str, optional
         Only these events count, both for the cohort's first event and for
         returns (feature retention).
-    cohort_start : Series, optional
-        Entity id → start timestamp (e.g.
-        ``accounts.set_index("account_id")["started_at"]``). Every entity with
-        events must have one; entities without events count in their cohort
-        with no returns. Events before the start's period are ignored.
+    accounts : DataFrame, optional
+        The accounts table: cohorts come from its start column, so every
+        account that started by ``as_of`` is in its cohort, and accounts with
+        no activity count as not retained. Every account with events must be
+        in it. Only with ``level="account"``.
+    start : Series, optional
+        Entity id → start timestamp, in place of ``accounts=`` (e.g. a launch
+        date per account, or user start dates with ``level="user"``); same
+        rules. Without ``accounts`` and ``start``, an entity's cohort is the
+        period of its first qualifying event. Events before the start's
+        period are ignored; entities starting after ``as_of`` are left out.
+    accounts_account_col : str, optional
+        The account id column of ``accounts``, when it is not named like the
+        events' ``account_col`` (default: the same name).
+    start_col : str
+        The start column of ``accounts``.
     as_of : timestamp, optional
         End of observation; events after it are ignored. Default: the latest
         event in the log, of any kind (also with ``activity_events``).
     by : str, list of str, mapping, Series or DataFrame, optional
-        Segments: column(s) of ``events`` that are fixed per entity, or a
-        mapping entity → segment (a Series, a dict, or a DataFrame indexed by
-        entity with one column per segment variable).
+        Segments: column(s) of ``accounts`` (when given and holding them) or
+        of ``events`` (fixed per entity), or a mapping entity → segment (a
+        Series, a dict, or a DataFrame indexed by entity with one column per
+        segment variable). The output column is named after the column, the
+        Series' name, or ``segment``.
     confidence : float
         Level of the Wilson intervals.
 
@@ -145,6 +159,18 @@ def cohort_retention(
     2       2           0      True
     3       3           2      True
     4       4           0     False
+
+    With ``accounts=``, cohorts come from the start dates and ``c``, which
+    never used the product, counts as not retained:
+
+    >>> acc = pd.DataFrame({"account_id": ["a", "b", "c"],
+    ...     "started_at": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-03"])})
+    >>> out = cohort_retention(ev, accounts=acc, as_of="2024-01-29")
+    >>> out[["period", "cohort_size", "n_retained", "retention_rate"]].head(3)
+       period  cohort_size  n_retained  retention_rate
+    0       0            3           3        1.000000
+    1       1            3           1        0.333333
+    2       2            3           0        0.000000
     """
     entity_col = entity_column(level, account_col, user_col)
     conf = check_confidence(confidence)
@@ -156,7 +182,14 @@ def cohort_retention(
         time_col=time_col,
         event_col=event_col,
         activity_events=activity_events,
-        cohort_start=cohort_start,
+        starts=resolve_starts(
+            accounts=accounts,
+            start=start,
+            level=level,
+            account_col=account_col,
+            accounts_account_col=accounts_account_col,
+            start_col=start_col,
+        ),
         as_of=as_of,
         by=by,
     )
@@ -175,7 +208,10 @@ def retention_matrix(
     time_col: str = "timestamp",
     event_col: str = "event",
     activity_events: Sequence[str] | None = None,
-    cohort_start: pd.Series | None = None,
+    accounts: pd.DataFrame | None = None,
+    start: pd.Series | None = None,
+    accounts_account_col: str | None = None,
+    start_col: str = "started_at",
     as_of: object = None,
     by: By = None,
 ) -> pd.DataFrame:
@@ -187,7 +223,7 @@ def retention_matrix(
         The event log.
     period, mode, level, account_col, user_col, time_col, event_col
         As in :func:`cohort_retention`.
-    activity_events, cohort_start, as_of, by
+    activity_events, accounts, start, accounts_account_col, start_col, as_of, by
         As in :func:`cohort_retention`.
 
     Returns
@@ -223,7 +259,10 @@ def retention_matrix(
         time_col=time_col,
         event_col=event_col,
         activity_events=activity_events,
-        cohort_start=cohort_start,
+        accounts=accounts,
+        start=start,
+        accounts_account_col=accounts_account_col,
+        start_col=start_col,
         as_of=as_of,
         by=by,
     )
@@ -251,7 +290,10 @@ def retention_curve(
     time_col: str = "timestamp",
     event_col: str = "event",
     activity_events: Sequence[str] | None = None,
-    cohort_start: pd.Series | None = None,
+    accounts: pd.DataFrame | None = None,
+    start: pd.Series | None = None,
+    accounts_account_col: str | None = None,
+    start_col: str = "started_at",
     as_of: object = None,
     by: By = None,
     confidence: float = 0.95,
@@ -286,7 +328,7 @@ def retention_curve(
         The event log.
     period, mode, level, account_col, user_col, time_col, event_col
         As in :func:`cohort_retention`.
-    activity_events, cohort_start, as_of, by
+    activity_events, accounts, start, accounts_account_col, start_col, as_of, by
         As in :func:`cohort_retention`.
     method : {"pooled", "chained"}
         How cohorts are combined (see above).
@@ -330,7 +372,14 @@ def retention_curve(
         time_col=time_col,
         event_col=event_col,
         activity_events=activity_events,
-        cohort_start=cohort_start,
+        starts=resolve_starts(
+            accounts=accounts,
+            start=start,
+            level=level,
+            account_col=account_col,
+            accounts_account_col=accounts_account_col,
+            start_col=start_col,
+        ),
         as_of=as_of,
         by=by,
         need_both=method == "chained",
@@ -383,7 +432,10 @@ def retention_trend(
     time_col: str = "timestamp",
     event_col: str = "event",
     activity_events: Sequence[str] | None = None,
-    cohort_start: pd.Series | None = None,
+    accounts: pd.DataFrame | None = None,
+    start: pd.Series | None = None,
+    accounts_account_col: str | None = None,
+    start_col: str = "started_at",
     as_of: object = None,
     by: By = None,
     include_incomplete: bool = False,
@@ -402,7 +454,7 @@ def retention_trend(
         The period offset to follow (e.g. 4 for week-4 retention).
     period, mode, level, account_col, user_col, time_col, event_col
         As in :func:`cohort_retention`.
-    activity_events, cohort_start, as_of, by
+    activity_events, accounts, start, accounts_account_col, start_col, as_of, by
         As in :func:`cohort_retention`.
     include_incomplete : bool
         Also return cohorts whose cell ``at`` is still incomplete (partial
@@ -447,163 +499,13 @@ def retention_trend(
         time_col=time_col,
         event_col=event_col,
         activity_events=activity_events,
-        cohort_start=cohort_start,
+        accounts=accounts,
+        start=start,
+        accounts_account_col=accounts_account_col,
+        start_col=start_col,
         as_of=as_of,
         by=by,
         confidence=confidence,
     )
     keep = (cells["period"] == k) & (cells["complete"] | bool(include_incomplete))
     return cells[keep.to_numpy()].reset_index(drop=True)
-
-
-def revenue_retention(
-    mrr: pd.DataFrame,
-    /,
-    *,
-    account_col: str = "account_id",
-    month_col: str = "month",
-    mrr_col: str = "mrr",
-    cohort_start: pd.Series | None = None,
-    as_of: object = None,
-    by: By = None,
-    confidence: float = 0.95,
-) -> pd.DataFrame:
-    """Gross, net and logo retention of each start cohort, month by month.
-
-    An account's cohort is the month of its first positive MRR (or of its
-    ``cohort_start``); its starting MRR is its MRR in that month. A month
-    without a row for an account counts as 0 MRR (churned). Each month's MRR
-    is taken as reported, so every month up to ``as_of`` counts as observed.
-
-    Parameters
-    ----------
-    mrr : DataFrame
-        Account × month revenue (``account_id``, ``month``, ``mrr``).
-    account_col, month_col, mrr_col : str
-        Column names.
-    cohort_start : Series, optional
-        Account id → start timestamp; every account in ``mrr`` needs one.
-    as_of : timestamp, optional
-        Months after it are ignored. Default: the latest month in ``mrr``.
-    by : str, list of str, mapping, Series or DataFrame, optional
-        Segments, as in :func:`cohort_retention` (columns of ``mrr``).
-    confidence : float
-        Level of the Wilson interval on logo retention.
-
-    Returns
-    -------
-    DataFrame
-        One row per (segment,) cohort and month offset up to ``as_of``:
-
-        - the ``by`` columns, when ``by`` is given.
-        - ``cohort``: the start month.
-        - ``period``: months since the start month.
-        - ``cohort_size``: accounts in the cohort.
-        - ``starting_mrr``: their MRR in the start month.
-        - ``mrr``: their MRR in this month.
-        - ``gross_revenue_retention``: Σ min(MRR now, starting MRR) / Σ
-          starting MRR — contraction and churn only, at most 1.
-        - ``net_revenue_retention``: Σ MRR now / Σ starting MRR (with expansion).
-        - ``n_retained``: accounts with positive MRR this month.
-        - ``logo_retention``: ``n_retained / cohort_size``.
-        - ``ci_lower``, ``ci_upper``: Wilson interval of ``logo_retention``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> m = pd.DataFrame({"account_id": ["a", "a", "b", "b"],
-    ...     "month": pd.to_datetime(["2024-01-01", "2024-02-01"] * 2),
-    ...     "mrr": [100.0, 150.0, 100.0, 0.0]})
-    >>> revenue_retention(m)[["period", "gross_revenue_retention", "net_revenue_retention"]]
-       period  gross_revenue_retention  net_revenue_retention
-    0       0                      1.0                   1.0
-    1       1                      0.5                   0.75
-    """
-    conf = check_confidence(confidence)
-    df = validate_mrr(mrr, account_col=account_col, month_col=month_col, mrr_col=mrr_col)
-    default = pd.Timestamp(df["month"].max()) if len(df) else None
-    if len(df) == 0 and as_of is None:
-        ts = pd.Timestamp("1970-01-01")
-    else:
-        ts = coerce_as_of(as_of, default)
-    if default is not None and ts < df["month"].min():
-        raise ValueError(
-            f"as_of={ts} is earlier than every month in mrr.\n"
-            "Hint: pass an as_of at or after the first month, or None."
-        )
-    ids = df["account_id"].cat
-    entities = ids.categories
-    acc = ids.codes.to_numpy().astype(np.int64)
-    month = period_index(df["month"].to_numpy(), "month")
-    value = df["mrr"].to_numpy(dtype=float)
-    last = int(period_index(np.array([ts.value]), "month")[0])
-    inside = month <= last
-    acc, month, value = acc[inside], month[inside], value[inside]
-    n = len(entities)
-    if cohort_start is None:
-        big = np.iinfo(np.int64).max
-        start = np.full(n, big, dtype=np.int64)
-        np.minimum.at(start, acc[value > 0], month[value > 0])
-        member = start != big
-    else:
-        if not isinstance(cohort_start, pd.Series):
-            raise TypeError("cohort_start must be a pandas Series (account → start time).")
-        _, start_ns, epos = _cohort_starts(cohort_start, entities, acc)
-        start = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-        has = epos >= 0
-        start[has] = period_index(start_ns[epos[has]], "month")
-        member = has & (start <= last)
-    labels = entities[member]
-    pos = np.cumsum(member) - 1
-    cohort = start[member]
-    seg, segments = _segments(labels, by, df, "account_id", "mrr")
-    if len(labels) == 0:
-        e = np.zeros(0, dtype=np.int64)
-        f = np.zeros(0)
-        body = {"cohort": e.view("datetime64[ns]"), "period": e, "cohort_size": e}
-        body |= {"starting_mrr": f, "mrr": f, "gross_revenue_retention": f}
-        body |= {"net_revenue_retention": f, "n_retained": e, "logo_retention": f}
-        return _with_segments(segments, e, body | {"ci_lower": f, "ci_upper": f})
-    row_ok = member[acc]
-    r_u = pos[acc[row_ok]]
-    r_k = month[row_ok] - cohort[r_u]
-    r_v = value[row_ok]
-    ok = r_k >= 0
-    r_u, r_k, r_v = r_u[ok], r_k[ok], r_v[ok]
-    c0 = int(cohort.min())
-    n_k = last - c0 + 1
-    gkey, ginv = np.unique(seg * n_k + (cohort - c0), return_inverse=True)
-    n_g = len(gkey)
-    g_cohort = gkey % n_k + c0
-    start_mrr = np.zeros(len(labels))
-    np.add.at(start_mrr, r_u[r_k == 0], r_v[r_k == 0])
-    key = ginv[r_u] * n_k + r_k
-    tot = np.bincount(key, weights=r_v, minlength=n_g * n_k).reshape(n_g, n_k)
-    capped = np.bincount(key, weights=np.minimum(r_v, start_mrr[r_u]), minlength=n_g * n_k).reshape(
-        n_g, n_k
-    )
-    logos = np.bincount(key[r_v > 0], minlength=n_g * n_k).reshape(n_g, n_k)
-    size = np.bincount(ginv, minlength=n_g)
-    g_start = np.bincount(ginv, weights=start_mrr, minlength=n_g)
-    g, k = np.nonzero(g_cohort[:, None] + np.arange(n_k)[None, :] <= last)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        grr = capped[g, k] / g_start[g]
-        nrr = tot[g, k] / g_start[g]
-    lo, hi = wilson_interval(logos[g, k], size[g], conf)
-    return _with_segments(
-        segments,
-        (gkey // n_k)[g],
-        {
-            "cohort": period_start(g_cohort[g], "month"),
-            "period": k.astype(np.int64),
-            "cohort_size": size[g].astype(np.int64),
-            "starting_mrr": g_start[g],
-            "mrr": tot[g, k],
-            "gross_revenue_retention": grr,
-            "net_revenue_retention": nrr,
-            "n_retained": logos[g, k].astype(np.int64),
-            "logo_retention": logos[g, k] / size[g],
-            "ci_lower": lo,
-            "ci_upper": hi,
-        },
-    )

@@ -26,6 +26,7 @@ from adoptmetrics.activity._cells import (
     period_index,
     period_start,
 )
+from adoptmetrics.retention._starts import Starts, by_source
 
 MODES: tuple[str, ...] = ("on", "on_or_after")
 METHODS: tuple[str, ...] = ("pooled", "chained")
@@ -213,19 +214,14 @@ def _grid(
     time_col: str,
     event_col: str | None,
     activity_events: Sequence[str] | None,
-    cohort_start: pd.Series | None,
+    starts: Starts,
     as_of: object,
     by: By,
     need_both: bool = False,
 ) -> _Grid:
     _check_choice("period", period, PERIODS)
     _check_choice("mode", mode, MODES)
-    if cohort_start is not None and not isinstance(cohort_start, pd.Series):
-        raise TypeError(
-            f"cohort_start must be a pandas Series (entity → start time), "
-            f"not {type(cohort_start).__name__}.\n"
-            "Hint: cohort_start=accounts.set_index('account_id')['started_at']."
-        )
+    cohort_start = starts.series
     enc = _encode(
         events,
         entity_col=entity_col,
@@ -252,7 +248,9 @@ def _grid(
         cell_u = np.cumsum(run, dtype=np.int64) - 1
         cell_k = cells.index - cohort[cell_u]
     else:
-        labels, start_ns, epos = _cohort_starts(cohort_start, enc.entities, cells.entity)
+        labels, start_ns, epos = _cohort_starts(
+            cohort_start, enc.entities, cells.entity, argument=starts.argument
+        )
         started = start_ns <= ts.value
         if not started.any():
             return _empty_grid(period, ts, _empty_segments(by))
@@ -264,7 +262,8 @@ def _grid(
         cell_k = cells.index - np.where(ok, cohort[np.maximum(cell_u, 0)], 0)
         keep = ok & (cell_k >= 0)
         cell_u, cell_k = cell_u[keep], cell_k[keep]
-    seg, segments = _segments(labels, by, events, entity_col, "events")
+    table, table_col, table_name = by_source(by, starts, events, entity_col)
+    seg, segments = _segments(labels, by, table, table_col, table_name)
     c0 = int(cohort.min())
     n_c = last - c0 + 1
     gkey, ginv = np.unique(seg * n_c + (cohort - c0), return_inverse=True)
@@ -307,40 +306,45 @@ def _grid(
 
 
 def _cohort_starts(
-    cohort_start: pd.Series, entities: pd.Index, active: IntArray
+    cohort_start: pd.Series,
+    entities: pd.Index,
+    active: IntArray,
+    *,
+    argument: str = "start",
+    data: str = "events",
 ) -> tuple[pd.Index, IntArray, IntArray]:
-    """Validate ``cohort_start``; every entity with activity must have a start.
+    """Validate the start dates; every entity with activity (or revenue) must have one.
 
-    Returns the start labels, their start times (ns) and, for each of
-    ``entities``, its position in ``cohort_start`` (-1 when it has none).
+    ``argument`` names where the starts came from (``"start"`` or
+    ``"accounts"``) and ``data`` the table whose entities need one, for the
+    error messages. Returns the start labels, their start times (ns) and, for
+    each of ``entities``, its position in ``cohort_start`` (-1 when it has none).
     """
     if cohort_start.index.hasnans:
         raise SchemaError(
-            "cohort_start", "index", "has missing entity ids", "drop rows with a null index."
+            argument, "index", "has missing entity ids", "drop rows with a null index."
         )
     if cohort_start.index.has_duplicates:
         raise SchemaError(
-            "cohort_start",
+            argument,
             "index",
             "has duplicate entity ids",
             "pass one start per entity, e.g. accounts.set_index('account_id')['started_at'].",
         )
-    ts = coerce_timestamps(
-        cohort_start, table="cohort_start", column=str(cohort_start.name or "start")
-    )
+    ts = coerce_timestamps(cohort_start, table=argument, column=str(cohort_start.name or "start"))
     epos = _positions(pd.Index(cohort_start.index), entities)
     seen = np.zeros(len(entities), dtype=bool)
     seen[active] = True
     unknown = seen & (epos < 0)
     if unknown.any():
+        where = "the accounts table" if argument == "accounts" else "start"
         raise SchemaError(
-            "cohort_start",
-            "index",
-            f"has no start for {int(unknown.sum())} entities that have events, e.g. "
+            argument,
+            "index" if argument == "start" else "account_id",
+            f"has no start for {int(unknown.sum())} entities that have {data}, e.g. "
             f"{list(entities[unknown][:3])}",
-            "add their start times, or drop their events first with "
-            "events[events['<entity_col>'].isin(cohort_start.index)]; ids must have the same "
-            "type as in the events table.",
+            f"add them to {where}, or drop their {data} rows first "
+            f"(keep the ids in {where}); ids must have the same type in both tables.",
         )
     return pd.Index(cohort_start.index), ts.to_numpy().view(np.int64).copy(), epos
 
