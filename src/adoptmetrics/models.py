@@ -28,8 +28,10 @@ import pandas as pd
 __all__ = [
     "Account",
     "Event",
+    "Measure",
     "Milestone",
     "NPSResponse",
+    "Scorecard",
     "Trigger",
     "from_frame",
     "to_frame",
@@ -298,8 +300,235 @@ class Trigger:
         return "event" if self.event is not None else "threshold"
 
 
-Record = Account | Event | NPSResponse | Milestone | Trigger
-R = TypeVar("R", Account, Event, NPSResponse, Milestone, Trigger)
+def _finite_number(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{attribute.name}={value!r} must be a number.\n"
+            f"Hint: e.g. Measure('active_days', weight=0.2, bad=2, good=15)."
+        )
+    if not math.isfinite(float(value)):
+        raise ValueError(f"{attribute.name}={value!r} must be finite.\nHint: pass a real number.")
+
+
+def _weight(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    _finite_number(_, attribute, value)
+    if value < 0:
+        raise ValueError(
+            f"weight={value!r} is negative.\n"
+            "Hint: weights are ≥ 0; for a measure where lower is better, "
+            "swap bad and good (bad > good) instead of negating the weight."
+        )
+
+
+@attrs.frozen(slots=True)
+class Measure:
+    """One component of a health scorecard.
+
+    The component scores 0 at ``bad``, 100 at ``good``, linearly in between
+    and clipped outside. When lower values are better (days since last
+    activity), pass ``bad > good``.
+
+    Parameters
+    ----------
+    column : str
+        A column of the metrics table (see ``health.account_metrics``).
+    weight : float
+        Relative weight, ≥ 0; weights are renormalised over the measures an
+        account has (a missing value does not count as 0).
+    bad, good : float
+        The values that score 0 and 100. They must differ.
+
+    Examples
+    --------
+    >>> m = Measure("days_since_active", weight=1, bad=14, good=2)
+    >>> m.component([1.0, 8.0, 30.0]).tolist()
+    [100.0, 50.0, 0.0]
+    >>> Measure("nps", weight=1, bad=7, good=7)
+    Traceback (most recent call last):
+    ...
+    ValueError: Measure 'nps': bad and good are both 7; a component needs two different anchors.
+    Hint: e.g. bad=6, good=9 (or bad > good when lower is better).
+    """
+
+    column: str = attrs.field(validator=_non_empty)
+    weight: float = attrs.field(validator=_weight)
+    bad: float = attrs.field(validator=_finite_number)
+    good: float = attrs.field(validator=_finite_number)
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.column, str):
+            raise TypeError(
+                f"Measure column must be a string, got {type(self.column).__name__}.\n"
+                "Hint: name a column of the metrics table, e.g. 'active_days'."
+            )
+        if float(self.bad) == float(self.good):
+            raise ValueError(
+                f"Measure {self.column!r}: bad and good are both {self.bad!r}; a component "
+                "needs two different anchors.\nHint: e.g. bad=6, good=9 (or bad > good when "
+                "lower is better)."
+            )
+
+    @property
+    def lower_is_better(self) -> bool:
+        """True when ``bad > good``."""
+        return float(self.bad) > float(self.good)
+
+    def component(self, values: Any) -> Any:
+        """Component scores 0–100 of ``values`` (NaN stays NaN).
+
+        Parameters
+        ----------
+        values : array-like of float
+            Values of the measure.
+
+        Returns
+        -------
+        ndarray of float
+            ``clip((value − bad) / (good − bad), 0, 1) × 100``.
+        """
+        import numpy as np
+
+        x = np.asarray(values, dtype=float)
+        bad, good = float(self.bad), float(self.good)
+        with np.errstate(invalid="ignore"):
+            return np.clip((x - bad) / (good - bad), 0.0, 1.0) * 100.0
+
+
+def _measures(value: object) -> tuple[Measure, ...]:
+    if isinstance(value, Measure):
+        return (value,)
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError(
+            f"measures must be a list of Measure records, got {type(value).__name__}.\n"
+            "Hint: Scorecard([Measure('active_days', weight=1, bad=2, good=15)])."
+        )
+    out = tuple(value)
+    for m in out:
+        if not isinstance(m, Measure):
+            raise TypeError(
+                f"measures holds a {type(m).__name__}, not a Measure.\n"
+                "Hint: build each with Measure(column, weight=..., bad=..., good=...)."
+            )
+    return out
+
+
+def _bands(value: object) -> tuple[float, float]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError(
+            f"bands must be two numbers, got {value!r}.\nHint: bands=(50, 75) "
+            "(red below 50, green at or above 75)."
+        )
+    out = tuple(value)
+    if len(out) != 2 or any(
+        isinstance(b, bool) or not isinstance(b, numbers.Real) or not math.isfinite(float(b))
+        for b in out
+    ):
+        raise ValueError(
+            f"bands={value!r} must be two finite numbers.\nHint: bands=(50, 75) "
+            "(red below 50, green at or above 75)."
+        )
+    return float(out[0]), float(out[1])  # type: ignore[arg-type]
+
+
+@attrs.frozen(slots=True)
+class Scorecard:
+    """A weighted health scorecard: measures and the red/yellow/green band edges.
+
+    Parameters
+    ----------
+    measures : list of Measure
+        The components; columns must be unique and the weights must not all
+        be zero.
+    bands : (float, float), default (50, 75)
+        Band edges inside (0, 100), increasing: a score below ``bands[0]`` is
+        red, at or above ``bands[1]`` green, yellow in between.
+
+    Examples
+    --------
+    >>> card = Scorecard([Measure("active_days", 2, bad=0, good=10),
+    ...                   Measure("nps", 1, bad=6, good=9)])
+    >>> card.columns
+    ('active_days', 'nps')
+    >>> card.to_frame()
+            column  weight  bad  good
+    0  active_days       2    0    10
+    1          nps       1    6     9
+    >>> Scorecard(card.measures, bands=(75, 50))
+    Traceback (most recent call last):
+    ...
+    ValueError: bands=(75.0, 50.0) must increase inside (0, 100).
+    Hint: bands=(50, 75): red below 50, yellow 50–75, green at or above 75.
+    """
+
+    measures: tuple[Measure, ...] = attrs.field(converter=_measures)
+    bands: tuple[float, float] = attrs.field(default=(50.0, 75.0), converter=_bands)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.measures:
+            raise ValueError(
+                "a Scorecard needs at least one Measure.\n"
+                "Hint: Scorecard([Measure('active_days', weight=1, bad=2, good=15)])."
+            )
+        columns = [m.column for m in self.measures]
+        dup = sorted({c for c in columns if columns.count(c) > 1})
+        if dup:
+            raise ValueError(
+                f"Scorecard measures repeat the columns {dup}.\n"
+                "Hint: give each column one Measure (add their weights)."
+            )
+        if not sum(m.weight for m in self.measures) > 0:
+            raise ValueError(
+                "every Measure weight is 0, so no score can be formed.\n"
+                "Hint: give at least one measure a positive weight."
+            )
+        low, high = self.bands
+        if not 0 < low < high < 100:
+            raise ValueError(
+                f"bands={self.bands!r} must increase inside (0, 100).\n"
+                "Hint: bands=(50, 75): red below 50, yellow 50–75, green at or above 75."
+            )
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The metric columns the scorecard reads, in order."""
+        return tuple(m.column for m in self.measures)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The measures as a table.
+
+        Returns
+        -------
+        DataFrame
+            One row per measure:
+
+            - ``column``: the metric column.
+            - ``weight``: its weight (not renormalised).
+            - ``bad``: the value scoring 0.
+            - ``good``: the value scoring 100.
+        """
+        return to_frame(self.measures)
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, /, *, bands: Any = (50, 75)) -> Scorecard:
+        """Build a scorecard from a table with ``column``, ``weight``, ``bad``, ``good``.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            One row per measure.
+        bands : (float, float), default (50, 75)
+            Band edges.
+
+        Returns
+        -------
+        Scorecard
+            The validated scorecard.
+        """
+        return cls(from_frame(frame, Measure), bands=bands)
+
+
+Record = Account | Event | NPSResponse | Milestone | Trigger | Measure
+R = TypeVar("R", Account, Event, NPSResponse, Milestone, Trigger, Measure)
 
 _COLUMNS: dict[type, list[str]] = {
     Account: ["account_id", "started_at", "churned_at", "plan", "industry", "seats", "mrr"],
@@ -307,6 +536,7 @@ _COLUMNS: dict[type, list[str]] = {
     NPSResponse: ["account_id", "user_id", "timestamp", "score"],
     Milestone: ["name", "event", "min_count"],
     Trigger: ["name", "event", "min_count", "window_days", "metric", "threshold", "weight"],
+    Measure: ["column", "weight", "bad", "good"],
 }
 
 
@@ -315,7 +545,7 @@ def to_frame(records: Iterable[Record]) -> pd.DataFrame:
 
     Parameters
     ----------
-    records : iterable of Account, Event, NPSResponse, Milestone or Trigger
+    records : iterable of Account, Event, NPSResponse, Milestone, Trigger or Measure
         All of the same type.
 
     Returns
@@ -331,6 +561,7 @@ def to_frame(records: Iterable[Record]) -> pd.DataFrame:
         - ``name``, ``event``, ``min_count``: for ``Milestone``.
         - ``name``, ``event``, ``min_count``, ``window_days``, ``metric``,
           ``threshold``, ``weight``: for ``Trigger``.
+        - ``column``, ``weight``, ``bad``, ``good``: for ``Measure``.
 
     Examples
     --------
@@ -372,7 +603,7 @@ def from_frame(frame: pd.DataFrame, record_type: type[R], /) -> list[R]:
     frame : DataFrame
         A table with the canonical columns of ``record_type``.
     record_type : type
-        ``Account``, ``Event``, ``NPSResponse``, ``Milestone`` or ``Trigger``.
+        ``Account``, ``Event``, ``NPSResponse``, ``Milestone``, ``Trigger`` or ``Measure``.
 
     Returns
     -------

@@ -1,0 +1,471 @@
+"""The health measures per account at a date: :func:`account_metrics`.
+
+Every event scan goes through the activity layer (``window_activity``,
+``first_last_seen``, ``event_counts`` and the private distinct-user count);
+this module only cuts the validated log into time slices and joins compact
+per-account tables. :class:`_Inputs` validates and time-sorts the tables once,
+so the model fit can take many monthly snapshots without re-reading the log.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from adoptmetrics._schema._validate import (
+    SchemaError,
+    coerce_as_of,
+    validate_accounts,
+    validate_events,
+    validate_nps,
+)
+from adoptmetrics.activity import event_counts, first_last_seen, window_activity
+from adoptmetrics.activity._health_users import distinct_users
+
+__all__ = ["METRIC_COLUMNS", "account_metrics"]
+
+#: The measure columns of :func:`account_metrics`, in order.
+METRIC_COLUMNS = (
+    "active_days",
+    "active_users",
+    "seats",
+    "seat_utilization",
+    "user_growth",
+    "usage_trend",
+    "breadth",
+    "days_since_active",
+    "nps",
+    "tenure_days",
+)
+
+_NS_PER_DAY = 86_400 * 10**9
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def check_days(value: object, argument: str, example: str) -> float:
+    """A positive, finite number of days (bool refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{argument}={value!r} must be a number of days.\nHint: {example}.")
+    if not (value > 0 and math.isfinite(float(value))):
+        raise ValueError(
+            f"{argument}={value!r} must be a positive number of days.\nHint: {example}."
+        )
+    return float(value)
+
+
+def _features(
+    features: Sequence[str] | Mapping[str, Sequence[str]] | None, seen: pd.Index
+) -> dict[str, list[str]]:
+    """Resolve ``features`` to feature name → event names."""
+    if features is None:
+        return {str(e): [e] for e in seen}
+    if isinstance(features, str):
+        raise TypeError(
+            f"features must be a list of event names, not the string {features!r}.\n"
+            f"Hint: features=[{features!r}]."
+        )
+    if isinstance(features, Mapping):
+        out = {}
+        for name, evs in features.items():
+            if isinstance(evs, str):
+                evs = [evs]
+            out[str(name)] = list(evs)
+    else:
+        out = {str(e): [e] for e in features}
+    if not out:
+        raise ValueError(
+            "features is empty, so breadth has no denominator.\n"
+            "Hint: pass None (every event name) or at least one event name."
+        )
+    return out
+
+
+@attrs.frozen(slots=True)
+class _Inputs:
+    """Validated, canonical tables; events sorted by time (for slicing)."""
+
+    events: pd.DataFrame
+    ns: IntArray
+    has_users: bool
+    accounts: pd.DataFrame | None
+    seats_col: str | None
+    nps: pd.DataFrame | None
+    latest: pd.Timestamp | None
+
+    def between(self, lo: int, hi: int) -> pd.DataFrame:
+        """Events with ``lo < timestamp <= hi`` (nanoseconds)."""
+        i = int(np.searchsorted(self.ns, lo, side="right"))
+        j = int(np.searchsorted(self.ns, hi, side="right"))
+        return self.events.iloc[i:j]
+
+
+def prepare_inputs(
+    events: object,
+    accounts: object,
+    nps: object,
+    *,
+    account_col: str,
+    user_col: str | None,
+    time_col: str,
+    event_col: str,
+    start_col: str,
+    churn_col: str | None,
+    seats_col: str | None,
+    score_col: str,
+    nps_time_col: str,
+) -> _Inputs:
+    """Validate every table once; sort the events by time."""
+    raw = events if isinstance(events, pd.DataFrame) else None
+    has_users = user_col is not None and raw is not None and user_col in raw.columns
+    ev = validate_events(
+        events,
+        account_col=account_col,
+        event_col=event_col,
+        time_col=time_col,
+        user_col=user_col if has_users else None,
+    )
+    keep = ["account_id", "event", "timestamp"] + (["user_id"] if has_users else [])
+    ns = ev["timestamp"].to_numpy().view(np.int64)
+    order = np.argsort(ns, kind="stable")
+    # A take on categoricals moves codes only; the categories stay shared.
+    ev = ev[keep].take(order).reset_index(drop=True)
+    ns = ns[order]
+    acc = None
+    if accounts is not None:
+        acc = validate_accounts(
+            accounts, account_col=account_col, start_col=start_col, churn_col=churn_col
+        )
+        if seats_col is not None and seats_col in acc.columns:
+            acc["seats"] = _seats(acc[seats_col], seats_col)
+        else:
+            acc["seats"] = np.nan
+    nps_df = None
+    if nps is not None:
+        nps_df = validate_nps(
+            nps, account_col=account_col, score_col=score_col, time_col=nps_time_col
+        )
+        nps_df = nps_df[["account_id", "timestamp", "score"]].sort_values(
+            ["timestamp", "score"], kind="stable"
+        )
+    latest = pd.Timestamp(int(ns[-1])) if len(ns) else None
+    return _Inputs(ev, ns, has_users, acc, seats_col, nps_df, latest)
+
+
+def _seats(values: pd.Series, column: str) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
+        raise SchemaError(
+            "accounts",
+            column,
+            f"has dtype {values.dtype}, not a number of seats",
+            f"convert it with pd.to_numeric(accounts[{column!r}]), or pass seats_col=None.",
+        )
+    arr = values.to_numpy(dtype=float)
+    bad = (arr < 0) | np.isinf(arr)
+    if bad.any():
+        raise SchemaError(
+            "accounts",
+            column,
+            f"has {int(bad.sum())} negative or infinite seat counts",
+            "seats are licensed seats (≥ 0); use NaN when unknown.",
+            rows=list(values.index[np.flatnonzero(bad)[:5]]),
+        )
+    return pd.Series(arr, index=values.index)
+
+
+def _position(ids: pd.Index, universe: pd.Index) -> IntArray:
+    """Position of each id in ``universe`` (−1 when absent)."""
+    return np.asarray(universe.get_indexer(pd.Index(np.asarray(ids, dtype=object))), dtype=np.int64)
+
+
+def _scatter(universe: pd.Index, ids: pd.Index, values: npt.ArrayLike, fill: float) -> FloatArray:
+    out = np.full(len(universe), fill, dtype=float)
+    pos = _position(ids, universe)
+    ok = pos >= 0
+    out[pos[ok]] = np.asarray(values, dtype=float)[ok]
+    return out
+
+
+def universe_at(inp: _Inputs, t: pd.Timestamp) -> tuple[pd.Index, FloatArray]:
+    """Accounts to measure at ``t`` and their start (ns as float; NaN when unknown)."""
+    if inp.accounts is not None:
+        acc = inp.accounts
+        alive = (acc["started_at"] <= t) & ~(acc["churned_at"] <= t)
+        sub = acc.loc[alive.to_numpy()]
+        ids = pd.Index(sub["account_id"].astype(object).to_numpy(), name="account_id")
+        start = sub["started_at"].to_numpy().view(np.int64).astype(float)
+        order = np.argsort(ids.to_numpy().astype(str), kind="stable")
+        return ids[order], start[order]
+    seen = first_last_seen(inp.between(np.iinfo(np.int64).min, t.value))
+    ids = pd.Index(seen["account_id"].astype(object).to_numpy(), name="account_id")
+    start = seen["first_seen"].to_numpy().view(np.int64).astype(float)
+    order = np.argsort(ids.to_numpy().astype(str), kind="stable")
+    return ids[order], start[order]
+
+
+def metrics_at(
+    inp: _Inputs,
+    t: pd.Timestamp,
+    *,
+    window_days: float,
+    features: dict[str, list[str]],
+    last_seen: tuple[pd.Index, FloatArray] | None = None,
+    warn: bool = True,
+) -> pd.DataFrame:
+    """The metrics table at ``t`` (see :func:`account_metrics`)."""
+    universe, start = universe_at(inp, t)
+    n = len(universe)
+    w = round(window_days * _NS_PER_DAY)
+    tv = t.value
+    cur = inp.between(tv - w, tv)
+    prev = inp.between(tv - 2 * w, tv - w)
+
+    active_days = np.zeros(n)
+    n_cur = np.zeros(n)
+    n_prev = np.zeros(n)
+    if len(cur):
+        wa = window_activity(cur, start=None, window_days=None)
+        active_days = _scatter(universe, wa.index, wa["active_days"], 0.0)
+        n_cur = _scatter(universe, wa.index, wa["n_events"], 0.0)
+    if len(prev):
+        fl = first_last_seen(prev)
+        n_prev = _scatter(universe, pd.Index(fl["account_id"]), fl["n_events"], 0.0)
+
+    users = np.full(n, np.nan)
+    growth = np.full(n, np.nan)
+    if inp.has_users:
+        u_cur = np.zeros(n)
+        u_prev = np.zeros(n)
+        if len(cur):
+            du = distinct_users(cur)
+            u_cur = _scatter(universe, du.index, du.to_numpy(), 0.0)
+        if len(prev):
+            du = distinct_users(prev)
+            u_prev = _scatter(universe, du.index, du.to_numpy(), 0.0)
+        users = u_cur
+        with np.errstate(divide="ignore", invalid="ignore"):
+            growth = np.where(u_prev > 0, u_cur / u_prev, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        trend = np.where(n_prev > 0, n_cur / n_prev, np.nan)
+    # The earlier window must lie after the start: otherwise the "drop" is the start itself.
+    young = ~(start <= tv - 2 * w)
+    growth[young] = np.nan
+    trend[young] = np.nan
+
+    breadth = np.zeros(n)
+    if len(cur):
+        counts = event_counts(cur, start=None, window_days=None)
+        used = np.zeros((len(counts), len(features)), dtype=bool)
+        for j, evs in enumerate(features.values()):
+            cols = [e for e in evs if e in counts.columns]
+            if cols:
+                used[:, j] = (counts[cols].to_numpy() > 0).any(axis=1)
+        breadth = _scatter(universe, counts.index, used.mean(axis=1), 0.0)
+
+    if last_seen is None:
+        fl = first_last_seen(inp.between(np.iinfo(np.int64).min, tv))
+        last = _scatter(
+            universe,
+            pd.Index(fl["account_id"]),
+            fl["last_seen"].to_numpy().view(np.int64).astype(float),
+            np.nan,
+        )
+    else:
+        last = _scatter(universe, last_seen[0], last_seen[1], np.nan)
+    days_since = (tv - last) / _NS_PER_DAY
+
+    seats = np.full(n, np.nan)
+    if inp.accounts is not None:
+        acc = inp.accounts
+        seats = _scatter(universe, pd.Index(acc["account_id"].astype(object)), acc["seats"], np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        utilization = np.where(seats > 0, users / seats, np.nan)
+    if warn and inp.accounts is not None and inp.seats_col in inp.accounts.columns and n:
+        no_seats = ~(seats > 0)
+        if no_seats.any():
+            warnings.warn(
+                f"accounts: column {inp.seats_col!r} is 0 or missing for {int(no_seats.sum())} "
+                f"accounts (e.g. {list(universe[no_seats][:3])}); their seat_utilization is NaN. "
+                "Hint: fill in the licensed seats to score utilisation.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    score = np.full(n, np.nan)
+    if inp.nps is not None:
+        resp = inp.nps[inp.nps["timestamp"] <= t]
+        if len(resp):
+            latest = resp.groupby("account_id", observed=True)["timestamp"].transform("max")
+            last_resp = resp[resp["timestamp"] == latest]
+            mean = last_resp.groupby("account_id", observed=True)["score"].mean()
+            score = _scatter(universe, pd.Index(mean.index.astype(object)), mean.to_numpy(), np.nan)
+
+    tenure = (tv - start) / _NS_PER_DAY if inp.accounts is not None else np.full(n, np.nan)
+    return pd.DataFrame(
+        {
+            "account_id": universe.to_numpy(),
+            "active_days": active_days.astype(np.int64),
+            "active_users": users,
+            "seats": seats,
+            "seat_utilization": utilization,
+            "user_growth": growth,
+            "usage_trend": trend,
+            "breadth": breadth,
+            "days_since_active": days_since,
+            "nps": score,
+            "tenure_days": tenure,
+        }
+    )
+
+
+def resolve_features(
+    inp: _Inputs, t: pd.Timestamp, features: Sequence[str] | Mapping[str, Sequence[str]] | None
+) -> dict[str, list[str]]:
+    """``features`` as feature → events; default every event name seen up to ``t``."""
+    seen = pd.Index([])
+    upto = inp.between(np.iinfo(np.int64).min, t.value)
+    if len(upto):
+        codes = np.unique(upto["event"].cat.codes.to_numpy())
+        seen = upto["event"].cat.categories[codes]
+    out = _features(features, seen)
+    if features is not None:
+        known = set(seen.astype(str))
+        unknown = sorted({e for evs in out.values() for e in evs if str(e) not in known})
+        if unknown:
+            warnings.warn(
+                f"features: {unknown[:5]} never occur in the events up to {t:%Y-%m-%d}; they "
+                "count as offered but unused in breadth.",
+                UserWarning,
+                stacklevel=3,
+            )
+    return out
+
+
+def default_as_of(inp: _Inputs) -> pd.Timestamp | None:
+    """The latest timestamp in the data: events, account starts and churns, NPS."""
+    candidates = [inp.latest] if inp.latest is not None else []
+    if inp.accounts is not None and len(inp.accounts):
+        for col in ("started_at", "churned_at"):
+            m = inp.accounts[col].max()
+            if not pd.isna(m):
+                candidates.append(pd.Timestamp(m))
+    if inp.nps is not None and len(inp.nps):
+        candidates.append(pd.Timestamp(inp.nps["timestamp"].max()))
+    return max(candidates) if candidates else None
+
+
+def account_metrics(
+    events: pd.DataFrame,
+    /,
+    *,
+    accounts: pd.DataFrame | None = None,
+    nps: pd.DataFrame | None = None,
+    as_of: object = None,
+    window_days: float = 30,
+    features: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
+    account_col: str = "account_id",
+    user_col: str | None = "user_id",
+    time_col: str = "timestamp",
+    event_col: str = "event",
+    start_col: str = "started_at",
+    churn_col: str | None = "churned_at",
+    seats_col: str | None = "seats",
+    score_col: str = "score",
+    nps_time_col: str = "timestamp",
+) -> pd.DataFrame:
+    """The health measures of each account as of a date.
+
+    The current window is ``(as_of − window_days, as_of]`` and the previous
+    one ``(as_of − 2·window_days, as_of − window_days]``. Nothing after
+    ``as_of`` is read: later events, NPS answers and churn dates are ignored.
+
+    Parameters
+    ----------
+    events : DataFrame
+        The event log (``account_id``, ``event``, ``timestamp`` and, for the
+        user measures, ``user_id``).
+    accounts : DataFrame, optional
+        ``account_id``, ``started_at``, ``churned_at`` and ``seats``. When
+        given, the rows are the accounts that started on or before ``as_of``
+        and had not churned by then (events of other ids are ignored);
+        otherwise every account with an event on or before ``as_of``.
+    nps : DataFrame, optional
+        NPS responses (``account_id``, ``timestamp``, ``score``).
+    as_of : timestamp, optional
+        The date of the measures; default the latest timestamp in the data.
+    window_days : float, default 30
+        Length of the current (and of the previous) window.
+    features : list of str or mapping, optional
+        What counts as a feature for ``breadth``: event names, or a mapping
+        feature → event names. Default: every event name in the log up to
+        ``as_of``.
+    account_col, user_col, time_col, event_col : str
+        Column names of the events (and of the account id elsewhere). When
+        the events have no ``user_col`` column, the user measures are NaN.
+    start_col, churn_col, seats_col : str
+        Column names of the accounts table (``seats_col=None``: no seats).
+    score_col, nps_time_col : str
+        Column names of the NPS table.
+
+    Returns
+    -------
+    DataFrame
+        One row per account, sorted by ``account_id``; a measure whose input
+        is missing is NaN, never an error:
+
+        - ``account_id``: the account.
+        - ``active_days``: distinct calendar days with an event in the current window.
+        - ``active_users``: distinct users with an event in the current window
+          (NaN without a user column).
+        - ``seats``: licensed seats from the accounts table (NaN when unknown).
+        - ``seat_utilization``: ``active_users ÷ seats`` (NaN when seats are 0 or unknown).
+        - ``user_growth``: active users in the current window ÷ in the previous
+          one (NaN when the previous window had none, or began before the account).
+        - ``usage_trend``: events in the current window ÷ in the previous one
+          (NaN under the same conditions).
+        - ``breadth``: share of the features used in the current window.
+        - ``days_since_active``: days from the last event (at or before
+          ``as_of``) to ``as_of`` (NaN when never active).
+        - ``nps``: the latest NPS score at or before ``as_of`` (the mean of
+          answers given at that same latest time; NaN without one).
+        - ``tenure_days``: days since ``started_at`` (NaN without accounts).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ev = pd.DataFrame({"account_id": ["a", "a", "a", "b"],
+    ...     "user_id": ["u1", "u2", "u1", "u3"],
+    ...     "event": ["login", "report", "login", "login"],
+    ...     "timestamp": pd.to_datetime(["2024-01-05", "2024-02-10", "2024-02-20", "2024-02-01"])})
+    >>> acc = pd.DataFrame({"account_id": ["a", "b"], "started_at": ["2023-12-01", "2024-01-01"],
+    ...     "seats": [4, 0]})
+    >>> m = account_metrics(ev, accounts=acc, as_of="2024-03-01")
+    >>> m[["account_id", "active_days", "active_users", "seat_utilization", "usage_trend"]]
+      account_id  active_days  active_users  seat_utilization  usage_trend
+    0          a            2           2.0               0.5          2.0
+    1          b            1           1.0               NaN          NaN
+    """
+    window = check_days(window_days, "window_days", "window_days=30")
+    inp = prepare_inputs(
+        events,
+        accounts,
+        nps,
+        account_col=account_col,
+        user_col=user_col,
+        time_col=time_col,
+        event_col=event_col,
+        start_col=start_col,
+        churn_col=churn_col,
+        seats_col=seats_col,
+        score_col=score_col,
+        nps_time_col=nps_time_col,
+    )
+    t = coerce_as_of(as_of, default_as_of(inp))
+    feats = resolve_features(inp, t, features)
+    return metrics_at(inp, t, window_days=window, features=feats)
