@@ -17,13 +17,23 @@ from adoptmetrics.health._backtest import HealthBacktest, backtest_health
 from adoptmetrics.health._metrics import account_metrics
 from adoptmetrics.health._model import HealthModel, fit_health_model
 from adoptmetrics.health._scores import DEFAULT_SCORECARD, health_scores
+from adoptmetrics.health._stages import (
+    STAGES,
+    StageRules,
+    lifecycle_stages,
+    stage_transitions,
+)
 
 __all__ = [
     "DEFAULT_SCORECARD",
+    "STAGES",
     "HealthBacktest",
     "HealthModel",
+    "StageRules",
     "account_metrics",
     "backtest_health",
     "fit_health_model",
     "health_scores",
+    "lifecycle_stages",
+    "stage_transitions",
 ]
