@@ -1,0 +1,103 @@
+"""Event-sized reductions behind :mod:`adoptmetrics.engagement`.
+
+Distinct (entity, period) and (entity, feature, period) cells, and each
+entity's first and last use of a set of events after a moment: compact
+tables computed from the encoded log with numpy (no loop over rows or
+entities). Private: the engagement functions are the public face.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from adoptmetrics.activity._encode import _CHUNK, _DENSE_LIMIT, IntArray, period_index
+
+__all__ = [
+    "distinct_keys",
+    "entity_period_cells",
+    "feature_cells",
+    "first_use_after",
+    "last_seen_per_entity",
+]
+
+
+def distinct_keys(key: IntArray, size: int) -> IntArray:
+    """The sorted distinct values of ``key`` (all in ``[0, size)``).
+
+    A bitmap while ``size`` is small enough (one byte per possible key, no
+    sort), else :func:`numpy.unique`.
+    """
+    if size <= _DENSE_LIMIT:
+        seen = np.zeros(size, dtype=bool)
+        seen[key] = True
+        return np.flatnonzero(seen).astype(np.int64, copy=False)
+    return np.unique(key)
+
+
+def feature_cells(
+    entity: IntArray,
+    ns: IntArray,
+    feature: IntArray,
+    *,
+    period: str,
+    p0: int,
+    n_periods: int,
+    n_entities: int,
+    n_features: int,
+) -> tuple[IntArray, IntArray]:
+    """Adopters and events per (feature, period).
+
+    ``feature`` is each row's feature code (``-1``: in no feature). Returns
+    ``(n_adopters, n_events)``, both ``(n_features, n_periods)``: distinct
+    entities with a row of the feature in the period, and those rows.
+    """
+    fp = n_features * n_periods
+    keep = feature >= 0
+    if not keep.all():
+        entity, ns, feature = entity[keep], ns[keep], feature[keep]
+    key = np.empty(len(ns), dtype=np.int64)
+    for lo in range(0, len(ns), _CHUNK):
+        part = key[lo : lo + _CHUNK]
+        np.multiply(feature[lo : lo + _CHUNK], n_periods, out=part)
+        part += period_index(ns[lo : lo + _CHUNK], period)
+        part -= p0
+        del part
+    n_events = np.bincount(key, minlength=fp).reshape(n_features, n_periods)
+    key += entity * fp
+    cells = distinct_keys(key, n_entities * fp)
+    adopters = np.bincount(cells % fp, minlength=fp).reshape(n_features, n_periods)
+    return adopters.astype(np.int64), n_events.astype(np.int64)
+
+
+def first_use_after(
+    entity: IntArray, ns: IntArray, used: npt.NDArray[np.bool_], after: int, n_entities: int
+) -> IntArray:
+    """Per entity: first time (ns) of a ``used`` row at or after ``after``; int64 max if none."""
+    none = np.iinfo(np.int64).max
+    first = np.full(n_entities, none, dtype=np.int64)
+    mask = used & (ns >= after)
+    np.minimum.at(first, entity[mask], ns[mask])
+    return first
+
+
+def last_seen_per_entity(entity: IntArray, ns: IntArray, n_entities: int) -> IntArray:
+    """Per entity: last event time (ns); int64 min if none."""
+    last = np.full(n_entities, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(last, entity, ns)
+    return last
+
+
+def entity_period_cells(
+    entity: IntArray, ns: IntArray, *, period: str, p0: int, n_periods: int, n_entities: int
+) -> tuple[IntArray, IntArray]:
+    """Distinct active (entity, period index) cells, sorted by entity then period."""
+    key = np.empty(len(ns), dtype=np.int64)
+    for lo in range(0, len(ns), _CHUNK):
+        part = key[lo : lo + _CHUNK]
+        np.multiply(entity[lo : lo + _CHUNK], n_periods, out=part)
+        part += period_index(ns[lo : lo + _CHUNK], period)
+        part -= p0
+        del part
+    cells = distinct_keys(key, n_entities * n_periods)
+    return cells // n_periods, cells % n_periods + p0

@@ -1,0 +1,345 @@
+"""What every engagement function shares: the log cut at ``as_of``, segments, periods.
+
+:func:`load` validates and encodes the events once per call (through the
+activity layer), resolves ``as_of`` and the ``by=`` segments, and drops rows
+after ``as_of``. Private.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from adoptmetrics._schema._validate import SchemaError, coerce_as_of
+from adoptmetrics._stats._intervals import check_confidence, wilson_interval
+from adoptmetrics.activity._encode import (
+    _NS_PER_DAY,
+    PERIODS,
+    IntArray,
+    _encode,
+    entity_column,
+    period_index,
+    period_start,
+)
+
+__all__ = [
+    "NS_PER_DAY",
+    "By",
+    "Features",
+    "Log",
+    "check_period",
+    "empty_b",
+    "empty_dt",
+    "empty_f",
+    "empty_i",
+    "feature_codes",
+    "finish",
+    "load",
+    "period_ends",
+    "period_range",
+    "wilson",
+]
+
+NS_PER_DAY = _NS_PER_DAY
+By = str | pd.Series | None
+Features = Sequence[str] | Mapping[str, Sequence[str] | str] | None
+
+
+@attrs.frozen(slots=True)
+class Log:
+    """The encoded events up to ``as_of`` with each entity's segment code."""
+
+    entity_col: str
+    entities: pd.Index
+    entity: IntArray
+    ns: IntArray
+    events: pd.Index | None
+    event: IntArray | None
+    as_of: pd.Timestamp
+    first_ns: int
+    seg: IntArray  # per entity (all of ``entities``)
+    segments: pd.DataFrame | None  # one row per segment code, or None without ``by``
+
+    @property
+    def n_seg(self) -> int:
+        return 1 if self.segments is None else len(self.segments)
+
+
+def check_period(name: str, value: object, allowed: Sequence[str] = PERIODS) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(
+            f"{name}={value!r} is not supported.\nHint: use one of {', '.join(map(repr, allowed))}."
+        )
+    return value
+
+
+def _check_user_col(events: object, level: str, user_col: str | None) -> None:
+    if level == "user" and isinstance(events, pd.DataFrame) and user_col not in events.columns:
+        raise ValueError(
+            f"level='user' needs a user column, but the events have no column {user_col!r} "
+            f"(columns: {list(map(str, events.columns))}).\n"
+            "Hint: pass user_col='<your user id column>', or use level='account'."
+        )
+
+
+def load(
+    events: pd.DataFrame,
+    *,
+    level: str,
+    account_col: str,
+    user_col: str | None,
+    time_col: str,
+    event_col: str | None,
+    by: By,
+    as_of: object,
+) -> Log | None:
+    """Validate, encode and cut the events at ``as_of``; ``None`` when there are none."""
+    entity_col = entity_column(level, account_col, user_col)
+    _check_user_col(events, level, user_col)
+    if by is not None and not isinstance(by, (str, pd.Series)):
+        raise TypeError(
+            f"by must be a column name of the events or a Series mapping id → segment, "
+            f"not {type(by).__name__}.\n"
+            "Hint: e.g. by='plan' or by=accounts.set_index('account_id')['plan']."
+        )
+    enc = _encode(
+        events, entity_col=entity_col, time_col=time_col, event_col=event_col, activity_events=None
+    )
+    if len(enc.ns) == 0:
+        if as_of is not None:
+            coerce_as_of(as_of, None)
+        return None
+    ts = coerce_as_of(as_of, pd.Timestamp(enc.latest) if enc.latest is not None else None)
+    first_ns = int(enc.ns.min())
+    if ts.value < first_ns:
+        raise ValueError(
+            f"as_of={ts} is earlier than every event (the first is {pd.Timestamp(first_ns)}).\n"
+            "Hint: pass an as_of at or after the first event, or None for the latest event."
+        )
+    entity, ns, event = enc.entity, enc.ns, enc.event
+    if enc.latest is not None and enc.latest > ts.value:
+        keep = ns <= ts.value
+        entity, ns = entity[keep], ns[keep]
+        event = event[keep] if event is not None else None
+    seg, segments = _segments(events, by, enc.entities, entity, entity_col, account_col, level)
+    return Log(entity_col, enc.entities, entity, ns, enc.events, event, ts, first_ns, seg, segments)
+
+
+def _segments(
+    events: pd.DataFrame,
+    by: By,
+    entities: pd.Index,
+    entity: IntArray,
+    entity_col: str,
+    account_col: str,
+    level: str,
+) -> tuple[IntArray, pd.DataFrame | None]:
+    """Segment code per entity and the segment values (one row per code)."""
+    n = len(entities)
+    if by is None:
+        return np.zeros(n, dtype=np.int64), None
+    active = np.zeros(n, dtype=bool)
+    active[entity] = True
+    if isinstance(by, str):
+        if by not in events.columns:
+            raise SchemaError(
+                "events",
+                by,
+                "(named by by=) is missing; the table has columns "
+                f"{list(map(str, events.columns))}",
+                "pass by=<a column of the events>, or a Series mapping id → segment such as "
+                "accounts.set_index('account_id')['plan'].",
+            )
+        # Rows of the validated log line up with the input rows (nothing is reordered).
+        values = events[by]
+        if values.isna().any():
+            rows = list(events.index[values.isna().to_numpy()][:5])
+            raise SchemaError(
+                "events",
+                by,
+                "(named by by=) has missing values",
+                "fill them, e.g. 'unknown'.",
+                rows,
+            )
+        codes, uniques = pd.factorize(values, sort=True)
+        row_entity = _row_entities(events, entity_col, entities)
+        lo = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        hi = np.full(n, -1, dtype=np.int64)
+        np.minimum.at(lo, row_entity, codes)
+        np.maximum.at(hi, row_entity, codes)
+        varies = (hi != lo) & (hi >= 0)
+        if varies.any():
+            raise SchemaError(
+                "events",
+                by,
+                "(named by by=) takes several values for one entity, e.g. "
+                f"{list(entities[varies][:3])}",
+                "a segment must be fixed per entity: pass a Series mapping id → segment "
+                "instead (e.g. the value at the start, from the accounts table).",
+            )
+        seg_of = np.where(hi >= 0, hi, 0)
+        name = by
+        labels = pd.Index(uniques)
+    else:
+        name = str(by.name) if by.name is not None else "segment"
+        if by.index.has_duplicates:
+            raise SchemaError(
+                "by",
+                "index",
+                "has duplicate ids",
+                "pass one segment per id (a Series id → segment).",
+            )
+        series = by
+        pos = by.index.get_indexer(entities.astype(by.index.dtype, copy=False))
+        if level == "user" and not (pos >= 0).any() and len(by):
+            # A mapping account → segment at user level: go through each user's account.
+            series, pos = _through_accounts(events, by, entities, entity_col, account_col)
+        mapped = np.asarray(series.to_numpy())
+        got = pos >= 0
+        if len(mapped) == 0:
+            got = np.zeros(n, dtype=bool)
+            vals = np.full(n, None, dtype=object)
+        else:
+            vals = mapped[np.where(got, pos, 0)]
+        missing = active & (~got | pd.isna(vals))
+        if missing.any():
+            raise SchemaError(
+                "by",
+                None,
+                f"gives no segment for {int(missing.sum())} ids, "
+                f"e.g. {list(entities[missing][:3])}",
+                "give every id in the events a segment (fill gaps with e.g. 'unknown'); ids "
+                "must have the same type as in the events table.",
+            )
+        per_entity = vals
+        codes_e, uniques = pd.factorize(pd.Series(per_entity[active]), sort=True)
+        seg_of = np.zeros(n, dtype=np.int64)
+        seg_of[active] = codes_e
+        labels = pd.Index(uniques)
+    seg_of = np.where(active, seg_of, 0).astype(np.int64)
+    # Keep only segments with an active entity, renumbered in sorted order.
+    used = np.unique(seg_of[active])
+    remap = np.zeros(max(len(labels), 1), dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    return remap[seg_of], pd.DataFrame({name: labels[used]})
+
+
+def _row_entities(events: pd.DataFrame, entity_col: str, entities: pd.Index) -> IntArray:
+    col = events[entity_col]
+    if isinstance(col.dtype, pd.CategoricalDtype) and col.cat.categories.equals(entities):
+        return col.cat.codes.to_numpy().astype(np.int64)
+    return entities.get_indexer(pd.Index(col)).astype(np.int64)
+
+
+def _through_accounts(
+    events: pd.DataFrame, by: pd.Series, users: pd.Index, user_col: str, account_col: str
+) -> tuple[pd.Series, IntArray]:
+    if account_col not in events.columns:
+        return by, np.full(len(users), -1, dtype=np.int64)
+    pairs = events[[user_col, account_col]].drop_duplicates()
+    if pairs[user_col].duplicated().any():
+        raise SchemaError(
+            "events",
+            account_col,
+            "maps some users to several accounts, so by= (a mapping account → segment) "
+            "cannot give each user one segment",
+            "pass a Series mapping user id → segment instead.",
+        )
+    account_of = pairs.set_index(user_col)[account_col]
+    acc = pd.Index(account_of.reindex(users).to_numpy())
+    pos = by.index.get_indexer(acc)
+    return by, pos.astype(np.int64)
+
+
+def feature_codes(
+    features: Features, events: pd.Index, *, argument: str = "features"
+) -> tuple[list[str], list[IntArray]]:
+    """Feature names and, per feature, the event codes it covers (warns on unknown names)."""
+    if features is None:
+        return [str(e) for e in events], [np.array([i], dtype=np.int64) for i in range(len(events))]
+    if isinstance(features, str):
+        raise TypeError(
+            f"{argument} must be a list of event names or a mapping feature → event names, "
+            f"not a string.\nHint: pass {argument}=[{features!r}]."
+        )
+    mapping: dict[str, list[str]] = {}
+    if isinstance(features, Mapping):
+        for name, evs in features.items():
+            mapping[str(name)] = [evs] if isinstance(evs, str) else [str(e) for e in evs]
+    else:
+        for f in features:
+            mapping[str(f)] = [str(f)]
+    if not mapping:
+        raise ValueError(f"{argument} is empty.\nHint: pass at least one event name, or None.")
+    known = pd.Index(events.astype(str))
+    unknown = sorted({e for evs in mapping.values() for e in evs if e not in known})
+    if unknown:
+        warnings.warn(
+            f"{argument}: no event named {', '.join(map(repr, unknown[:5]))} in the events "
+            "(up to as_of); its counts are zero. Check the spelling or the event_col.",
+            UserWarning,
+            stacklevel=3,
+        )
+    codes = []
+    for evs in mapping.values():
+        idx = known.get_indexer(pd.Index(evs))
+        codes.append(np.unique(idx[idx >= 0]).astype(np.int64))
+    return list(mapping), codes
+
+
+def period_ends(index: IntArray, period: str) -> IntArray:
+    """Start (ns) of the period after each period index: the period's end."""
+    return period_start(np.asarray(index, dtype=np.int64) + 1, period).view(np.int64)
+
+
+def period_range(log: Log, period: str) -> tuple[int, int]:
+    """First period index (of the first event) and the period index of ``as_of``."""
+    bounds = period_index(np.array([log.first_ns, log.as_of.value], dtype=np.int64), period)
+    return int(bounds[0]), int(bounds[1])
+
+
+def wilson(
+    k: npt.ArrayLike, n: npt.ArrayLike, confidence: float
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Rate ``k / n`` (NaN where ``n == 0``) and its Wilson interval."""
+    kk = np.asarray(k, dtype=float)
+    nn = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(nn > 0, kk / np.where(nn > 0, nn, 1), np.nan)
+    lo, hi = wilson_interval(kk, nn, check_confidence(confidence))
+    return rate, lo, hi
+
+
+def finish(body: Mapping[str, object], log: Log | None, seg: IntArray, by: By) -> pd.DataFrame:
+    """Prepend the segment column (named after ``by``) to the tidy frame."""
+    out = pd.DataFrame(dict(body))
+    if by is None:
+        return out
+    if log is None or log.segments is None:
+        name = by if isinstance(by, str) else (str(by.name) if by.name is not None else "segment")
+        out.insert(0, name, pd.Series([], dtype=object))
+        return out
+    name = str(log.segments.columns[0])
+    out.insert(0, name, log.segments[name].to_numpy()[seg])
+    return out
+
+
+def empty_dt(values: list[object]) -> pd.Series:
+    return pd.Series(values, dtype="datetime64[ns]")
+
+
+def empty_i(values: list[int]) -> IntArray:
+    return np.asarray(values, dtype=np.int64)
+
+
+def empty_f(values: list[float]) -> npt.NDArray[np.float64]:
+    return np.asarray(values, dtype=float)
+
+
+def empty_b(values: list[bool]) -> npt.NDArray[np.bool_]:
+    return np.asarray(values, dtype=bool)
