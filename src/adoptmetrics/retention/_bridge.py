@@ -124,11 +124,12 @@ def mrr_bridge(
     acc, month, value = remap[acc_all[paid]], month_all[paid] - m0, value_all[paid]
     order = np.lexsort((month, acc))
     acc, month, value = acc[order], month[order], value[order]
-    same_prev = np.r_[False, acc[1:] == acc[:-1]]
-    same_next = np.r_[acc[1:] == acc[:-1], False]
-    prev_month = np.where(same_prev, np.r_[0, month[:-1]], -2)
-    prev_value = np.where(same_prev, np.r_[0.0, value[:-1]], 0.0)
-    next_month = np.where(same_next, np.r_[month[1:], 0], n_m + 1)
+    n = len(acc)  # the [:n] keep the shifted arrays empty when no row has revenue
+    same_prev = np.r_[False, acc[1:] == acc[:-1]][:n]
+    same_next = np.r_[acc[1:] == acc[:-1], False][:n]
+    prev_month = np.where(same_prev, np.r_[0, month[:-1]][:n], -2)
+    prev_value = np.where(same_prev, np.r_[0.0, value[:-1]][:n], 0.0)
+    next_month = np.where(same_next, np.r_[month[1:], 0][:n], n_m + 1)
     delta = value - prev_value
     consecutive = same_prev & (prev_month == month - 1)
     kinds: dict[str, tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64], npt.NDArray[np.int64]]]
