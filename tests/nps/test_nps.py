@@ -51,7 +51,7 @@ def test_nps_category_cut_points() -> None:
 
 
 def test_nps_score_counts_and_wald_interval_by_hand() -> None:
-    out = nps_score(_responses(SCORES_40))
+    out = nps_score(_responses(SCORES_40), method="wald")
     row = out.iloc[0]
     assert (row["n"], row["promoters"], row["passives"], row["detractors"]) == (40, 18, 12, 10)
     # p = 18/40 = 0.45, d = 10/40 = 0.25 → NPS = 20
@@ -71,27 +71,42 @@ def test_nps_score_counts_and_wald_interval_by_hand() -> None:
     ]
 
 
-def test_nps_score_adjusted_wald_by_hand() -> None:
-    out = nps_score(_responses(SCORES_40), method="adjusted_wald", confidence=0.9)
-    # Adjusted: n = 43, promoters 18.75, detractors 10.75.
-    p, d = 18.75 / 43, 10.75 / 43
-    centre = 100 * (p - d)  # 18.604...
-    se = 100 * math.sqrt((p + d - (p - d) ** 2) / 43)
+def test_nps_score_default_is_adjusted_wald_on_the_augmented_sample() -> None:
+    # Rocks (2016): the adjusted Wald interval is the Wald interval of the sample augmented
+    # with 3 pseudo-responses: 0.75 promoter, 1.5 passive, 0.75 detractor (the defaults of
+    # his R package NPS, nps_test(pseudo_observations = c(0.75, 1.5, 0.75))). Independent
+    # route: the weighted mean and (population) variance of the +1/0/−1 coded answers.
+    out = nps_score(_responses(SCORES_40), confidence=0.9)
+    coded = np.array([1.0, 0.0, -1.0])
+    weights = np.array([18, 12, 10]) + np.array([0.75, 1.5, 0.75])
+    mean = np.average(coded, weights=weights)
+    var = np.average((coded - mean) ** 2, weights=weights)
+    se = math.sqrt(var / weights.sum())
     z90 = 1.6448536269514722
     row = out.iloc[0]
     assert row["nps"] == pytest.approx(20.0)  # the observed score is reported
-    assert row["ci_lower"] == pytest.approx(centre - z90 * se)
-    assert row["ci_upper"] == pytest.approx(centre + z90 * se)
+    assert row["ci_lower"] == pytest.approx(100 * (mean - z90 * se))
+    assert row["ci_upper"] == pytest.approx(100 * (mean + z90 * se))
+    # written out: 43 weighted answers, mean 8/43 = 0.186047, E[x²] = 29.5/43, variance
+    # 0.686047 − 0.186047² = 0.651433 → SE √(0.651433/43) = 0.123085
+    assert row["ci_lower"] == pytest.approx(100 * (0.186047 - z90 * 0.123085), abs=1e-3)
 
 
-def test_nps_score_interval_is_clipped() -> None:
-    with pytest.warns(UserWarning, match="fewer than 30"):
-        out = nps_score(_responses([10, 10, 10, 10, 9]), method="adjusted_wald")
+def test_all_promoters_get_an_interval_of_real_width() -> None:
+    # Issue 12, defect 6: 40 promoters of 40 gave [100, 100] with the Wald default.
+    # Adjusted: 40.75 promoters, 0.75 detractors of 43 → centre 100·40/43 = 93.023;
+    # variance 41.5/43 − (40/43)² = 0.09978 → SE 100·√(0.09978/43) = 4.8171;
+    # 93.023 − 1.959964·4.8171 = 83.582, upper 102.46 clipped to 100.
+    out = nps_score(_responses([10] * 40))
+    assert out["nps"].iloc[0] == 100.0
+    assert out["ci_lower"].iloc[0] == pytest.approx(83.582, abs=1e-3)
     assert out["ci_upper"].iloc[0] == 100.0
     with pytest.warns(UserWarning, match="fewer than 30"):
-        out = nps_score(_responses([10] * 5))
-    # all promoters: SE 0, interval [100, 100]
-    assert out[["nps", "ci_lower", "ci_upper"]].iloc[0].tolist() == [100.0, 100.0, 100.0]
+        small = nps_score(_responses([0] * 5))
+    assert small["ci_upper"].iloc[0] - small["ci_lower"].iloc[0] > 50
+    # the textbook Wald interval stays available, and degenerate, on request
+    wald = nps_score(_responses([10] * 40), method="wald")
+    assert wald[["nps", "ci_lower", "ci_upper"]].iloc[0].tolist() == [100.0, 100.0, 100.0]
 
 
 def test_nps_score_by_segment() -> None:
@@ -127,15 +142,17 @@ def test_per_account_latest_and_user_mean() -> None:
     assert mean["nps"].iloc[0] == pytest.approx(-50.0)
 
 
-def test_start_end_window() -> None:
+def test_since_until_window() -> None:
     df = pd.concat(
         [
             _responses([10] * 30, day="2024-01-10"),
             _responses([0] * 30, prefix="b", day="2024-05-01"),
         ]
     )
-    assert nps_score(df, end="2024-02-01")["nps"].iloc[0] == 100.0
-    assert nps_score(df, start="2024-02-01")["nps"].iloc[0] == -100.0
+    assert nps_score(df, until="2024-02-01")["nps"].iloc[0] == 100.0
+    assert nps_score(df, since="2024-02-01")["nps"].iloc[0] == -100.0
+    trend = nps_trend(df, since="2024-02-01", period="month")
+    assert trend["period"].tolist() == [pd.Timestamp("2024-05-01")]
 
 
 def test_nps_trend_quarters_by_hand() -> None:
@@ -178,10 +195,10 @@ def test_nps_trend_per_account_uses_latest_in_each_period() -> None:
     assert out["nps"].tolist() == [100.0, -100.0]
 
 
-def test_compare_nps_by_hand() -> None:
+def test_compare_nps_wald_by_hand() -> None:
     a = _responses([10] * 20 + [8] * 10 + [3] * 10)  # p .5, d .25 → 25
     b = _responses([10] * 10 + [8] * 15 + [3] * 15, prefix="b")  # p .25, d .375 → −12.5
-    out = compare_nps(a, b)
+    out = compare_nps(a, b, method="wald")
     se_a = 100 * math.sqrt((0.75 - 0.25**2) / 40)
     se_b = 100 * math.sqrt((0.625 - 0.125**2) / 40)
     se = math.sqrt(se_a**2 + se_b**2)
@@ -192,17 +209,53 @@ def test_compare_nps_by_hand() -> None:
     assert row["nps_a"] == pytest.approx(25.0)
     assert row["nps_b"] == pytest.approx(-12.5)
     assert row["difference"] == pytest.approx(37.5)
-    assert row["z"] == pytest.approx(z)
+    assert row["statistic"] == pytest.approx(z)
     assert row["p_value"] == pytest.approx(p)
     assert row["ci_lower"] == pytest.approx(37.5 - Z95 * se)
     assert row["ci_upper"] == pytest.approx(37.5 + Z95 * se)
     assert (row["n_a"], row["n_b"]) == (40, 40)
+    assert list(out.columns) == [
+        "n_a",
+        "n_b",
+        "nps_a",
+        "nps_b",
+        "difference",
+        "ci_lower",
+        "ci_upper",
+        "statistic",
+        "p_value",
+    ]
+
+
+def test_compare_nps_one_sided_small_samples_are_not_certain() -> None:
+    # Issue 12, defect 6: 3 promoters vs 3 detractors gave z = inf, p = 0, CI [200, 200].
+    # Adjusted Wald, by hand: a has 3.75 promoters, 1.5 passives, 0.75 detractors of 6 →
+    # NPS 50, variance 0.75 − 0.25 = 0.5, SE 100·√(0.5/6) = 28.868; b mirrors it (−50).
+    # Δ = 100, SE = 28.868·√2 = 40.825, z = 2.4495, p = erfc(z/√2) = 0.014306,
+    # interval 100 ± 1.959964·40.825 = [19.984, 180.016].
+    with pytest.warns(UserWarning, match="fewer than 30"):
+        out = compare_nps(_responses([10] * 3), _responses([0] * 3, prefix="b"))
+    row = out.iloc[0]
+    assert row["difference"] == 200.0  # observed
+    assert row["statistic"] == pytest.approx(2.4494897, rel=1e-6)
+    assert row["p_value"] == pytest.approx(math.erfc(2.4494897 / math.sqrt(2)), rel=1e-5)
+    assert row["ci_lower"] == pytest.approx(19.984, abs=1e-3)
+    assert row["ci_upper"] == pytest.approx(180.016, abs=1e-3)
+
+
+def test_compare_nps_interval_and_test_agree() -> None:
+    a = _responses([10] * 14 + [8] * 10 + [3] * 8)
+    b = _responses([10] * 9 + [8] * 12 + [3] * 13, prefix="b")
+    row = compare_nps(a, b).iloc[0]
+    excludes_zero = row["ci_lower"] > 0 or row["ci_upper"] < 0
+    assert excludes_zero == (row["p_value"] < 0.05)
 
 
 def test_compare_nps_identical_samples() -> None:
     a = _responses([10] * 40)
     out = compare_nps(a, a.copy())
-    assert out[["difference", "z", "p_value"]].iloc[0].tolist() == [0.0, 0.0, 1.0]
+    assert out[["difference", "statistic", "p_value"]].iloc[0].tolist() == [0.0, 0.0, 1.0]
+    assert out["ci_upper"].iloc[0] - out["ci_lower"].iloc[0] > 0
 
 
 def test_compare_nps_warns_on_small_samples() -> None:
@@ -229,7 +282,6 @@ def test_quadrants_by_hand() -> None:
     r, usage = _quadrant_data()
     q = nps_quadrants(r, usage)
     # median of usage (0, 1, 2, 25, 30, 40) is 13.5; high = strictly above
-    assert q["usage_threshold"].iloc[0] == 13.5
     assert q["usage_level"].astype(str).tolist() == ["high", "low", "high", "low", "high", "low"]
     assert q["quadrant"].astype(str).tolist() == [
         "champion",
@@ -242,12 +294,10 @@ def test_quadrants_by_hand() -> None:
     assert q["recommended_action"].iloc[0] == ACTIONS["champion"]
     assert list(q.columns) == [
         "account_id",
-        "timestamp",
         "score",
         "category",
         "usage",
         "usage_level",
-        "usage_threshold",
         "quadrant",
         "recommended_action",
     ]
@@ -265,8 +315,7 @@ def test_quadrant_thresholds_fixed_and_quantile() -> None:
         "low",
     ]
     q = nps_quadrants(r, usage, threshold="quantile", quantile=0.8)
-    # numpy linear quantile of (0, 1, 2, 25, 30, 40) at 0.8: position 4 → 30
-    assert q["usage_threshold"].iloc[0] == 30.0
+    # numpy linear quantile of (0, 1, 2, 25, 30, 40) at 0.8: position 4 → 30, so only 40 is high
     assert q["usage_level"].astype(str).tolist() == ["low", "low", "low", "low", "high", "low"]
 
 
@@ -380,7 +429,7 @@ def test_fewer_than_30_responses_warns() -> None:
 
 def test_no_responses_in_window() -> None:
     with pytest.raises(SchemaError, match="no responses"):
-        nps_score(_responses([10] * 30), start="2025-01-01")
+        nps_score(_responses([10] * 30), since="2025-01-01")
 
 
 @pytest.mark.parametrize(
@@ -404,6 +453,99 @@ def test_bad_options(kwargs: dict[str, object], error: type[Exception]) -> None:
 def test_bad_trend_period() -> None:
     with pytest.raises(ValueError, match="Hint:"):
         nps_trend(_responses([10] * 30), period="fortnight")
+
+
+def test_quadrants_read_each_table_with_its_own_columns() -> None:
+    # responses and events spell their columns differently: one option per table
+    r = pd.DataFrame(
+        {
+            "org": ["a", "b"],
+            "submitted_at": pd.to_datetime(["2024-06-01", "2024-06-01"]),
+            "rating": [10, 2],
+        }
+    )
+    events = pd.DataFrame(
+        {
+            "org_id": ["a", "a", "b"],
+            "action": "login",
+            "ts": pd.to_datetime(["2024-05-01", "2024-05-02", "2024-05-30"]),
+        }
+    )
+    q = nps_quadrants(
+        r,
+        events,
+        account_col="org",
+        time_col="submitted_at",
+        score_col="rating",
+        usage_account_col="org_id",
+        usage_time_col="ts",
+        usage_event_col="action",
+    )
+    assert q["org"].tolist() == ["a", "b"]  # the id column keeps the responses' name
+    assert q["usage"].tolist() == [2.0, 1.0]
+    assert q["quadrant"].astype(str).tolist() == ["champion", "at_risk"]
+    table = pd.DataFrame({"org_id": ["a", "b"], "days": [2.0, 1.0]})
+    q2 = nps_quadrants(
+        r,
+        table,
+        account_col="org",
+        time_col="submitted_at",
+        score_col="rating",
+        usage_account_col="org_id",
+        usage_col="days",
+    )
+    pd.testing.assert_frame_equal(q2, q)
+
+
+def test_by_series_maps_accounts_to_segments() -> None:
+    df = _responses([10, 9, 3, 8, 2, 2, 10])
+    plan = pd.Series(["pro"] * 3 + ["basic"] * 4, index=[f"a{i}" for i in range(7)], name="plan")
+    with pytest.warns(UserWarning, match="2 of 2 groups"):
+        named = nps_score(df, by=plan)
+    with pytest.warns(UserWarning, match="2 of 2 groups"):
+        column = nps_score(df.assign(plan=plan.to_numpy()), by="plan")
+    pd.testing.assert_frame_equal(named, column)
+    with pytest.warns(UserWarning, match="fewer than 30"):
+        unnamed = nps_score(df, by=plan.rename(None))
+    assert list(unnamed.columns[:2]) == ["segment", "n"]
+    assert unnamed["segment"].tolist() == ["basic", "pro"]
+    with pytest.warns(UserWarning, match="fewer than 30"):
+        trend = nps_trend(df, by=plan)
+    assert trend["plan"].tolist() == ["basic", "pro"]
+
+
+def test_by_series_errors_name_the_accounts_not_the_series() -> None:
+    df = _responses([10] * 30)
+    partial = pd.Series("pro", index=[f"a{i}" for i in range(28)], name="plan")
+    with pytest.raises(SchemaError, match=r"no segment for 2 responding accounts.*a28") as e:
+        nps_score(df, by=partial)
+    assert "Hint:" in str(e.value)
+    assert "dtype" not in str(e.value)  # the Series itself is not printed
+    big = pd.Series(range(5000), name="plan")
+    with pytest.raises(TypeError, match="Hint:") as t:
+        nps_score(df, by=big.to_numpy())  # type: ignore[arg-type]
+    assert len(str(t.value)) < 300
+    dup = pd.Series(["a", "b"], index=["a0", "a0"])
+    with pytest.raises(SchemaError, match="duplicate"):
+        nps_score(df, by=dup)
+    with pytest.raises(ValueError, match="Hint:"):
+        nps_score(df, by=pd.Series("x", index=df["account_id"], name="score"))
+
+
+def test_quadrant_summary_by_segment() -> None:
+    r, usage = _quadrant_data()
+    q = nps_quadrants(r, usage)
+    plan = pd.Series(["pro", "pro", "pro", "basic", "basic", "basic"], index=list("abcdef"))
+    out = quadrant_summary(q, by=plan)
+    assert list(out.columns[:2]) == ["segment", "quadrant"]
+    assert len(out) == 2 * 5
+    # pro: a champion, b untapped, c frustrated; basic: d at_risk, e and f passive
+    pro = out[out["segment"] == "pro"].set_index("quadrant")["n"].to_dict()
+    assert pro == {"champion": 1, "untapped": 1, "passive": 0, "frustrated": 1, "at_risk": 0}
+    basic = out[out["segment"] == "basic"]
+    assert basic["share"].sum() == pytest.approx(1.0)
+    by_column = quadrant_summary(q.assign(segment=plan.to_numpy()), by="segment")
+    pd.testing.assert_frame_equal(by_column, out)
 
 
 def test_responses_missing_from_usage() -> None:

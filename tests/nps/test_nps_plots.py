@@ -54,7 +54,8 @@ def test_plot_quadrants_draws_threshold_and_every_point() -> None:
     assert sum(np.asarray(c.get_offsets()).shape[0] for c in ax.collections) == len(q)
     xs = [np.asarray(line.get_xdata(), dtype=float) for line in ax.lines]
     vertical = [float(x[0]) for x in xs if x[0] == x[-1]]
-    assert float(q["usage_threshold"].iloc[0]) in vertical
+    # usage 0..59 split at the median 29.5: the line sits between 29 (low) and 30 (high)
+    assert 29.5 in vertical
     plt.close("all")
 
 

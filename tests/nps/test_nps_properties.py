@@ -81,8 +81,11 @@ def test_quadrants_partition_and_follow_category_and_usage(
     # one row per responding account, each in exactly one quadrant
     assert sorted(q["account_id"]) == sorted(df["account_id"].unique())
     assert q["quadrant"].notna().all()
-    cut = q["usage_threshold"].iloc[0]
+    u = np.asarray(days, dtype=float)
+    responding = usage.reindex(q["account_id"]).to_numpy()
+    cut = float(np.median(responding)) if threshold == "median" else float(threshold)
     assert (q["usage_level"].astype(str) == np.where(q["usage"] > cut, "high", "low")).all()
+    assert set(q["usage"]) <= set(u)
     cat = q["category"].astype(str)
     high = q["usage_level"].astype(str) == "high"
     expected = np.select(

@@ -44,7 +44,7 @@ def test_quadrants_recover_usage_effect(quadrants: pd.DataFrame) -> None:
     assert n["at_risk"] > 1.5 * n["frustrated"]
     high = quadrants[quadrants["usage_level"] == "high"]
     low = quadrants[quadrants["usage_level"] == "low"]
-    cmp = compare_nps(high, low)
+    cmp = compare_nps(high, low, time_col=None)
     assert cmp["difference"].iloc[0] > 20
     assert cmp["p_value"].iloc[0] < 1e-6
     level_nps = summary["usage_level_nps"].to_dict()

@@ -183,3 +183,29 @@ def test_bad_attributes_and_options() -> None:
         attribute_skew(accounts, group, attributes=["plan"], test="g")
     with pytest.raises(TypeError, match="DataFrame"):
         attribute_skew([1, 2], group, attributes=["plan"])  # type: ignore[arg-type]
+
+
+def test_close_numeric_values_get_unique_readable_bins() -> None:
+    # Issue 12, defect 9: mrr = 10000 + U(0, 0.5) raised "Categorical categories must be
+    # unique" because every %.4g bin edge read "1e+04".
+    rng = np.random.default_rng(3)
+    mrr = 10_000 + rng.uniform(0, 0.5, 200)
+    acc = pd.DataFrame({"account_id": [f"a{i}" for i in range(200)], "mrr": mrr})
+    group = mrr > np.quantile(mrr, 0.75)  # the top quartile: the last bin only
+    out = attribute_skew(acc, group, attributes=["mrr"])
+    labels = out["value"].tolist()
+    assert len(labels) == len(set(labels)) == 4
+    assert all("10,000" in label and "e+" not in label for label in labels)
+    # every label shows its edges with enough digits to tell them apart, in order
+    edges = [float(x.strip("[]() ").replace(",", "")) for lab in labels for x in lab.split(", ")]
+    assert edges == sorted(edges)
+    assert out["n_group"].tolist() == [0, 0, 0, 50]
+    assert out["lift"].iloc[-1] == np.inf
+
+
+def test_large_numbers_get_thousands_separators() -> None:
+    arr = [1200, 2500, 9000, 12_000, 48_000, 5, 5, 5]
+    acc = pd.DataFrame({"account_id": range(8), "arr": arr})
+    out = attribute_skew(acc, np.arange(8) < 4, attributes=["arr"], bins=2)
+    # the median of (5, 5, 5, 1200, 2500, 9000, 12000, 48000) is (1200 + 2500) / 2 = 1850
+    assert out["value"].tolist() == ["[5, 1,850]", "(1,850, 48,000]"]

@@ -4,14 +4,20 @@ aggregation, category counts and the small-sample warning."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from adoptmetrics._schema._validate import SchemaError, _require_column, coerce_as_of, validate_nps
+from adoptmetrics._schema._validate import (
+    SchemaError,
+    _offending,
+    _require_column,
+    coerce_as_of,
+    validate_nps,
+)
 from adoptmetrics._stats import _intervals as _stats
 
 CATEGORIES: tuple[str, ...] = ("detractor", "passive", "promoter")
@@ -38,40 +44,107 @@ def _check_choice(name: str, value: object, choices: Sequence[str]) -> str:
     return value
 
 
-def _check_by(df: pd.DataFrame, by: str | Sequence[str] | None) -> list[str]:
-    groups = [by] if isinstance(by, str) else [] if by is None else by
-    if not isinstance(groups, Sequence) or not all(isinstance(b, str) for b in groups):
+_RESERVED = ("account_id", "score", "timestamp", "user_id", "period")
+
+By = str | Sequence[str] | pd.Series | Mapping[Any, Any] | None
+
+
+def _series_name(by: pd.Series) -> str:
+    return str(by.name) if by.name is not None else "segment"
+
+
+def _resolve_by(
+    df: pd.DataFrame, by: By, *, table: str = "nps", key: str = "account_id"
+) -> tuple[pd.DataFrame, list[str]]:
+    """The group columns of ``by``, adding a mapped segment column when ``by`` is a Series.
+
+    ``by`` is a column name, a list of names, or a Series (or dict) mapping the
+    ids in ``key`` (account ids) to segments; the mapped column is named after
+    the Series (``segment`` when unnamed). Error messages never print the
+    Series itself.
+    """
+    if by is None:
+        return df, []
+    if isinstance(by, Mapping) and not isinstance(by, pd.Series):
+        by = pd.Series(dict(by), dtype=object)
+    if isinstance(by, pd.Series):
+        name = _series_name(by)
+        if name in _RESERVED:
+            raise ValueError(
+                f"by is a Series named {name!r}, a column the result already has.\n"
+                "Hint: rename it, e.g. by=segments.rename('plan')."
+            )
+        if by.index.has_duplicates:
+            raise SchemaError(
+                "by",
+                "index",
+                f"has {int(by.index.duplicated().sum())} duplicate account ids",
+                "pass one segment per account, e.g. accounts.set_index('account_id')['plan'].",
+                rows=_offending(by.index.duplicated(), by.index),
+            )
+        lookup = pd.Index(by.index.astype(str))
+        ids = df[key].astype(str).to_numpy()
+        pos = lookup.get_indexer(pd.Index(ids))
+        values = by.to_numpy()[np.maximum(pos, 0)] if len(by) else np.full(len(ids), None)
+        missing = (pos < 0) | pd.isna(values)
+        if missing.any():
+            shown = sorted(set(ids[missing]))[:5]
+            raise SchemaError(
+                "by",
+                None,
+                f"gives no segment for {len(set(ids[missing]))} responding accounts (e.g. {shown})",
+                "give every account a segment (fill gaps with e.g. 'unknown'), or drop "
+                "those responses before calling.",
+            )
+        return df.assign(**{name: pd.Series(values, index=df.index)}), [name]
+    groups = [by] if isinstance(by, str) else by
+    if (
+        not isinstance(groups, Sequence)
+        or isinstance(groups, (pd.DataFrame, np.ndarray))
+        or not all(isinstance(b, str) for b in groups)
+    ):
         raise TypeError(
-            f"by={by!r} must be a column name or a list of column names.\n"
-            "Hint: pass by='plan' or by=['plan', 'region']."
+            f"by must be a column name, a list of column names or a Series mapping account id "
+            f"to segment, not {type(by).__name__}.\n"
+            "Hint: pass by='plan', by=['plan', 'region'] or "
+            "by=accounts.set_index('account_id')['plan']."
         )
     for col in groups:
-        _require_column(df, "nps", col, "by")
-        if col == "score":
-            raise ValueError("by='score' groups by the score itself.\nHint: group by an attribute.")
-    return list(groups)
+        _require_column(df, table, col, "by")
+        if col in _RESERVED:
+            raise ValueError(
+                f"by={col!r} groups by a column the function reads itself.\n"
+                "Hint: group by an attribute such as 'plan'."
+            )
+    return df, list(groups)
 
 
 def _validated(
-    responses: object, *, start: object = None, end: object = None, table: str = "nps", **cols: Any
+    responses: object,
+    *,
+    since: object = None,
+    until: object = None,
+    table: str = "nps",
+    **cols: Any,
 ) -> pd.DataFrame:
-    """validate_nps, then drop unnamed time/user columns and apply the start/end window."""
+    """validate_nps, then drop unnamed time/user columns and apply the since/until window."""
     df = validate_nps(responses, table=table, **cols)
     # Only the columns the caller named count as time and user ids.
     unnamed = [c for c, a in (("timestamp", "time_col"), ("user_id", "user_col")) if not cols[a]]
     df = df.drop(columns=[c for c in unnamed if c in df.columns])
-    if (start is not None or end is not None) and cols["time_col"] is None:
-        raise ValueError("start/end need time_col.\nHint: pass time_col='timestamp'.")
-    if start is not None:
-        df = df[df["timestamp"] >= coerce_as_of(start, None, argument="start")]
-    if end is not None:
-        df = df[df["timestamp"] <= coerce_as_of(end, None, argument="end")]
+    windowed = since is not None or until is not None
+    if windowed and cols["time_col"] is None:
+        raise ValueError("since/until need time_col.\nHint: pass time_col='timestamp'.")
+    if since is not None:
+        df = df[df["timestamp"] >= coerce_as_of(since, None, argument="since")]
+    if until is not None:
+        df = df[df["timestamp"] <= coerce_as_of(until, None, argument="until")]
     if len(df) == 0:
         raise SchemaError(
             table,
             None,
-            "has no responses" + (" in the start/end window" if start or end else ""),
-            "pass a table with at least one response (and check start/end).",
+            "has no responses" + (" between since and until" if windowed else ""),
+            "pass a table with at least one response (and check since/until).",
         )
     return df
 
@@ -135,7 +208,7 @@ def _per_entity(
 
 
 def _counts(
-    df: pd.DataFrame, group: list[str], *, method: str = "wald", confidence: float = 0.95
+    df: pd.DataFrame, group: list[str], *, method: str = "adjusted_wald", confidence: float = 0.95
 ) -> pd.DataFrame:
     """Category counts, observed NPS and its interval per group."""
     codes = np.asarray(_categorize(df["score"].to_numpy()).codes)

@@ -157,7 +157,7 @@ def plot_nps_quadrants(
     seed: int = 0,
     title: str | None = None,
 ) -> Axes:
-    """Usage × score scatter coloured by quadrant, with the thresholds drawn.
+    """Usage × score scatter coloured by quadrant, with the usage split drawn.
 
     Scores are whole numbers, so points are jittered vertically (by at most
     ``jitter``, with a fixed ``seed``) to show how many share a score.
@@ -187,7 +187,7 @@ def plot_nps_quadrants(
     ...     "score": [10, 9, 2, 4]})
     >>> ax = plot_nps_quadrants(nps_quadrants(r, pd.Series([30.0, 2, 25, 1], index=list("abcd"))))
     """
-    cols = ["score", "usage", "quadrant", "usage_threshold"]
+    cols = ["score", "usage", "quadrant", "usage_level"]
     df = _require(quadrants, cols, "adoptmetrics.nps.nps_quadrants")
     ax = get_ax(ax, figsize=(7.0, 4.5))
     rng = np.random.default_rng(seed)
@@ -205,12 +205,17 @@ def plot_nps_quadrants(
             lw=0,
             label=f"{name.replace('_', ' ')} ({int(m.sum())})",
         )
-    cut = float(df["usage_threshold"].iloc[0]) if len(df) else 0.0
+    # the split lies between the highest low-usage and the lowest high-usage value
+    high = (df["usage_level"].astype(str) == "high").to_numpy()
+    edges = [float(x[~high].max()) if (~high).any() else np.nan]
+    edges.append(float(x[high].min()) if high.any() else np.nan)
+    finite = [e for e in edges if np.isfinite(e)]
+    cut = float(np.mean(finite)) if finite else 0.0
     ax.axvline(cut, color="#333333", ls="--", lw=1)
     for level in (6.5, 8.5):
         ax.axhline(level, color="#333333", ls=":", lw=1)
     ax.annotate(
-        f"usage threshold {cut:g}",
+        "usage split",
         (cut, 10.4),
         xytext=(4, 0),
         textcoords="offset points",

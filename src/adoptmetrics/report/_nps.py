@@ -23,9 +23,11 @@ MAX_LEVELS = 20
 
 HOW_TO_READ = (
     "NPS is the share of promoters (9–10) minus the share of detractors (0–6), from −100 to "
-    "100; each account counts once, with its latest answer. The interval is a 95 % Wald "
-    "interval: two scores whose intervals overlap widely are not shown to differ, and the "
-    "change between the last two 90-day windows is tested with a two-sample z test. The "
+    "100; each account counts once, with its latest answer. The interval is a 95 % adjusted "
+    "Wald interval (Rocks 2016: three pseudo-answers are added, so small or one-sided "
+    "samples still get an honest, non-zero width): two scores whose intervals overlap widely "
+    "are not shown to differ, and the change between the last two 90-day windows is tested "
+    "with a two-sample z test. The "
     "quadrants cross the latest answer with usage (active days in the 90 days before it, "
     "split at the median): champions are high-usage promoters, untapped are low-usage "
     "promoters, frustrated are high-usage detractors and at risk are low-usage detractors. "
@@ -155,7 +157,7 @@ def section(data: ReportData) -> Section | None:
     at_risk = quadrants[quadrants["quadrant"] == "at_risk"].sort_values(["score", "usage"])
     highlights = []
     if len(at_risk):
-        top = at_risk[["account_id", "timestamp", "score", "usage"]].head(5)
+        top = at_risk[["account_id", "score", "usage"]].head(5)
         highlights.append(
             "<p>Low-usage detractors to call first ("
             f"{html.escape(f'{len(at_risk):,}')} in all):</p>" + html_table(top, max_rows=5)

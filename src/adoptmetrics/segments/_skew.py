@@ -118,6 +118,33 @@ def _group_mask(
     return inside, keep
 
 
+def _fmt(value: float, digits: int) -> str:
+    """A number with ``digits`` significant digits and thousands separators."""
+    if not np.isfinite(value):
+        return str(value)
+    if value == 0:
+        return "0"
+    magnitude = int(np.floor(np.log10(abs(value))))
+    decimals = max(digits - 1 - magnitude, 0)
+    text = f"{value:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _bin_labels(lowest: float, rights: list[float]) -> list[str]:
+    """Labels ``[lo, r0]``, ``(r0, r1]``, … with the fewest significant digits (≥ 4)
+    that keep every edge distinct, so close edges never share a label."""
+    edges = [lowest, *rights]
+    for digits in range(4, 18):
+        shown = [_fmt(e, digits) for e in edges]
+        if len(set(shown)) == len(set(edges)):  # edges that differ are shown differently
+            break
+    labels = [f"({shown[i]}, {shown[i + 1]}]" for i in range(len(rights))]
+    labels[0] = f"[{shown[0]}, {shown[1]}]"
+    return labels
+
+
 def _values(column: pd.Series, bins: int) -> tuple[pd.Series, list[Any], str]:
     """The attribute as labels (numeric columns binned into quantiles), their order, kind."""
     numeric = pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(
@@ -126,9 +153,7 @@ def _values(column: pd.Series, bins: int) -> tuple[pd.Series, list[Any], str]:
     if numeric and column.nunique(dropna=True) > bins:
         binned = pd.qcut(column.astype(float), q=bins, duplicates="drop")
         cats = binned.cat.categories
-        lowest = f"{column.min():.4g}"
-        labels = [f"({iv.left:.4g}, {iv.right:.4g}]" for iv in cats]
-        labels[0] = f"[{lowest}, {cats[0].right:.4g}]"
+        labels = _bin_labels(float(column.min()), [float(iv.right) for iv in cats])
         codes = np.asarray(binned.cat.codes)
         out = pd.Series(np.array([*labels, MISSING], dtype=object)[codes], index=column.index)
         order = [*labels, MISSING]
@@ -166,8 +191,10 @@ def attribute_skew(
     attributes : list of str
         Columns to examine. Numeric columns with more than ``bins`` distinct
         values are cut into ``bins`` quantile bins labelled like
-        ``"[2, 6]"``, ``"(6, 13]"`` (``pandas.qcut``); other columns are used
-        value by value (missing values become ``"(missing)"``).
+        ``"[2, 6]"``, ``"(6, 13]"`` or ``"(1,250, 10,000]"`` (``pandas.qcut``;
+        edges shown with thousands separators and at least 4 significant
+        digits, more where needed to tell close edges apart); other columns
+        are used value by value (missing values become ``"(missing)"``).
     bins : int
         Number of quantile bins for numeric attributes.
     test : {"auto", "fisher", "chi2"}
