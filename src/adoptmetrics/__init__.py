@@ -90,6 +90,7 @@ from adoptmetrics.onboarding import (
 )
 from adoptmetrics.retention import (
     cohort_retention,
+    mrr_bridge,
     retention_curve,
     retention_matrix,
     retention_trend,
@@ -147,6 +148,7 @@ __all__ = [
     "median_lifetime",
     "milestone_status",
     "models",
+    "mrr_bridge",
     "nps",
     "nps_category",
     "nps_quadrants",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.axes import Axes
@@ -9,12 +10,18 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from adoptmetrics.plotting import (
+    plot_mrr_bridge,
     plot_retention_curve,
     plot_retention_heatmap,
     plot_retention_trend,
 )
 from adoptmetrics.plotting._common import INCOMPLETE_COLOR
-from adoptmetrics.retention import cohort_retention, retention_curve, retention_trend
+from adoptmetrics.retention import (
+    cohort_retention,
+    mrr_bridge,
+    retention_curve,
+    retention_trend,
+)
 
 EVENTS = pd.DataFrame(
     {
@@ -80,3 +87,47 @@ def test_trend_plot() -> None:
     assert len(ax.containers) == trend["segment"].nunique()  # one errorbar series per segment
     with pytest.raises(TypeError, match="retention_trend"):
         plot_retention_trend(pd.DataFrame(), ax=_ax())
+
+
+MRR = pd.DataFrame(
+    {
+        "account_id": ["a", "a", "a", "b", "b", "c"],
+        "month": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"] * 2),
+        "mrr": [100.0, 150.0, 120.0, 80.0, 0.0, 40.0],
+    }
+)
+
+
+def test_mrr_bridge_waterfall_and_quick_ratio() -> None:
+    bridge = mrr_bridge(MRR)
+    ax = plot_mrr_bridge(bridge, ax=_ax())
+    # Five movement kinds, one bar per month each.
+    assert len(ax.patches) == 5 * len(bridge)
+    # Gains stack up from the starting MRR; losses hang from the top down to the ending.
+    feb = [p for p in ax.patches if abs(p.get_x() + p.get_width() / 2 - 1) < 0.5]
+    tops = max(p.get_y() + p.get_height() for p in feb)
+    bottoms = min(p.get_y() for p in feb)
+    row = bridge.iloc[1]
+    assert tops == pytest.approx(row["starting_mrr"] + row["new_mrr"] + row["expansion_mrr"])
+    assert bottoms == pytest.approx(row["ending_mrr"])
+    twin = [a for a in ax.figure.axes if a is not ax]
+    assert len(twin) == 1
+    assert twin[0].get_ylabel() == "quick ratio"
+    quick = np.asarray(twin[0].get_lines()[0].get_ydata(), dtype=float)
+    assert np.isnan(quick[0])  # the first month lost nothing
+    np.testing.assert_allclose(quick[1:], bridge["quick_ratio"].iloc[1:])
+    legend = ax.get_legend()
+    assert legend is not None
+    labels = {t.get_text() for t in legend.get_texts()}
+    assert labels == {"new", "expansion", "reactivation", "contraction", "churned"} | {
+        "ending MRR",
+        "quick ratio",
+    }
+
+
+def test_mrr_bridge_plot_sums_segments_and_refuses_other_frames() -> None:
+    by = mrr_bridge(MRR, by={"a": "x", "b": "y", "c": "y"})
+    ax = plot_mrr_bridge(by, ax=_ax())
+    assert len(ax.patches) == 5 * by["month"].nunique()
+    with pytest.raises(TypeError, match="mrr_bridge"):
+        plot_mrr_bridge(pd.DataFrame({"month": []}), ax=_ax())

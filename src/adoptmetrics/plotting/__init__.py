@@ -22,6 +22,7 @@ from adoptmetrics.plotting._onboarding import (
 )
 from adoptmetrics.plotting._overview import plot_activity_overview
 from adoptmetrics.plotting._retention import (
+    plot_mrr_bridge,
     plot_retention_curve,
     plot_retention_heatmap,
     plot_retention_trend,
@@ -33,6 +34,7 @@ __all__: list[str] = [
     "plot_churn_curve",
     "plot_cumulative_gains",
     "plot_hazard_ratios",
+    "plot_mrr_bridge",
     "plot_nps",
     "plot_nps_quadrants",
     "plot_nps_trend",

@@ -1,4 +1,4 @@
-"""Retention plots: cohort heatmap, curves with interval bands, trend over cohorts."""
+"""Retention plots: cohort heatmap, curves with bands, trend over cohorts, the MRR bridge."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ from adoptmetrics.plotting._common import INCOMPLETE_COLOR, color, get_ax
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["plot_retention_curve", "plot_retention_heatmap", "plot_retention_trend"]
+__all__ = [
+    "plot_mrr_bridge",
+    "plot_retention_curve",
+    "plot_retention_heatmap",
+    "plot_retention_trend",
+]
 
 _RESULT_COLUMNS = {
     "cohort",
@@ -273,4 +278,111 @@ def plot_retention_trend(
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     if segs:
         ax.legend(title=", ".join(segs), frameon=False)
+    return ax
+
+
+_BRIDGE_AMOUNTS = (
+    ("new_mrr", "new", "#009E73"),
+    ("expansion_mrr", "expansion", "#56B4E9"),
+    ("reactivation_mrr", "reactivation", "#0072B2"),
+    ("contraction_mrr", "contraction", "#E69F00"),
+    ("churned_mrr", "churned", "#D55E00"),
+)
+_BRIDGE_COLUMNS = [
+    "month",
+    "starting_mrr",
+    *(c for c, _, _ in _BRIDGE_AMOUNTS),
+    "ending_mrr",
+    "n_new",
+    "n_expanded",
+    "n_reactivated",
+    "n_contracted",
+    "n_churned",
+    "quick_ratio",
+]
+
+
+def plot_mrr_bridge(
+    bridge: pd.DataFrame,
+    /,
+    *,
+    ax: Axes | None = None,
+) -> Axes:
+    """The MRR bridge as a waterfall per month, with the quick ratio line.
+
+    Each month is one step of a waterfall: its gains (new, expansion,
+    reactivation) stack up from the starting MRR on the left, its losses
+    (contraction, churn) hang down from there on the right, ending at the
+    ending MRR (a black tick), which a dotted line carries to the next
+    month's start. The quick ratio (gains ÷ losses) is drawn on a second
+    y axis on the right, with a dashed line at 1 (gains equal losses); it is
+    missing in months that lost nothing. A bridge with segments is summed
+    over them first.
+
+    Parameters
+    ----------
+    bridge : DataFrame
+        The result of :func:`adoptmetrics.retention.mrr_bridge`.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted. The quick ratio goes on a
+        twin axis that shares its x axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes of the waterfall (the quick ratio axis is its twin).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from adoptmetrics.retention import mrr_bridge
+    >>> m = pd.DataFrame({"account_id": ["a", "a", "b", "b"],
+    ...     "month": pd.to_datetime(["2024-01-01", "2024-02-01"] * 2),
+    ...     "mrr": [100.0, 150.0, 100.0, 0.0]})
+    >>> ax = plot_mrr_bridge(mrr_bridge(m))
+    >>> ax.get_ylabel()
+    'MRR'
+    """
+    frame = _require(bridge, _BRIDGE_COLUMNS, "mrr_bridge")
+    ax = get_ax(ax, figsize=(9.0, 4.5))
+    segs = [str(c) for c in frame.columns if c not in _BRIDGE_COLUMNS]
+    if segs:  # sum the segments: every column but the quick ratio adds up
+        frame = frame.drop(columns=[*segs, "quick_ratio"]).groupby("month", sort=True).sum()
+        frame = frame.reset_index()
+        gained = frame["new_mrr"] + frame["expansion_mrr"] + frame["reactivation_mrr"]
+        lost = frame["contraction_mrr"] + frame["churned_mrr"]
+        frame["quick_ratio"] = (gained / lost).where(lost > 0)
+    frame = frame.sort_values("month").reset_index(drop=True)
+    x = np.arange(len(frame), dtype=float)
+    width = 0.38
+    level = frame["starting_mrr"].to_numpy(dtype=float).copy()
+    for col, name, c in _BRIDGE_AMOUNTS[:3]:
+        h = frame[col].to_numpy(dtype=float)
+        ax.bar(x - width / 2, h, width, bottom=level, color=c, label=name)
+        level = level + h
+    for col, name, c in _BRIDGE_AMOUNTS[3:]:
+        h = frame[col].to_numpy(dtype=float)
+        level = level - h
+        ax.bar(x + width / 2, h, width, bottom=level, color=c, label=name)
+    ending = frame["ending_mrr"].to_numpy(dtype=float)
+    ax.hlines(ending, x - width, x + width, color="#000000", linewidth=1.5, label="ending MRR")
+    if len(x) > 1:
+        ax.hlines(ending[:-1], x[:-1] + width, x[1:] - width, color="#555555", linestyle=":")
+    ax.set_ylabel("MRR")
+    ax.set_xticks(x)
+    step = max(1, len(x) // 12)
+    labels = [f"{m:%b %Y}" if i % step == 0 else "" for i, m in enumerate(frame["month"])]
+    ax.set_xticklabels(labels, rotation=45, ha="right")
+    ax.set_xlabel("month")
+    ax.set_title("MRR bridge: gains (left) and losses (right) per month")
+    twin = ax.twinx()
+    twin.plot(
+        x, frame["quick_ratio"], color="#000000", marker="o", markersize=3, label="quick ratio"
+    )
+    twin.axhline(1.0, color="#555555", linestyle="--", linewidth=0.8)
+    twin.set_ylim(bottom=0)
+    twin.set_ylabel("quick ratio")
+    handles, names = ax.get_legend_handles_labels()
+    h2, n2 = twin.get_legend_handles_labels()
+    ax.legend(handles + h2, names + n2, frameon=False, fontsize=8, loc="upper left")
     return ax
