@@ -373,7 +373,8 @@ def lifecycle_stages(
     exact = now["rule"].to_numpy() < 0
     since[exact] = now["exact_since"].to_numpy()[exact]
     run = ~exact  # still in the current stage, going back one check date at a time
-    grid = [d for d in pd.date_range(end=t, periods=history_months + 1, freq="MS") if d < t]
+    starts = [d for d in pd.date_range(end=t, periods=history_months + 1, freq="MS") if d < t]
+    grid = starts[len(starts) - history_months :] if history_months else []
     for d in reversed(grid):
         if not run.any():
             break
