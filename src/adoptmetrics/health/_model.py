@@ -346,12 +346,13 @@ def fit_health_model(
             "Hint: use more snapshots (n_snapshots), a longer horizon, or more accounts."
         )
     x = stacked[columns].to_numpy(dtype=float)
-    low = (
-        np.nanquantile(np.where(np.isfinite(x), x, np.nan), _QUANTILES[0], axis=0) if len(x) else x
-    )
-    high = np.nanquantile(np.where(np.isfinite(x), x, np.nan), _QUANTILES[1], axis=0)
-    lo_all = np.nanmin(np.where(np.isfinite(x), x, np.nan), axis=0)
-    hi_all = np.nanmax(np.where(np.isfinite(x), x, np.nan), axis=0)
+    x = np.where(np.isfinite(x), x, np.nan)
+    with warnings.catch_warnings():  # an all-NaN measure is reported below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low = np.nanquantile(x, _QUANTILES[0], axis=0)
+        high = np.nanquantile(x, _QUANTILES[1], axis=0)
+        lo_all = np.nanmin(x, axis=0)
+        hi_all = np.nanmax(x, axis=0)
     flat = ~(high > low)
     low = np.where(flat, lo_all, low)
     high = np.where(flat, hi_all, high)
