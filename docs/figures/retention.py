@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from adoptmetrics import retention
 from adoptmetrics.datasets import load_demo
 from adoptmetrics.plotting import (
+    plot_mrr_bridge,
     plot_retention_curve,
     plot_retention_heatmap,
     plot_retention_trend,
@@ -37,17 +38,16 @@ def main() -> None:
     IMG.mkdir(exist_ok=True)
     pd.set_option("display.width", 140)
     data = load_demo()
-    accounts = data.accounts.set_index("account_id")
-    start = accounts["started_at"]
+    accounts = data.accounts
 
-    cells = retention.cohort_retention(data.events, period="month", cohort_start=start, as_of=AS_OF)
+    cells = retention.cohort_retention(data.events, period="month", accounts=accounts, as_of=AS_OF)
     fig = Figure(figsize=(9.0, 5.2), layout="constrained")
     plot_retention_heatmap(cells, ax=fig.subplots())
     _save(fig, "retention-heatmap.png")
     print(cells[~cells["complete"]].head(3).to_string())
 
     by_plan = retention.retention_curve(
-        data.events, period="week", cohort_start=start, by=accounts["plan"], as_of=AS_OF
+        data.events, period="week", accounts=accounts, by="plan", as_of=AS_OF
     )
     fig = Figure(figsize=(7.5, 4.5), layout="constrained")
     ax = fig.subplots()
@@ -64,7 +64,7 @@ def main() -> None:
             period="week",
             mode="on_or_after",
             method=method,
-            cohort_start=start,
+            accounts=accounts,
             as_of=AS_OF,
         )
         plot_retention_curve(curve, ax=ax, label=method)
@@ -74,7 +74,7 @@ def main() -> None:
 
     improved = data.truth["retention"]["improved_from"]
     trend = retention.retention_trend(
-        data.events, at=4, period="week", cohort_start=start, as_of=AS_OF
+        data.events, at=4, period="week", accounts=accounts, as_of=AS_OF
     )
     trend = trend.assign(
         cohorts=(trend["cohort"] >= improved).map({True: "after", False: "before"})
@@ -95,6 +95,15 @@ def main() -> None:
 
     rev = retention.revenue_retention(data.mrr, as_of=AS_OF)
     print(rev[rev["period"] == 6].head(4).to_string())
+
+    # The MRR bridge of the last twelve complete months (June 2025 is not over at AS_OF).
+    mrr = data.mrr[data.mrr["month"] < "2025-06-01"]
+    bridge = retention.mrr_bridge(mrr)
+    bridge = bridge[bridge["month"] >= "2024-06-01"].reset_index(drop=True)
+    print(bridge.tail(4).to_string())
+    fig = Figure(figsize=(9.0, 4.8), layout="constrained")
+    plot_mrr_bridge(bridge, ax=fig.subplots())
+    _save(fig, "retention-mrr-bridge.png")
 
 
 if __name__ == "__main__":

@@ -368,6 +368,14 @@ def plot_mrr_bridge(
     ax.hlines(ending, x - width, x + width, color="#000000", linewidth=1.5, label="ending MRR")
     if len(x) > 1:
         ax.hlines(ending[:-1], x[:-1] + width, x[1:] - width, color="#555555", linestyle=":")
+    # Floating bars: show the range they span (with a margin), not necessarily from 0.
+    start = frame["starting_mrr"].to_numpy(dtype=float)
+    top = start + frame[[c for c, _, _ in _BRIDGE_AMOUNTS[:3]]].to_numpy(dtype=float).sum(axis=1)
+    if len(x):
+        lo, hi = float(min(start.min(), ending.min())), float(top.max())
+        pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.05
+        ax.set_ylim(max(lo - pad, 0.0) if lo >= 0 else lo - pad, hi + pad)
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.set_ylabel("MRR")
     ax.set_xticks(x)
     step = max(1, len(x) // 12)
