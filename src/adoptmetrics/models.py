@@ -427,7 +427,7 @@ def _bands(value: object) -> tuple[float, float]:
             f"bands={value!r} must be two finite numbers.\nHint: bands=(50, 75) "
             "(red below 50, green at or above 75)."
         )
-    return float(out[0]), float(out[1])  # type: ignore[arg-type]
+    return float(out[0]), float(out[1])
 
 
 @attrs.frozen(slots=True)

@@ -40,7 +40,7 @@ def _log() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
             "started_at": pd.to_datetime(
                 ["2023-11-01", "2024-02-15", "2023-06-01", "2023-01-01", "2024-04-01", "2023-01-01"]
             ),
-            "churned_at": pd.to_datetime([None, None, None, "2024-02-01", None, None]),
+            "churned_at": pd.to_datetime(pd.Series([None, None, None, "2024-02-01", None, None])),
             "seats": [4, 0, np.nan, 3, 5, 2],
         }
     )
@@ -106,7 +106,7 @@ def test_missing_inputs_give_nan_columns() -> None:
         assert m[col].isna().all(), col
     # Without a start date the first event stands in: a's (01-05) is after the previous
     # window opened (01-01), so its trend is not measurable.
-    assert np.isnan(m.loc["a", "usage_trend"])
+    assert pd.isna(m.loc["a", "usage_trend"])
     assert m.loc["a", "active_days"] == 2
 
 

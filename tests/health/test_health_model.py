@@ -69,7 +69,9 @@ def _hand() -> tuple[pd.DataFrame, pd.DataFrame]:
             "account_id": list("abcd"),
             "started_at": pd.Timestamp("2023-01-01"),
             # a, c, d churn inside (2024-02-01, 2024-04-01]; b stays.
-            "churned_at": pd.to_datetime(["2024-03-15", None, "2024-02-15", "2024-03-01"]),
+            "churned_at": pd.to_datetime(
+                pd.Series(["2024-03-15", None, "2024-02-15", "2024-03-01"])
+            ),
             "seats": 5,
         }
     )

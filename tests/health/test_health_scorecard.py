@@ -38,14 +38,14 @@ def test_scores_by_hand() -> None:
     # y: nps missing → weights renormalised over the other two: (2·100 + 100) / 3.
     assert out.loc["y", "score"] == 100
     assert out.loc["y", "band"] == "green"
-    assert np.isnan(out.loc["y", "score_nps"])
+    assert pd.isna(out.loc["y", "score_nps"])
     # z: 10, 0 (28 days is past bad=14: clipped), 50 → (20 + 0 + 50) / 4.
     assert out.loc["z", "score"] == 17.5
     assert out.loc["z", "band"] == "red"
     # weakest first by weighted shortfall: active_days 2·90 > days_since 1·100; nps is not < 50.
     assert out.loc["z", "reasons"] == ("active_days low (1)", "days_since_active high (28)")
     # w: nothing to score.
-    assert np.isnan(out.loc["w", "score"])
+    assert pd.isna(out.loc["w", "score"])
     assert pd.isna(out.loc["w", "band"])
     assert out.loc["w", "reasons"] == ()
     # v: exactly on the upper band edge → green.
@@ -89,7 +89,7 @@ def test_records_round_trip_through_frames() -> None:
         (lambda: Measure("a", -1, bad=0, good=1), ValueError, "negative"),
         (lambda: Measure("a", 1, bad=3, good=3), ValueError, "both 3"),
         (lambda: Measure("a", 1, bad=float("nan"), good=3), ValueError, "finite"),
-        (lambda: Measure("a", "1", bad=0, good=3), TypeError, "number"),
+        (lambda: Measure("a", "1", bad=0, good=3), TypeError, "number"),  # type: ignore[arg-type]
         (lambda: Measure("", 1, bad=0, good=3), ValueError, "must not be empty"),
         (lambda: Scorecard([]), ValueError, "at least one Measure"),
         (lambda: Scorecard("active_days"), TypeError, "list of Measure"),

@@ -24,8 +24,8 @@ FEATURES = ["login", "report", "export", "invite"]
 def _hand() -> tuple[pd.DataFrame, pd.DataFrame]:
     rows: list[tuple[str, str, str, str]] = []
     june = [f"2024-06-{d}" for d in range(10, 20)]  # ten active days in the window
-    for acc in ("adopt", "estab", "risky"):
-        rows.append((acc, "u1", "invite", "2024-01-02"))
+    for name in ("adopt", "estab", "risky"):
+        rows.append((name, "u1", "invite", "2024-01-02"))
     rows += [("adopt", "u1", "login", d) for d in june]
     rows += [("estab", "u1", "login", d) for d in june]
     rows += [("estab", "u1", "report", "2024-06-12"), ("estab", "u1", "export", "2024-06-13")]
@@ -43,7 +43,7 @@ def _hand() -> tuple[pd.DataFrame, pd.DataFrame]:
         {
             "account_id": ids,
             "started_at": pd.to_datetime(started),
-            "churned_at": pd.to_datetime([None] * 6 + ["2024-05-01", None]),
+            "churned_at": pd.to_datetime(pd.Series([None] * 6 + ["2024-05-01", None])),
             "seats": [50, 50, 2, 50, 50, 50, 50, 50],
         }
     )
@@ -141,7 +141,7 @@ def test_bad_inputs() -> None:
     with pytest.raises(ValueError, match="at_risk_band"):
         StageRules(at_risk_band="green")
     with pytest.raises(TypeError, match="milestones"):
-        StageRules(milestones=[3])  # type: ignore[list-item]
+        StageRules(milestones=[3])
     with pytest.raises(TypeError, match="accounts table"):
         lifecycle_stages(ev, None)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="history_months"):

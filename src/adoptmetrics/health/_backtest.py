@@ -20,7 +20,7 @@ from adoptmetrics.health._metrics import (
     prepare_inputs,
     resolve_features,
 )
-from adoptmetrics.health._scores import BANDS, check_scorecard, health_scores
+from adoptmetrics.health._scores import BANDS, HasScorecard, check_scorecard, health_scores
 from adoptmetrics.models import Scorecard
 
 __all__ = ["HealthBacktest", "backtest_health", "churn_auc"]
@@ -116,7 +116,7 @@ def backtest_health(
     nps: pd.DataFrame | None = None,
     cutoff: object,
     horizon_days: float = 90,
-    scorecard: Scorecard | None = None,
+    scorecard: Scorecard | HasScorecard | None = None,
     window_days: float = 30,
     features: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
     confidence: float = 0.95,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 import pandas as pd
 
@@ -43,6 +45,13 @@ DEFAULT_SCORECARD = Scorecard(
 )
 
 
+class HasScorecard(Protocol):
+    """Anything with a ``.scorecard`` (a fitted ``HealthModel``)."""
+
+    @property
+    def scorecard(self) -> Scorecard: ...
+
+
 def check_scorecard(scorecard: object) -> Scorecard:
     """``None`` → the default; a model with ``.scorecard`` → its scorecard."""
     if scorecard is None:
@@ -74,7 +83,7 @@ def health_scores(
     metrics: pd.DataFrame,
     /,
     *,
-    scorecard: Scorecard | None = None,
+    scorecard: Scorecard | HasScorecard | None = None,
     n_reasons: int = 3,
     account_col: str = "account_id",
 ) -> pd.DataFrame:
@@ -207,13 +216,13 @@ def _reasons(
 ) -> list[tuple[str, ...]]:
     """Per account: up to ``k`` components below 50, largest weighted shortfall first."""
     n = comps.shape[0]
-    weak = comps < 50
+    weak = np.asarray(comps < 50, dtype=bool)
     loss = np.where(weak, weights * (100 - np.nan_to_num(comps, nan=100.0)), -1.0)
     # Stable order on −loss keeps scorecard order among equal shortfalls (never the id).
     order = np.argsort(-loss, axis=1, kind="stable")[:, :k]
     words = ["high" if meas.lower_is_better else "low" for meas in card.measures]
     out: list[tuple[str, ...]] = []
-    rows_weak = weak.any(axis=1)
+    rows_weak = np.asarray(weak.any(axis=1), dtype=bool)
     for i in range(n):  # one short tuple per account, built from k ≤ a few columns
         if not rows_weak[i]:
             out.append(())

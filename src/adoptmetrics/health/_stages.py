@@ -28,7 +28,7 @@ from adoptmetrics.health._metrics import (
     prepare_inputs,
     resolve_features,
 )
-from adoptmetrics.health._scores import check_scorecard, health_scores
+from adoptmetrics.health._scores import HasScorecard, check_scorecard, health_scores
 from adoptmetrics.models import Milestone, Scorecard
 
 __all__ = ["STAGES", "StageRules", "lifecycle_stages", "stage_transitions"]
@@ -219,6 +219,7 @@ def stages_at(
     for i in range(len(m)):  # short text per account from the compact table
         r = int(rule[i])
         miss = missing[i]
+        why: tuple[str, ...]
         if r == 0:
             why = (f"tenure {tenure[i]:.0f} d < {rules.onboarding_days:g} d",)
             why += (f"milestones not reached: {', '.join(miss)}",) if miss else ()
@@ -276,7 +277,7 @@ def lifecycle_stages(
     as_of: object = None,
     nps: pd.DataFrame | None = None,
     rules: StageRules | None = None,
-    scorecard: Scorecard | None = None,
+    scorecard: Scorecard | HasScorecard | None = None,
     window_days: float = 30,
     features: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
     history_months: int = 12,
@@ -416,7 +417,7 @@ def stage_transitions(
     end: object,
     nps: pd.DataFrame | None = None,
     rules: StageRules | None = None,
-    scorecard: Scorecard | None = None,
+    scorecard: Scorecard | HasScorecard | None = None,
     window_days: float = 30,
     features: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
     account_col: str = "account_id",
