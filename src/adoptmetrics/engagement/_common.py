@@ -257,7 +257,7 @@ def _through_accounts(
 
 
 def feature_codes(
-    features: Features, events: pd.Index, *, argument: str = "features"
+    features: Features, events: pd.Index, *, argument: str = "features", stacklevel: int = 3
 ) -> tuple[list[str], list[IntArray]]:
     """Feature names and, per feature, the event codes it covers (warns on unknown names)."""
     if features is None:
@@ -283,7 +283,7 @@ def feature_codes(
             f"{argument}: no event named {', '.join(map(repr, unknown[:5]))} in the events "
             "(up to as_of); its counts are zero. Check the spelling or the event_col.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
     codes = []
     for evs in mapping.values():

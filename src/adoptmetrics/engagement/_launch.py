@@ -118,7 +118,7 @@ def _launch(
             UserWarning,
             stacklevel=3,
         )
-    _, codes = feature_codes(names, log.events, argument="feature")
+    _, codes = feature_codes(names, log.events, argument="feature", stacklevel=4)
     used = np.isin(log.event, codes[0])
     n_ent = len(log.entities)
     before = used & (log.ns < launch.value)
