@@ -44,8 +44,12 @@ def main() -> None:
 
     overall = nps_score(responses, per="account")
     print(overall.round(1))
-    by_industry = nps_score(responses, by="industry", per="account", method="adjusted_wald")
+    by_industry = nps_score(responses, by="industry", per="account")
     print(by_industry.round(1))
+    industry = data.accounts.set_index("account_id")["industry"]
+    same = nps_score(data.nps, by=industry, per="account")
+    pd.testing.assert_frame_equal(same, by_industry)  # a Series by= gives the same table
+    print(nps_score(responses, per="account", method="wald").round(1))
     ax = Figure(figsize=(7.0, 3.4), layout="constrained").subplots()
     plot_nps(by_industry, ax=ax, title="NPS by industry (one vote per account)")
     _save(ax, "nps-by-segment.png")
@@ -62,10 +66,12 @@ def main() -> None:
     last = responses[t >= "2025-04-01"]
     previous = responses[(t >= "2025-01-01") & (t < "2025-04-01")]
     print(compare_nps(last, previous).round(3))
+    print(compare_nps(last, previous, method="wald").round(3))
 
     quadrants = nps_quadrants(data.nps, data.events)
     print(quadrants.head().to_string())
     print(quadrant_summary(quadrants).drop(columns="recommended_action").round(3))
+    print(nps_score(quadrants, by="usage_level", time_col=None).round(1))
     ax = Figure(figsize=(7.5, 4.2), layout="constrained").subplots()
     plot_nps_quadrants(quadrants, ax=ax)
     _save(ax, "nps-quadrants.png")
