@@ -25,6 +25,8 @@ from adoptmetrics.onboarding import (
 )
 
 T0 = pd.Timestamp("2024-01-01")
+# Long after every window in these tests closed.
+LATE = pd.Timestamp("2025-01-01")
 
 
 def _ev(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
@@ -92,7 +94,7 @@ def test_triple_needs_an_intermediate() -> None:
         ]
     )  # fmt: skip
     y = pd.Series([True, True, False, False], index=list("abcd"))
-    res = success_paths(ev, y, max_length=3, adjust_for=None)
+    res = success_paths(ev, y, max_length=3, adjust_for=None, as_of=LATE)
     abc = _row(res, ("A", "B", "C"))
     assert abc["n_success"] + abc["n_failure"] == 2  # a and d (B at day 1 < C at 1.5)
 
@@ -125,7 +127,9 @@ def test_counts_match_brute_force(rows: list[tuple[str, str, int]], max_length: 
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = success_paths(ev, y, max_length=max_length, min_support=1e-9, adjust_for=None)
+        res = success_paths(
+            ev, y, max_length=max_length, min_support=1e-9, adjust_for=None, as_of=LATE
+        )
     first = ev.groupby("account_id")["timestamp"].min()
     seqs = {}
     for a in ids:
@@ -213,7 +217,7 @@ def planted() -> tuple[pd.DataFrame, pd.Series, pd.Series]:
 
 def test_planted_drivers_recovered(planted: tuple[pd.DataFrame, pd.Series, pd.Series]) -> None:
     ev, y, start = planted
-    res = success_paths(ev, y, start=start, window_days=14)
+    res = success_paths(ev, y, start=start, window_days=14, as_of=LATE)
     sel = res[res["selected"]]
     assert set(sel["pattern"]) == {("invite", "dashboard"), ("connect",)}
     pair = _row(res, ("invite", "dashboard"))
@@ -227,8 +231,8 @@ def test_planted_drivers_recovered(planted: tuple[pd.DataFrame, pd.Series, pd.Se
 
 def test_decoys_need_the_adjustment(planted: tuple[pd.DataFrame, pd.Series, pd.Series]) -> None:
     ev, y, start = planted
-    adj = success_paths(ev, y, start=start, max_length=1)
-    raw = success_paths(ev, y, start=start, max_length=1, adjust_for=None)
+    adj = success_paths(ev, y, start=start, max_length=1, as_of=LATE)
+    raw = success_paths(ev, y, start=start, max_length=1, adjust_for=None, as_of=LATE)
     for decoy in [("tutorial",), ("help",)]:
         assert _row(raw, decoy)["odds_ratio"] > 1.3  # marginally they look like drivers
         r = _row(adj, decoy)
@@ -406,7 +410,7 @@ def test_empty_window(bad: float) -> None:
 def test_no_events_in_window() -> None:
     start = pd.Series(T0 + pd.Timedelta(days=100), index=list("abcde"))
     with pytest.raises(ValueError, match="no events fall inside"):
-        success_paths(HAND, HAND_Y, start=start)
+        success_paths(HAND, HAND_Y, start=start, as_of=LATE)
 
 
 def test_bad_options() -> None:
@@ -496,7 +500,7 @@ def test_selection_resumes_beyond_the_shortlist(
     # a one-candidate shortlist: the second driver must come from the final check over all
     monkeypatch.setattr(_adjusted_odds, "SHORTLIST", 1)
     ev, y, start = planted
-    res = success_paths(ev, y, start=start, window_days=14)
+    res = success_paths(ev, y, start=start, window_days=14, as_of=LATE)
     assert set(res.loc[res["selected"], "pattern"]) == {("invite", "dashboard"), ("connect",)}
 
 
@@ -506,5 +510,5 @@ def test_selection_cell_guard_warns(
     monkeypatch.setattr(_adjusted_odds, "EXACT_CHECK_CELLS", 1)
     ev, y, start = planted
     with pytest.warns(UserWarning, match="confined to the"):
-        res = success_paths(ev, y, start=start, window_days=14)
+        res = success_paths(ev, y, start=start, window_days=14, as_of=LATE)
     assert res["selected"].sum() >= 1

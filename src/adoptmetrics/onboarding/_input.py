@@ -15,10 +15,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from adoptmetrics._schema._validate import SchemaError, coerce_as_of
+from adoptmetrics._schema._validate import SchemaError
 from adoptmetrics.activity import event_sequences, window_activity
 from adoptmetrics.models import Milestone
 from adoptmetrics.onboarding import _paths
+from adoptmetrics.onboarding._population import NothingToAnalyse, Population
 
 StartArg = pd.Series | pd.Timestamp | str | None
 
@@ -135,51 +136,65 @@ def _kth(
     return _paths.kth_after(seq, code, after, k)
 
 
-def _starts(
-    events: pd.DataFrame, start: StartArg, as_of: object, cols: dict[str, str]
-) -> tuple[pd.Series, pd.Timestamp]:
-    """Window start per account (``start`` resolved) and ``as_of``."""
-    seen = window_activity(events, start=start, window_days=None, **cols)
-    last = seen["last_event"].max()
-    as_of_ts = coerce_as_of(as_of, None if pd.isna(last) else pd.Timestamp(last))
-    if start is None:
-        starts = seen["first_event"]
-    elif isinstance(start, pd.Series):
-        starts = pd.Series(pd.to_datetime(start).to_numpy(), index=start.index)
-    else:
-        starts = pd.Series(coerce_as_of(start, None, argument="start"), index=seen.index)
-    return starts, as_of_ts
-
-
 def _outcome_frame(
     events: pd.DataFrame,
-    outcome: object,
+    outcome: pd.Series,
     *,
-    window_days: object,
-    start: StartArg,
+    window: float,
+    pop: Population,
     cols: dict[str, str],
+    function: str,
 ) -> tuple[_paths.Sequences, pd.Series, npt.NDArray[np.int64]]:
-    """Sequences of the outcome's accounts, the outcome, active days per account."""
-    out = _check_outcome(outcome)
-    window = _check_window(window_days)
-    seq, index, act = _load(
-        events, window_days=window, start=start, end=None, accounts=pd.Index(out.index), cols=cols
-    )
-    pos = index.get_indexer(pd.Index(act.index).astype(index.dtype, copy=False))
-    matched = int((pos >= 0).sum())
+    """Sequences of the outcome's accounts whose window closed, the outcome, active days.
+
+    Accounts whose window ``[start, start + window)`` has not closed at
+    ``pop.as_of`` are left out (with a warning); accounts without a start
+    (no event, when starts come from first events) count as having done
+    nothing. Events after ``as_of`` are ignored.
+    """
+    ids = pd.Index(outcome.index)
+    st = pop.starts.reindex(ids)
+    matched = int(st.notna().sum())
     if matched == 0:
+        known = list(pop.starts.index[:3])
         raise SchemaError(
             "outcome",
             "index",
-            f"matches none of the {len(act)} account ids in events "
-            f"(outcome ids look like {list(index[:3])}, events ids like {list(act.index[:3])})",
+            f"matches none of the {len(pop.starts)} account ids with a start "
+            f"(from {pop.source}; outcome ids look like {list(ids[:3])}, those like {known})",
             "index outcome by the same account ids as the events table, e.g. "
             "accounts.set_index('account_id')['onboarding_success'].",
         )
+    open_ = (st + pd.Timedelta(days=window) > pop.as_of).to_numpy()
+    n_open = int(open_.sum())
+    if n_open:
+        warnings.warn(
+            f"{function}: {n_open} of {len(ids)} accounts were left out because their "
+            f"{window:g}-day window had not closed by as_of={pop.as_of} (their outcome "
+            "is not final).\nHint: pass an earlier start or a later as_of to include them.",
+            UserWarning,
+            stacklevel=3,
+        )
+    if n_open == len(ids):
+        raise NothingToAnalyse(
+            f"no account's window has closed by as_of={pop.as_of}.\n"
+            "Hint: pass a later as_of or a shorter window_days."
+        )
+    out = outcome[~open_]
+    st = st[~open_]
+    seq, index, act = _load(
+        events,
+        window_days=window,
+        start=st[st.notna()],
+        end=pop.as_of,
+        accounts=pd.Index(out.index),
+        cols=cols,
+    )
+    pos = index.get_indexer(pd.Index(act.index).astype(index.dtype, copy=False))
     active = np.zeros(len(index), dtype=np.int64)
     active[pos[pos >= 0]] = act["active_days"].to_numpy()[pos >= 0]
     if seq.n_rows == 0:
-        raise ValueError(
+        raise NothingToAnalyse(
             "no events fall inside the accounts' windows, so there is nothing to mine.\n"
             "Hint: check start= and window_days= (the window is [start, start + window_days))."
         )

@@ -1,71 +1,55 @@
-"""Onboarding: milestones, time to value, funnels and the paths that drive success.
+"""Onboarding milestones: who reached them (:func:`milestone_status`), how fast
+(:func:`time_to_value`) and in which order (:func:`onboarding_funnel`).
 
-Every function reads the events through :mod:`adoptmetrics.activity` (the
-windowed, ordered per-account sequences) and matches ordered patterns with the
-vectorised machinery of :mod:`adoptmetrics._paths`.
-
-Windows
--------
-An account's window is ``[start, start + window_days)``. ``start=None`` uses
-each account's first event; pass ``accounts.set_index("account_id")["started_at"]``
-to measure from the contract start instead (then accounts with no events are
-included too).
+An account's window is ``[start, start + window_days)``; starts come from
+``accounts=`` (its ``start_col``), from ``start=`` (account id → start time),
+or else from each account's first event.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from adoptmetrics._progress import Progress
-from adoptmetrics._stats._adjusted_odds import activity_levels, adjusted_odds
-from adoptmetrics._stats._intervals import (
-    check_confidence,
-    kaplan_meier,
-    wilson_interval,
-)
+from adoptmetrics._stats._intervals import check_confidence, kaplan_meier, wilson_interval
 from adoptmetrics.activity._encode import _NS_PER_DAY
 from adoptmetrics.models import Milestone
-from adoptmetrics.onboarding import _paths
 from adoptmetrics.onboarding._input import (
     StartArg,
-    _check_max_length,
     _check_window,
     _event_code,
     _kth,
     _load,
-    _outcome_frame,
-    _starts,
     _steps,
 )
+from adoptmetrics.onboarding._population import (
+    NothingToAnalyse,
+    Population,
+    by_series,
+    per_segment,
+    resolve_population,
+)
 
-__all__ = [
-    "golden_path",
-    "milestone_status",
-    "onboarding_funnel",
-    "success_paths",
-    "time_to_value",
-]
+__all__ = ["milestone_status", "onboarding_funnel", "time_to_value"]
 
 # --------------------------------------------------------------------------- milestones
 
 
 def _milestones(
     events: pd.DataFrame,
-    milestones: object,
+    steps: list[Milestone],
     *,
-    window_days: float,
-    start: StartArg,
-    as_of: object,
+    window: float,
+    pop: Population,
+    ids: pd.Index | None,
     cols: dict[str, str],
-) -> tuple[pd.DataFrame, list[Milestone], pd.Timestamp]:
-    steps = _steps(milestones, "milestones")
-    window = _check_window(window_days)
-    starts, as_of_ts = _starts(events, start, as_of, cols)
-    starts = starts[starts.notna() & (starts <= as_of_ts)]
+) -> pd.DataFrame:
+    """Per account and milestone; ``ids`` restricts the accounts (a segment)."""
+    as_of_ts = pop.as_of
+    starts = pop.starts if ids is None else pop.starts.reindex(ids).dropna()
+    starts = starts[starts <= as_of_ts]
     seq, index, _ = _load(
         events, window_days=window, start=starts, end=as_of_ts, accounts=starts.index, cols=cols
     )
@@ -112,7 +96,23 @@ def _milestones(
     frame = pd.concat(out, ignore_index=True)
     # Milestone-major blocks → account-major rows.
     order = (np.arange(seq.n)[:, None] + seq.n * np.arange(len(steps))[None, :]).ravel()
-    return frame.iloc[order].reset_index(drop=True), steps, as_of_ts
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def _population(
+    events: pd.DataFrame,
+    *,
+    accounts: pd.DataFrame | None,
+    start: StartArg,
+    start_col: str,
+    accounts_account_col: str | None,
+    as_of: object,
+    cols: dict[str, str],
+) -> Population:
+    return resolve_population(
+        events, accounts=accounts, start=start, start_col=start_col,
+        accounts_account_col=accounts_account_col, as_of=as_of, cols=cols,
+    )  # fmt: skip
 
 
 def milestone_status(
@@ -121,11 +121,14 @@ def milestone_status(
     /,
     *,
     window_days: float = 30,
+    accounts: pd.DataFrame | None = None,
     start: StartArg = None,
     as_of: object = None,
     account_col: str = "account_id",
     event_col: str = "event",
     time_col: str = "timestamp",
+    start_col: str = "started_at",
+    accounts_account_col: str | None = None,
 ) -> pd.DataFrame:
     """Which onboarding milestones each account reached inside its window, and when.
 
@@ -144,14 +147,21 @@ def milestone_status(
         The milestones (a string ``"x"`` means ``Milestone("x", "x")``).
     window_days : float
         Window length in days.
-    start : Series, timestamp or None
-        Window start: ``None`` for each account's first event, or a Series of
-        start times indexed by account id (e.g. ``started_at``).
+    accounts : DataFrame, optional
+        The accounts table: window starts from its ``start_col`` (accounts
+        without events are then included too).
+    start : Series or timestamp, optional
+        Window starts given directly: account id → start time. With neither
+        ``accounts`` nor ``start``, each account's first event.
     as_of : timestamp, optional
         Ignore events after it; default the latest event. Accounts starting
         after ``as_of`` are left out.
     account_col, event_col, time_col : str
-        Column names.
+        Column names of the events.
+    start_col : str
+        Start column of ``accounts``.
+    accounts_account_col : str, optional
+        Id column of ``accounts`` when it differs from ``account_col``.
 
     Returns
     -------
@@ -186,11 +196,14 @@ def milestone_status(
     0          a     True            2.0      onboarded
     1          b    False            NaN  not_onboarded
     """
+    steps = _steps(milestones, "milestones")
+    window = _check_window(window_days)
     cols = {"account_col": account_col, "event_col": event_col, "time_col": time_col}
-    frame, _, _ = _milestones(
-        events, milestones, window_days=window_days, start=start, as_of=as_of, cols=cols
-    )
-    return frame
+    pop = _population(
+        events, accounts=accounts, start=start, start_col=start_col,
+        accounts_account_col=accounts_account_col, as_of=as_of, cols=cols,
+    )  # fmt: skip
+    return _milestones(events, steps, window=window, pop=pop, ids=None, cols=cols)
 
 
 def time_to_value(
@@ -199,12 +212,16 @@ def time_to_value(
     /,
     *,
     window_days: float = 30,
+    accounts: pd.DataFrame | None = None,
     start: StartArg = None,
     as_of: object = None,
+    by: str | pd.Series | None = None,
     confidence: float = 0.95,
     account_col: str = "account_id",
     event_col: str = "event",
     time_col: str = "timestamp",
+    start_col: str = "started_at",
+    accounts_account_col: str | None = None,
 ) -> pd.DataFrame:
     """Kaplan–Meier curve of the days from start to onboarded (all milestones reached).
 
@@ -223,20 +240,32 @@ def time_to_value(
         What "onboarded" means (see :func:`milestone_status`).
     window_days : float
         Window length in days.
-    start : Series, timestamp or None
-        Window start (see :func:`milestone_status`).
+    accounts : DataFrame, optional
+        The accounts table: window starts from its ``start_col``.
+    start : Series or timestamp, optional
+        Window starts given directly (see :func:`milestone_status`).
     as_of : timestamp, optional
         End of observation; default the latest event.
+    by : str or Series, optional
+        One curve per segment: a column of ``accounts`` or of the events
+        (constant per account), or a Series account id → segment.
     confidence : float
         Level of the pointwise (log-log) interval.
     account_col, event_col, time_col : str
-        Column names.
+        Column names of the events.
+    start_col : str
+        Start column of ``accounts``.
+    accounts_account_col : str, optional
+        Id column of ``accounts`` when it differs from ``account_col``.
 
     Returns
     -------
     DataFrame
-        One row per day with an onboarding or a censoring:
+        One row per day with an onboarding or a censoring (per segment with
+        ``by``, the segment column first):
 
+        - ``<by>``: the segment (only with ``by``; named after the column or
+          the Series, ``segment`` when it has no name).
         - ``time``: days since start.
         - ``n_at_risk``: accounts not yet onboarded and still observed.
         - ``n_onboarded``: accounts onboarded that day.
@@ -259,15 +288,34 @@ def time_to_value(
     2    10          1            0        0.666667
     """
     check_confidence(confidence)
+    steps = _steps(milestones, "milestones")
+    window = _check_window(window_days)
     cols = {"account_col": account_col, "event_col": event_col, "time_col": time_col}
-    frame, steps, as_of_ts = _milestones(
-        events, milestones, window_days=window_days, start=start, as_of=as_of, cols=cols
-    )
-    per = frame.iloc[:: len(steps)]
+    pop = _population(
+        events, accounts=accounts, start=start, start_col=start_col,
+        accounts_account_col=accounts_account_col, as_of=as_of, cols=cols,
+    )  # fmt: skip
+
+    def run(ids: pd.Index | None) -> pd.DataFrame:
+        frame = _milestones(events, steps, window=window, pop=pop, ids=ids, cols=cols)
+        if len(frame) == 0:
+            raise NothingToAnalyse("no account started by as_of.\nHint: check as_of.")
+        return _ttv_curve(frame, len(steps), window, pop.as_of, confidence)
+
+    segments = by_series(by, pd.Index(pop.starts.index), pop=pop, events=events, cols=cols)
+    if segments is None:
+        return run(None)
+    return per_segment(segments, run, function="time_to_value")
+
+
+def _ttv_curve(
+    frame: pd.DataFrame, n_steps: int, window: float, as_of: pd.Timestamp, confidence: float
+) -> pd.DataFrame:
+    per = frame.iloc[::n_steps]
     onboarded = per["onboarded"].to_numpy()
     start_ns = per["start"].to_numpy().astype("datetime64[ns]").view(np.int64)
-    age = (as_of_ts.value - start_ns) / _NS_PER_DAY
-    censor_at = np.floor(np.minimum(age, float(window_days)))
+    age = (as_of.value - start_ns) / _NS_PER_DAY
+    censor_at = np.floor(np.minimum(age, window))
     durations = np.where(
         onboarded, np.floor(per["days_to_onboard"].fillna(0).to_numpy()), censor_at
     )
@@ -291,13 +339,17 @@ def onboarding_funnel(
     /,
     *,
     window_days: float = 30,
+    accounts: pd.DataFrame | None = None,
     start: StartArg = None,
-    ordered: bool = True,
     as_of: object = None,
+    by: str | pd.Series | None = None,
+    ordered: bool = True,
     confidence: float = 0.95,
     account_col: str = "account_id",
     event_col: str = "event",
     time_col: str = "timestamp",
+    start_col: str = "started_at",
+    accounts_account_col: str | None = None,
 ) -> pd.DataFrame:
     """Accounts reaching each onboarding step inside their window.
 
@@ -316,22 +368,33 @@ def onboarding_funnel(
         The steps, in funnel order.
     window_days : float
         Window length in days.
-    start : Series, timestamp or None
-        Window start (see :func:`milestone_status`).
-    ordered : bool
-        Require the steps in order.
+    accounts : DataFrame, optional
+        The accounts table: window starts from its ``start_col``.
+    start : Series or timestamp, optional
+        Window starts given directly (see :func:`milestone_status`).
     as_of : timestamp, optional
         End of observation; default the latest event.
+    by : str or Series, optional
+        One funnel per segment: a column of ``accounts`` or of the events
+        (constant per account), or a Series account id → segment.
+    ordered : bool
+        Require the steps in order.
     confidence : float
         Level of the Wilson interval on ``conversion_from_previous``.
     account_col, event_col, time_col : str
-        Column names.
+        Column names of the events.
+    start_col : str
+        Start column of ``accounts``.
+    accounts_account_col : str, optional
+        Id column of ``accounts`` when it differs from ``account_col``.
 
     Returns
     -------
     DataFrame
-        One row per step:
+        One row per step (per segment with ``by``, the segment column first):
 
+        - ``<by>``: the segment (only with ``by``; named after the column or
+          the Series, ``segment`` when it has no name).
         - ``step``: position (1 = first).
         - ``name``: the step's name.
         - ``event``: its event.
@@ -359,11 +422,35 @@ def onboarding_funnel(
     items = _steps(steps, "steps")
     window = _check_window(window_days)
     cols = {"account_col": account_col, "event_col": event_col, "time_col": time_col}
-    starts, as_of_ts = _starts(events, start, as_of, cols)
-    complete = starts.notna() & (starts + pd.Timedelta(days=window) <= as_of_ts)
+    pop = _population(
+        events, accounts=accounts, start=start, start_col=start_col,
+        accounts_account_col=accounts_account_col, as_of=as_of, cols=cols,
+    )  # fmt: skip
+
+    def run(ids: pd.Index | None) -> pd.DataFrame:
+        starts = pop.starts if ids is None else pop.starts.reindex(ids).dropna()
+        return _funnel(events, items, starts, window, pop.as_of, ordered, confidence, cols)
+
+    segments = by_series(by, pd.Index(pop.starts.index), pop=pop, events=events, cols=cols)
+    if segments is None:
+        return run(None)
+    return per_segment(segments, run, function="onboarding_funnel")
+
+
+def _funnel(
+    events: pd.DataFrame,
+    items: list[Milestone],
+    starts: pd.Series,
+    window: float,
+    as_of_ts: pd.Timestamp,
+    ordered: bool,
+    confidence: float,
+    cols: dict[str, str],
+) -> pd.DataFrame:
+    complete = starts + pd.Timedelta(days=window) <= as_of_ts
     starts = starts[complete]
     if len(starts) == 0:
-        raise ValueError(
+        raise NothingToAnalyse(
             "no account's window has closed by as_of, so the funnel would be empty.\n"
             "Hint: pass a later as_of or a shorter window_days."
         )
@@ -396,311 +483,3 @@ def onboarding_funnel(
                 "ci_upper": upper,
             }
         )
-
-
-# --------------------------------------------------------------------------- success paths
-
-
-def success_paths(
-    events: pd.DataFrame,
-    outcome: pd.Series,
-    /,
-    *,
-    window_days: float = 14,
-    start: StartArg = None,
-    max_length: int = 3,
-    min_support: float = 0.01,
-    adjust_for: str | None = "activity",
-    confidence: float = 0.95,
-    progress: bool = False,
-    account_col: str = "account_id",
-    event_col: str = "event",
-    time_col: str = "timestamp",
-) -> pd.DataFrame:
-    """Actions and ordered action sequences that drive onboarding success.
-
-    Every ordered pattern of up to ``max_length`` events (other events in
-    between allowed) held by at least ``min_support`` of the accounts is a
-    candidate. A pattern is counted at most once per account, only from
-    events inside the account's window; ``A…B`` needs a ``B`` strictly later
-    in time than an ``A`` (events at the same instant are not ordered).
-
-    **Adjustment.** With ``adjust_for="activity"`` each candidate's odds
-    ratio comes from the logistic model ``success ~ log(1 + active_days) +
-    pattern``, where ``active_days`` counts the distinct days with any event
-    in the window: busy accounts do more of everything and succeed more, so
-    an action that is merely common among them gets an odds ratio near 1
-    instead of looking like a driver. (A continuous covariate rather than
-    strata, because activity has a smooth dose–response and strata would
-    leave residual confounding inside each stratum.) ``adjust_for=None``
-    gives the marginal statistics: Woolf odds ratios and Pearson χ² p-values
-    (Fisher's exact test where an expected count is below 5).
-
-    **Selection.** ``selected`` marks the patterns chosen by forward
-    selection: starting from the activity-only model, add the candidate with
-    the largest Rao score statistic given those already chosen; stop when
-    the best p-value is above ``(1 − confidence) / m`` (Bonferroni over the
-    ``m`` candidates). A superset of a real driver, or the reversed order of
-    a real ordered pair, adds nothing once the driver is in the model, so it
-    is not selected. For selected patterns ``odds_ratio``, the interval and
-    ``p_value`` come from the joint model (activity + all selected patterns);
-    for the others from the pattern's own activity-adjusted model.
-    ``q_value`` is Benjamini–Hochberg over all candidates. At most 25
-    patterns are selected; if the selected patterns split the accounts into
-    more than 512 (activity level × pattern combination) groups, the
-    selection stops checking candidates outside the 300 strongest of its
-    first step and warns (many small effects usually mean the activity
-    adjustment misses what drives the outcome).
-
-    **Computation.** Candidates are counted with array operations over event
-    types and prefixes (never a loop over accounts), and every statistic is
-    computed from counts per activity level and outcome, so memory grows
-    with the number of events, not candidates × accounts.
-
-    Parameters
-    ----------
-    events : DataFrame
-        The event log.
-    outcome : Series of bool
-        Success per account, indexed by account id. Its index defines the
-        accounts analysed; accounts without events in their window count as
-        having done nothing.
-    window_days : float
-        Window length in days after each account's start.
-    start : Series, timestamp or None
-        Window start: ``None`` for each account's first event, or start times
-        indexed by account id (e.g. ``started_at``).
-    max_length : int
-        Longest pattern, 1–5.
-    min_support : float
-        Smallest share of accounts a candidate must be held by (0–1].
-    adjust_for : {"activity", None}
-        Adjust for activity in the window, or not.
-    confidence : float
-        Level of the intervals; ``1 − confidence`` is the family-wise level
-        of the selection.
-    progress : bool
-        Report the steps (windowing, mining, selection) on stderr; silent by
-        default.
-    account_col, event_col, time_col : str
-        Column names.
-
-    Returns
-    -------
-    DataFrame
-        One row per candidate; selected patterns first (in selection order),
-        then by ``p_value``:
-
-        - ``pattern``: tuple of event names.
-        - ``length``: number of events in it.
-        - ``n_success``, ``n_failure``: accounts holding it, by outcome.
-        - ``support_success``, ``support_failure``: those as shares of the
-          successful and unsuccessful accounts.
-        - ``lift``: success rate among holders ÷ overall success rate.
-        - ``odds_ratio``: adjusted (or marginal) odds ratio of success.
-        - ``ci_lower``, ``ci_upper``: its confidence interval.
-        - ``p_value``: two-sided test of no association.
-        - ``q_value``: Benjamini–Hochberg adjusted p-value.
-        - ``selected``: chosen by forward selection.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> ev = pd.DataFrame({"account_id": np.repeat([f"a{i}" for i in range(40)], 2),
-    ...     "event": ["invite", "report"] * 20 + ["report", "invite"] * 20,
-    ...     "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.tile([0, 1], 40), "D")})
-    >>> won = pd.Series((np.arange(40) < 20) ^ (np.arange(40) % 5 == 0),
-    ...                 index=[f"a{i}" for i in range(40)])
-    >>> res = success_paths(ev, won, max_length=2, adjust_for=None)
-    >>> res.loc[res["selected"], ["pattern", "n_success", "n_failure"]]
-                pattern  n_success  n_failure
-    0  (invite, report)         16          4
-    """
-    check_confidence(confidence)
-    length = _check_max_length(max_length)
-    if adjust_for not in ("activity", None):
-        raise ValueError(
-            f"adjust_for={adjust_for!r} is not supported.\n"
-            "Hint: use adjust_for='activity' (default) or adjust_for=None."
-        )
-    if isinstance(min_support, bool) or not isinstance(min_support, (int, float)):
-        raise TypeError(f"min_support={min_support!r} must be a share such as 0.01.")
-    if not 0 < min_support <= 1:
-        raise ValueError(
-            f"min_support={min_support!r} must be in (0, 1].\n"
-            "Hint: it is a share of accounts, e.g. 0.01 for 1 %."
-        )
-    cols = {"account_col": account_col, "event_col": event_col, "time_col": time_col}
-    steps = Progress("success_paths", total=3, enabled=progress)
-    seq, out, active = _outcome_frame(
-        events, outcome, window_days=window_days, start=start, cols=cols
-    )
-    y = out.to_numpy()
-    n, n_succ = len(y), int(y.sum())
-    steps.step(f"windows: {n:,} accounts, {n_succ:,} successful")
-    if n_succ in (0, n):
-        raise ValueError(
-            f"outcome is {'all True' if n_succ else 'all False'}: nothing to compare.\n"
-            "Hint: success_paths needs both successful and unsuccessful accounts."
-        )
-    adjusted = adjust_for == "activity"
-    _, levels, level_of = activity_levels(active if adjusted else None, n)
-    n_lev = len(levels)
-    cell = level_of * 2 + y
-    miner = _paths.Miner(seq, length, max(1, math.ceil(min_support * n)), cell, 2 * n_lev)
-    miner.discover()
-    m = len(miner.patterns)
-    if m == 0:
-        raise ValueError(
-            f"no pattern is held by min_support={min_support} of the accounts.\n"
-            "Hint: lower min_support or widen window_days."
-        )
-    steps.step(f"counted {m:,} candidate patterns")
-    res = adjusted_odds(
-        miner, y, active if adjusted else None, counts=miner.counts, confidence=confidence
-    )
-    selected = res.selected
-    n_success, n_failure = res.n_success, res.n_failure
-    n_with = n_success + n_failure
-    steps.step(f"forward selection: {len(selected)} patterns selected")
-    is_sel = np.zeros(m, dtype=bool)
-    rank = np.full(m, m, dtype=np.int64)
-    if selected:
-        is_sel[selected] = True
-        rank[selected] = np.arange(len(selected))
-    names = seq.names
-    patterns = [tuple(names[i] for i in p) for p in miner.patterns]
-    base = n_succ / n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frame = pd.DataFrame(
-            {
-                "pattern": patterns,
-                "length": [len(p) for p in patterns],
-                "n_success": n_success.astype(np.int64),
-                "n_failure": n_failure.astype(np.int64),
-                "support_success": n_success / n_succ,
-                "support_failure": n_failure / (n - n_succ),
-                "lift": (n_success / n_with) / base,
-                "odds_ratio": res.odds_ratio,
-                "ci_lower": res.ci_lower,
-                "ci_upper": res.ci_upper,
-                "p_value": res.p_value,
-                "q_value": res.q_value,
-                "selected": is_sel,
-            }
-        )
-    key = np.array([" ".join(p) for p in patterns], dtype=str)
-    order = np.lexsort((key, frame["p_value"].fillna(1.0).to_numpy(), rank))
-    return frame.iloc[order].reset_index(drop=True)
-
-
-def golden_path(
-    events: pd.DataFrame,
-    outcome: pd.Series,
-    /,
-    *,
-    window_days: float = 14,
-    start: StartArg = None,
-    max_length: int = 5,
-    min_support: float = 0.05,
-    account_col: str = "account_id",
-    event_col: str = "event",
-    time_col: str = "timestamp",
-) -> pd.DataFrame:
-    """The most common ordered path among successful accounts, step by step.
-
-    Starting from nothing, each step appends the event (not already on the
-    path) that the most successful accounts performed after completing the
-    path so far — a greedy, descriptive summary for docs and reports, not a
-    test (use :func:`success_paths` for drivers). It stops at ``max_length``
-    or when fewer than ``min_support`` of the successful accounts follow.
-
-    Parameters
-    ----------
-    events : DataFrame
-        The event log.
-    outcome : Series of bool
-        Success per account, indexed by account id.
-    window_days : float
-        Window length in days.
-    start : Series, timestamp or None
-        Window start (see :func:`success_paths`).
-    max_length : int
-        Longest path, 1–5.
-    min_support : float
-        Smallest share of successful accounts on the path.
-    account_col, event_col, time_col : str
-        Column names.
-
-    Returns
-    -------
-    DataFrame
-        One row per step:
-
-        - ``step``: position (1 = first).
-        - ``event``: the event added at this step.
-        - ``pattern``: the path up to and including this step.
-        - ``n_success``, ``n_failure``: accounts that followed the path so far.
-        - ``support_success``, ``support_failure``: those as shares.
-        - ``lift``: success rate on the path ÷ overall success rate.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> ev = pd.DataFrame({"account_id": np.repeat(["a", "b", "c", "d"], 2),
-    ...     "event": ["signup", "invite", "signup", "invite", "signup", "export",
-    ...               "signup", "export"],
-    ...     "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta([0, 1] * 4, "D")})
-    >>> won = pd.Series([True, True, True, False], index=["a", "b", "c", "d"])
-    >>> golden_path(ev, won)[["step", "event", "n_success", "n_failure"]]
-       step   event  n_success  n_failure
-    0     1  signup          3          1
-    1     2  invite          2          0
-    """
-    length = _check_max_length(max_length)
-    cols = {"account_col": account_col, "event_col": event_col, "time_col": time_col}
-    seq, out, _ = _outcome_frame(events, outcome, window_days=window_days, start=start, cols=cols)
-    y = out.to_numpy()
-    n, n_succ = len(y), int(y.sum())
-    if n_succ == 0:
-        raise ValueError("outcome has no successful account.\nHint: check the outcome Series.")
-    table = _paths.next_table(seq)
-    after = seq.acc_start.copy()
-    on_path = np.ones(n, dtype=bool)
-    used: list[int] = []
-    rows = []
-    for step in range(1, length + 1):
-        cand = table[:, after].T.astype(np.int64)  # (n × E) next row of each event
-        hits = (cand < seq.acc_end[:, None]) & on_path[:, None]
-        score = hits[y].sum(axis=0).astype(float)
-        score[used] = -1
-        best = int(np.argmax(score))
-        if score[best] < max(1.0, min_support * n_succ):
-            break
-        used.append(best)
-        on_path = hits[:, best]
-        after = np.where(on_path, seq.nxt[cand[:, best]], seq.acc_end)
-        ns_, nf_ = int(on_path[y].sum()), int(on_path[~y].sum())
-        rows.append(
-            {
-                "step": step,
-                "event": seq.names[best],
-                "pattern": tuple(seq.names[i] for i in used),
-                "n_success": ns_,
-                "n_failure": nf_,
-                "support_success": ns_ / n_succ,
-                "support_failure": nf_ / max(n - n_succ, 1),
-                "lift": (ns_ / (ns_ + nf_)) / (n_succ / n),
-            }
-        )
-    columns = [
-        "step",
-        "event",
-        "pattern",
-        "n_success",
-        "n_failure",
-        "support_success",
-        "support_failure",
-        "lift",
-    ]
-    return pd.DataFrame(rows, columns=columns)
