@@ -25,7 +25,7 @@ def test_later_cohorts_retain_better_as_planted() -> None:
         assert rate[("late", k)] > rate[("early", k)] + 0.03
         assert lower[("late", k)] > rate[("early", k)]
     # Every account is in exactly one cohort; cohort sizes add up to the accounts table.
-    cells = cohort_retention(data.events, period="month", start=start, as_of=data.as_of)
+    cells = cohort_retention(data.events, period="month", accounts=data.accounts, as_of=data.as_of)
     sizes = cells.drop_duplicates("cohort")["cohort_size"].sum()
     assert sizes == int((data.accounts["started_at"] <= data.as_of).sum())
 

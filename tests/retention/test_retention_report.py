@@ -7,7 +7,9 @@ import pytest
 
 from adoptmetrics.datasets import simulate_saas
 from adoptmetrics.report import ReportData, Section, build_report
+from adoptmetrics.report._html import fmt_pct
 from adoptmetrics.report._retention import section
+from adoptmetrics.retention import retention_curve
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +49,20 @@ def test_retention_section_skips_orphan_events_with_a_caveat(data: ReportData) -
     s = section(d2)
     assert s is not None
     assert any("accounts table" in c for c in s.caveats)
+
+
+def test_report_and_api_agree_on_accounts_without_activity(data: ReportData) -> None:
+    # Accounts that never used the product: the report counts them as not retained,
+    # exactly as the API with accounts= does.
+    quiet = data.accounts.iloc[:40]
+    active = ~data.events["account_id"].isin(quiet["account_id"])
+    d2 = ReportData.from_frames(data.events[active], data.accounts, as_of=data.as_of)
+    s = section(d2)
+    assert s is not None
+    curve = retention_curve(
+        data.events[active], period="month", accounts=data.accounts, as_of=data.as_of
+    ).set_index("period")
+    m3 = next(m for m in s.metrics if m.label == "Logo retention, month 3")
+    assert m3.value == fmt_pct(float(curve.loc[3, "retention_rate"]))
+    started = int((data.accounts["started_at"] <= data.as_of).sum())
+    assert curve.loc[0, "n_at_risk"] == started  # every started account is in a cohort
