@@ -14,6 +14,7 @@ from scipy import stats
 from adoptmetrics._schema._validate import coerce_as_of
 from adoptmetrics._stats._intervals import check_confidence, wilson_interval
 from adoptmetrics.health._metrics import (
+    add_account_columns,
     check_days,
     default_as_of,
     metrics_at,
@@ -207,7 +208,9 @@ def backtest_health(
             "or a shorter horizon_days."
         )
     feats = resolve_features(inp, t, features)
-    metrics = metrics_at(inp, t, window_days=window, features=feats)
+    metrics = add_account_columns(
+        metrics_at(inp, t, window_days=window, features=feats), inp, card.columns
+    )
     if len(metrics) == 0:
         raise ValueError(
             f"no account was alive at cutoff={t:%Y-%m-%d}.\nHint: choose a later cutoff."

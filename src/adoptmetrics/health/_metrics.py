@@ -324,6 +324,34 @@ def metrics_at(
     )
 
 
+def add_account_columns(m: pd.DataFrame, inp: _Inputs, columns: Sequence[str]) -> pd.DataFrame:
+    """Join numeric accounts-table columns that a scorecard or model names (as they are now).
+
+    Account attributes have no history: they are read as given, so a column
+    updated after the snapshot date can leak the future (the docs say so).
+    """
+    extra = [c for c in columns if c not in m.columns]
+    if not extra or inp.accounts is None:
+        return m
+    acc = inp.accounts
+    ids = pd.Index(acc["account_id"].astype(object))
+    out = m.copy()
+    for c in extra:
+        if c not in acc.columns:
+            continue
+        col = acc[c]
+        if pd.api.types.is_bool_dtype(col.dtype) or not pd.api.types.is_numeric_dtype(col.dtype):
+            raise SchemaError(
+                "accounts",
+                c,
+                f"has dtype {col.dtype}, not numbers, so it cannot be a measure",
+                f"convert it with pd.to_numeric(accounts[{c!r}]) or leave it out.",
+            )
+        by_id = pd.Series(col.to_numpy(dtype=float), index=ids)
+        out[c] = by_id.reindex(pd.Index(m["account_id"])).to_numpy()
+    return out
+
+
 def resolve_features(
     inp: _Inputs, t: pd.Timestamp, features: Sequence[str] | Mapping[str, Sequence[str]] | None
 ) -> dict[str, list[str]]:

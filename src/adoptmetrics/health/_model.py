@@ -29,6 +29,7 @@ from adoptmetrics.activity import first_last_seen
 from adoptmetrics.health._metrics import (
     METRIC_COLUMNS,
     _Inputs,
+    add_account_columns,
     check_days,
     default_as_of,
     metrics_at,
@@ -249,7 +250,10 @@ def fit_health_model(
     n_snapshots : int, default 12
         How many monthly snapshots to stack (the latest ones that fit).
     measures : list of str, optional
-        Metric columns to learn from; default those of the default scorecard.
+        Columns to learn from: ``account_metrics`` columns and numeric columns
+        of ``accounts`` (read as given, without history: a column updated
+        after a snapshot date leaks the future). Default: the columns of the
+        default scorecard.
     features : list of str or mapping, optional
         Features for ``breadth`` (see :func:`account_metrics`).
     l2 : float, default 1.0
@@ -318,11 +322,13 @@ def fit_health_model(
             "measures must be a non-empty list of metric columns.\n"
             "Hint: measures=['active_days', 'usage_trend', 'nps']."
         )
-    unknown = [c for c in columns if c not in METRIC_COLUMNS]
+    acc_cols = set(inp.accounts.columns) - {"account_id", "started_at", "churned_at"}  # type: ignore[union-attr]
+    unknown = [c for c in columns if c not in METRIC_COLUMNS and c not in acc_cols]
     if unknown:
         raise ValueError(
-            f"measures: {unknown[0]!r} is not an account_metrics column.\n"
-            f"Hint: choose from {', '.join(METRIC_COLUMNS)}."
+            f"measures: {unknown[0]!r} is not an account_metrics column nor a column of "
+            f"accounts.\nHint: choose from {', '.join(METRIC_COLUMNS)} or a numeric "
+            "accounts column."
         )
     if inp.latest is None:
         raise ValueError("events is empty.\nHint: pass the event log with at least one event.")
@@ -338,6 +344,7 @@ def fit_health_model(
     stacked = stacked_snapshots(
         inp, dates, window_days=window, horizon_days=horizon, features=feats
     )
+    stacked = add_account_columns(stacked, inp, columns)
     y = stacked["churned"].to_numpy()
     if y.sum() == 0 or y.all():
         raise ValueError(

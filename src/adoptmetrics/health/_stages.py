@@ -22,6 +22,7 @@ from adoptmetrics.activity import event_counts
 from adoptmetrics.health._metrics import (
     _NS_PER_DAY,
     _Inputs,
+    add_account_columns,
     check_days,
     default_as_of,
     metrics_at,
@@ -186,6 +187,7 @@ def stages_at(
         }
     )
     m = metrics_at(inp, t, window_days=window_days, features=features, warn=False)
+    m = add_account_columns(m, inp, card.columns)
     ids = pd.Index(m["account_id"])
     scores = health_scores(m, scorecard=card)
     tenure = m["tenure_days"].to_numpy()

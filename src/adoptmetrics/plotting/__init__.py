@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from adoptmetrics.plotting._churn import plot_churn_curve, plot_hazard_ratios
 from adoptmetrics.plotting._expansion import plot_cumulative_gains, plot_trigger_lift
+from adoptmetrics.plotting._health import (
+    plot_health_bands,
+    plot_health_components,
+    plot_stage_flow,
+)
 from adoptmetrics.plotting._nps import (
     plot_attribute_skew,
     plot_nps,
@@ -34,6 +39,8 @@ __all__: list[str] = [
     "plot_churn_curve",
     "plot_cumulative_gains",
     "plot_hazard_ratios",
+    "plot_health_bands",
+    "plot_health_components",
     "plot_mrr_bridge",
     "plot_nps",
     "plot_nps_quadrants",
@@ -42,6 +49,7 @@ __all__: list[str] = [
     "plot_retention_curve",
     "plot_retention_heatmap",
     "plot_retention_trend",
+    "plot_stage_flow",
     "plot_success_paths",
     "plot_time_to_value",
     "plot_trigger_lift",
