@@ -73,7 +73,13 @@ def test_known_answer() -> None:
     # T1 = 70 + 11 = 81, T0 = 395 − 81 = 314, E1 = 1, E0 = 2.
     events, expansions, accounts = hand_log()
     out = ex.trigger_lift(
-        events, expansions, [SEAT], horizon_days=30, accounts=accounts, as_of="2024-07-01"
+        events,
+        [SEAT],
+        expansions=expansions,
+        horizon_days=30,
+        accounts=accounts,
+        as_of="2024-07-01",
+        interval="exact",
     )
     row = out.iloc[0]
     assert row["trigger"] == "seat limit"
@@ -108,7 +114,7 @@ def test_known_answer_without_accounts_uses_first_and_last_seen() -> None:
     # c Mar 2 → Jun 20 (110 days). Exposure a: 40 + 30 = 70; c: firing at its last
     # moment → 0 days. T1 = 70, T0 = 316 − 70 = 246.
     events, expansions, _ = hand_log()
-    out = ex.trigger_lift(events, expansions, [SEAT], horizon_days=30)
+    out = ex.trigger_lift(events, [SEAT], expansions=expansions, horizon_days=30)
     row = out.iloc[0]
     assert row["exposed_days"] == pytest.approx(70.0)
     assert row["unexposed_days"] == pytest.approx(246.0)
@@ -118,11 +124,11 @@ def test_known_answer_without_accounts_uses_first_and_last_seen() -> None:
 def test_row_order_and_input_not_mutated() -> None:
     events, expansions, accounts = hand_log()
     before = events.copy()
-    a = ex.trigger_lift(events, expansions, [SEAT], horizon_days=30, accounts=accounts)
+    a = ex.trigger_lift(events, [SEAT], expansions=expansions, horizon_days=30, accounts=accounts)
     b = ex.trigger_lift(
         shuffled(events, 1),
-        shuffled(expansions, 2),
         [SEAT],
+        expansions=shuffled(expansions, 2),
         horizon_days=30,
         accounts=shuffled(accounts, 3),
     )
@@ -224,8 +230,10 @@ def test_lift_invariants(ev: pd.DataFrame, seed: int, horizon: int) -> None:
     trig = [am.Trigger("inv", event="invite"), am.Trigger("rep", event="report", min_count=2)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        out = ex.trigger_lift(ev, exp, trig, horizon_days=horizon)
-        again = ex.trigger_lift(shuffled(ev, seed), shuffled(exp, seed), trig, horizon_days=horizon)
+        out = ex.trigger_lift(ev, trig, expansions=exp, horizon_days=horizon)
+        again = ex.trigger_lift(
+            shuffled(ev, seed), trig, expansions=shuffled(exp, seed), horizon_days=horizon
+        )
     pd.testing.assert_frame_equal(out, again)
     assert (out["n_expanded"] <= out["n_fired"]).all()
     total = out["exposed_days"] + out["unexposed_days"]
@@ -250,11 +258,36 @@ DECOYS = ["export_pdf", "update_profile"]
 TRIGGERS = [am.Trigger(n, event=n) for n in PLANTED + DECOYS]
 
 
+def with_null_trigger(saas: am.datasets.SaaSData, seed: int = 0) -> pd.DataFrame:
+    """The events plus one 'null_ping' per account at a uniform time in its active span."""
+    rng = np.random.default_rng(seed)
+    acc = saas.accounts
+    end = acc["churned_at"].fillna(saas.as_of)
+    at = acc["started_at"] + (end - acc["started_at"]) * rng.uniform(0, 1, len(acc))
+    ping = pd.DataFrame({"account_id": acc["account_id"], "event": "null_ping", "timestamp": at})
+    return pd.concat([saas.events, ping], ignore_index=True)
+
+
 def test_planted_triggers_rank_above_decoys(saas: am.datasets.SaaSData) -> None:
     assert saas.truth["expansion"]["decoys"] == DECOYS
+    null = am.Trigger("null_ping", event="null_ping")
     out = ex.trigger_lift(
-        saas.events, saas.expansions, TRIGGERS, horizon_days=60, accounts=saas.accounts
+        with_null_trigger(saas),
+        [*TRIGGERS, null],
+        expansions=saas.expansions,
+        horizon_days=60,
+        accounts=saas.accounts,
     )
+    # A trigger unrelated to expansion (issue 12, defect 3): its precision interval
+    # holds its baseline, and the criteria the planted triggers must meet below reject
+    # it. (Its lift is 1.2: a ping uniform over each account's life exposes the days of
+    # short-lived accounts more, and accounts differ in their rate — confounding
+    # between accounts, which is why lift is not causal; precision has no such issue.)
+    row = out.set_index("trigger").loc["null_ping"]
+    assert row["precision_ci_lower"] <= row["baseline_rate"] <= row["precision_ci_upper"]
+    assert not row["precision_ci_lower"] > row["baseline_rate"]
+    assert not row["q_value"] < 0.001
+    out = out[out["trigger"] != "null_ping"]
     assert set(out["trigger"].iloc[:2]) == set(PLANTED)
     planted = out[out["trigger"].isin(PLANTED)]
     assert (planted["ci_lower"] > 1).all()
@@ -263,11 +296,13 @@ def test_planted_triggers_rank_above_decoys(saas: am.datasets.SaaSData) -> None:
     assert planted["ci_lower"].min() > decoys["lift"].max()
     # The seat limit (true hazard ratio 4) beats the premium feature (3); saas.truth.
     assert out["trigger"].iloc[0] == "seat_limit_reached"
-    assert (planted["precision"] > planted["baseline_rate"]).all()
+    assert (planted["precision_ci_lower"] > planted["baseline_rate"]).all()
 
 
 def test_model_learns_planted_weights(saas: am.datasets.SaaSData) -> None:
-    model = ex.fit_expansion_model(saas.events, saas.expansions, TRIGGERS, accounts=saas.accounts)
+    model = ex.fit_expansion_model(
+        saas.events, TRIGGERS, expansions=saas.expansions, accounts=saas.accounts
+    )
     summary = model.summary.set_index("trigger")
     assert (summary.loc[PLANTED, "ci_lower"] > 1).all()
     assert (summary.loc[DECOYS, "ci_lower"] < 1).all()
@@ -275,7 +310,10 @@ def test_model_learns_planted_weights(saas: am.datasets.SaaSData) -> None:
     active = saas.accounts["churned_at"].isna().sum()
     assert len(scores) == active
     assert scores["score"].between(0, 1).all()
-    assert list(scores["rank"]) == list(range(1, len(scores) + 1))
+    # Rank: 1 + the number of strictly higher scores (ties share a rank, never by id).
+    s = scores["score"].to_numpy()
+    higher = (s[None, :] > s[:, None]).sum(axis=1)
+    assert list(scores["rank"]) == list(1 + higher)
     reasons = {r for rs in scores["reasons"] for r in rs}
     assert reasons <= set(PLANTED)
     assert reasons == set(PLANTED)  # both planted triggers give reasons (simulator's truth)
@@ -283,7 +321,11 @@ def test_model_learns_planted_weights(saas: am.datasets.SaaSData) -> None:
 
 def test_backtest_beats_chance(saas: am.datasets.SaaSData) -> None:
     bt = ex.backtest_expansion(
-        saas.events, saas.expansions, TRIGGERS, cutoff="2025-01-01", accounts=saas.accounts
+        saas.events,
+        TRIGGERS,
+        expansions=saas.expansions,
+        cutoff="2025-01-01",
+        accounts=saas.accounts,
     )
     n1, n0 = bt.n_expanded, bt.n_accounts - bt.n_expanded
     # Hanley–McNeil standard error of the AUC under the null (AUC = 0.5).
@@ -300,7 +342,7 @@ def test_leakage_appending_after_cutoff_changes_no_score(saas: am.datasets.SaaSD
     cutoff = TS("2025-01-01")
     events = saas.events[saas.events["timestamp"] <= TS("2025-03-01")]
     base = ex.backtest_expansion(
-        events, saas.expansions, TRIGGERS, cutoff=cutoff, accounts=saas.accounts
+        events, TRIGGERS, expansions=saas.expansions, cutoff=cutoff, accounts=saas.accounts
     )
     # Append a burst of every trigger for every account just after the cutoff, plus
     # expansions, and let half the accounts churn after the cutoff.
@@ -323,8 +365,8 @@ def test_leakage_appending_after_cutoff_changes_no_score(saas: am.datasets.SaaSD
     accounts.loc[open_at_cutoff, "churned_at"] = cutoff + pd.Timedelta(days=3)
     leaky = ex.backtest_expansion(
         pd.concat([events, later], ignore_index=True),
-        pd.concat([saas.expansions, more_exp], ignore_index=True),
         TRIGGERS,
+        expansions=pd.concat([saas.expansions, more_exp], ignore_index=True),
         cutoff=cutoff,
         accounts=accounts,
     )
@@ -339,7 +381,7 @@ def test_hand_weights(saas: am.datasets.SaaSData) -> None:
         for t, w in zip(TRIGGERS, [2, 1, 0, 0], strict=True)
     ]
     model = ex.fit_expansion_model(
-        saas.events, saas.expansions, hand, weights="hand", accounts=saas.accounts
+        saas.events, hand, expansions=saas.expansions, weights="hand", accounts=saas.accounts
     )
     np.testing.assert_array_equal(model.coef, [2.0, 1.0, 0.0, 0.0])
     assert model.weights == "hand"
@@ -347,16 +389,18 @@ def test_hand_weights(saas: am.datasets.SaaSData) -> None:
 
 
 def test_expansions_from_mrr(saas: am.datasets.SaaSData) -> None:
-    # Independent implementation: a loop over each account's months.
-    out = ex.expansions_from_mrr(saas.mrr.head(400), min_increase=5.0)
+    # Independent implementation: a loop over each account's months; only a rise over
+    # the calendar month just before, with revenue in it, is an expansion. Rows are
+    # dropped at random so gaps (reactivations) occur.
+    mrr = saas.mrr.sample(frac=0.8, random_state=0).head(600)
+    out = ex.expansions_from_mrr(mrr, min_increase=5.0)
     rows = []
-    for acc, grp in saas.mrr.head(400).groupby("account_id", sort=True):
-        g = grp.sort_values("month")
-        prev = None
-        for month, value in zip(g["month"], g["mrr"], strict=True):
-            if prev is not None and prev > 0 and value - prev > 5.0:
-                rows.append((acc, month, value - prev))
-            prev = value
+    for acc, grp in mrr.groupby("account_id", sort=True):
+        by_month = dict(zip(pd.to_datetime(grp["month"]), grp["mrr"], strict=True))
+        for month in sorted(by_month):
+            prev = by_month.get(month - pd.DateOffset(months=1), 0.0)
+            if prev > 0 and by_month[month] - prev > 5.0:
+                rows.append((acc, month, by_month[month] - prev))
     got = list(zip(out["account_id"], out["timestamp"], out["amount"], strict=True))
     assert [(a, t) for a, t, _ in got] == [(a, t) for a, t, _ in rows]
     assert np.allclose([x for *_, x in got], [x for *_, x in rows])
@@ -371,22 +415,22 @@ def test_expansions_for_unknown_accounts() -> None:
         [expansions, pd.DataFrame({"account_id": ["zz"], "timestamp": [TS("2024-03-01")]})]
     )
     with pytest.raises(SchemaError, match=r"expansions.*not in the accounts"):
-        ex.trigger_lift(events, bad, [SEAT], accounts=accounts)
+        ex.trigger_lift(events, [SEAT], expansions=bad, accounts=accounts)
     with pytest.raises(SchemaError, match=r"expansions.*not in the events"):
-        ex.trigger_lift(events, bad, [SEAT])
+        ex.trigger_lift(events, [SEAT], expansions=bad)
 
 
 def test_trigger_event_never_occurs_warns() -> None:
     events, expansions, accounts = hand_log()
     typo = am.Trigger("typo", event="seat_limit_reched")
     with pytest.warns(UserWarning, match="'seat_limit_reched' never occurs"):
-        out = ex.trigger_lift(events, expansions, [SEAT, typo], accounts=accounts)
+        out = ex.trigger_lift(events, [SEAT, typo], expansions=expansions, accounts=accounts)
     row = out.set_index("trigger").loc["typo"]
     assert row["n_fired"] == 0
     assert math.isnan(row["lift"])
     never = am.Trigger("never", event="seat", min_count=5)
     with pytest.warns(UserWarning, match="'never' never fires"):
-        ex.trigger_lift(events, expansions, [never], accounts=accounts)
+        ex.trigger_lift(events, [never], expansions=expansions, accounts=accounts)
 
 
 def test_expansion_outside_active_time_warns() -> None:
@@ -395,28 +439,30 @@ def test_expansion_outside_active_time_warns() -> None:
         [expansions, pd.DataFrame({"account_id": ["b"], "timestamp": [TS("2024-05-01")]})]
     )
     with pytest.warns(UserWarning, match="outside their account's active time"):
-        ex.trigger_lift(events, late, [SEAT], accounts=accounts, as_of="2024-07-01")
+        ex.trigger_lift(events, [SEAT], expansions=late, accounts=accounts, as_of="2024-07-01")
 
 
 @pytest.mark.parametrize("horizon", [0, -5, float("nan")])
 def test_horizon_must_be_positive(horizon: float) -> None:
     events, expansions, _ = hand_log()
     with pytest.raises(ValueError, match=r"(?s)horizon_days.*Hint"):
-        ex.trigger_lift(events, expansions, [SEAT], horizon_days=horizon)
+        ex.trigger_lift(events, [SEAT], expansions=expansions, horizon_days=horizon)
     with pytest.raises(ValueError, match=r"(?s)horizon_days.*Hint"):
         ex.expansion_scores(events, [SEAT], expansions=expansions, horizon_days=horizon)
     with pytest.raises(ValueError, match=r"(?s)horizon_days.*Hint"):
-        ex.backtest_expansion(events, expansions, [SEAT], cutoff="2024-03-01", horizon_days=horizon)
+        ex.backtest_expansion(
+            events, [SEAT], expansions=expansions, cutoff="2024-03-01", horizon_days=horizon
+        )
 
 
 def test_cutoff_before_data_or_after_last_expansion() -> None:
     events, expansions, _ = hand_log()
     with pytest.raises(ValueError, match=r"(?s)cutoff=.*before the first event.*Hint"):
-        ex.backtest_expansion(events, expansions, [SEAT], cutoff="2023-01-01")
+        ex.backtest_expansion(events, [SEAT], expansions=expansions, cutoff="2023-01-01")
     with pytest.raises(ValueError, match=r"(?s)cutoff=.*on or after the last expansion.*Hint"):
-        ex.backtest_expansion(events, expansions, [SEAT], cutoff="2024-06-20")
+        ex.backtest_expansion(events, [SEAT], expansions=expansions, cutoff="2024-06-20")
     with pytest.raises(TypeError, match="cutoff"):
-        ex.backtest_expansion(events, expansions, [SEAT], cutoff=None)
+        ex.backtest_expansion(events, [SEAT], expansions=expansions, cutoff=None)
 
 
 def test_backtest_window_past_data_warns_and_nothing_to_learn() -> None:
@@ -426,33 +472,39 @@ def test_backtest_window_past_data_warns_and_nothing_to_learn() -> None:
         pytest.warns(UserWarning, match="runs past the end of the data"),
         pytest.warns(UserWarning, match="only 2 account-periods"),
     ):
-        ex.backtest_expansion(events, expansions, [SEAT], cutoff="2024-05-01", accounts=accounts)
+        ex.backtest_expansion(
+            events, [SEAT], expansions=expansions, cutoff="2024-05-01", accounts=accounts
+        )
     with pytest.raises(ValueError, match="nothing to learn"):
-        ex.backtest_expansion(events, expansions, [SEAT], cutoff="2024-02-02", accounts=accounts)
+        ex.backtest_expansion(
+            events, [SEAT], expansions=expansions, cutoff="2024-02-02", accounts=accounts
+        )
 
 
 def test_bad_options() -> None:
     events, expansions, _ = hand_log()
     with pytest.raises(TypeError, match="list of Trigger"):
-        ex.trigger_lift(events, expansions, "seat")  # type: ignore[arg-type]
+        ex.trigger_lift(events, "seat", expansions=expansions)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="not a Trigger"):
-        ex.trigger_lift(events, expansions, ["seat"])  # type: ignore[list-item]
+        ex.trigger_lift(events, ["seat"], expansions=expansions)  # type: ignore[list-item]
     with pytest.raises(ValueError, match="unique"):
-        ex.trigger_lift(events, expansions, [SEAT, SEAT])
+        ex.trigger_lift(events, [SEAT, SEAT], expansions=expansions)
     with pytest.raises(ValueError, match="empty"):
-        ex.trigger_lift(events, expansions, [])
+        ex.trigger_lift(events, [], expansions=expansions)
     with pytest.raises(ValueError, match=r"(?s)weight.*Hint"):
-        ex.fit_expansion_model(events, expansions, [SEAT], weights="hand")
+        ex.fit_expansion_model(events, [SEAT], expansions=expansions, weights="hand")
     with pytest.raises(ValueError, match=r"weights="):
-        ex.fit_expansion_model(events, expansions, [SEAT], weights="magic")
+        ex.fit_expansion_model(events, [SEAT], expansions=expansions, weights="magic")
     with pytest.raises(TypeError, match=r"(?s)expansions=.*Hint"):
         ex.expansion_scores(events, [SEAT])
     with pytest.raises(ValueError, match="seats"):
         ex.trigger_lift(
-            events, expansions, [am.Trigger("u", metric="active_user_share", threshold=0.9)]
+            events,
+            [am.Trigger("u", metric="active_user_share", threshold=0.9)],
+            expansions=expansions,
         )
     with pytest.raises(ValueError, match="confidence"):
-        ex.trigger_lift(events, expansions, [SEAT], confidence=95)
+        ex.trigger_lift(events, [SEAT], expansions=expansions, confidence=95)
     with pytest.raises(ValueError, match=r"(?s)min_increase.*Hint"):
         ex.expansions_from_mrr(
             pd.DataFrame({"account_id": ["a"], "month": ["2024-01-01"], "mrr": [1.0]}),
@@ -463,17 +515,17 @@ def test_bad_options() -> None:
 def test_backtest_k_options(saas: am.datasets.SaaSData) -> None:
     with pytest.raises(ValueError, match=r"(?s)k=.*Hint"):
         ex.backtest_expansion(
-            saas.events, saas.expansions, TRIGGERS[:1], cutoff="2025-01-01", k=1.5
+            saas.events, TRIGGERS[:1], expansions=saas.expansions, cutoff="2025-01-01", k=1.5
         )
     bt = ex.backtest_expansion(
-        saas.events, saas.expansions, TRIGGERS[:1], cutoff="2025-01-01", k=25,
+        saas.events, TRIGGERS[:1], expansions=saas.expansions, cutoff="2025-01-01", k=25,
         accounts=saas.accounts,
     )  # fmt: skip
     assert bt.k == 25
 
 
 def test_model_trigger_mismatch(saas: am.datasets.SaaSData) -> None:
-    model = ex.fit_expansion_model(saas.events, saas.expansions, TRIGGERS[:2])
+    model = ex.fit_expansion_model(saas.events, TRIGGERS[:2], expansions=saas.expansions)
     with pytest.raises(ValueError, match="triggers differ"):
         ex.expansion_scores(saas.events, TRIGGERS[1:], model=model)
     with pytest.raises(TypeError, match="ExpansionModel"):
@@ -489,12 +541,16 @@ def test_plots(saas: am.datasets.SaaSData) -> None:
     from adoptmetrics.plotting._expansion import plot_cumulative_gains, plot_trigger_lift
 
     lift = ex.trigger_lift(
-        saas.events, saas.expansions, TRIGGERS, horizon_days=60, accounts=saas.accounts
+        saas.events, TRIGGERS, expansions=saas.expansions, horizon_days=60, accounts=saas.accounts
     )
     ax = plot_trigger_lift(lift)
     assert [t.get_text() for t in ax.get_yticklabels()][-1] == "seat_limit_reached"
     bt = ex.backtest_expansion(
-        saas.events, saas.expansions, TRIGGERS, cutoff="2025-01-01", accounts=saas.accounts
+        saas.events,
+        TRIGGERS,
+        expansions=saas.expansions,
+        cutoff="2025-01-01",
+        accounts=saas.accounts,
     )
     ax2 = plot_cumulative_gains(bt)
     assert len(ax2.lines) >= 3

@@ -28,17 +28,11 @@ preceding ``horizon_days`` (what you would hand to sales).
 
 from __future__ import annotations
 
-from adoptmetrics.expansion._lift import (
-    ExpansionBacktest,
-    backtest_expansion,
-    expansion_scores,
-    expansions_from_mrr,
-    fit_expansion_model,
-    trigger_lift,
-)
-from adoptmetrics.expansion._model import (
-    ExpansionModel,
-)
+from adoptmetrics.expansion._backtest import ExpansionBacktest, backtest_expansion
+from adoptmetrics.expansion._lift import trigger_lift
+from adoptmetrics.expansion._model import ExpansionModel
+from adoptmetrics.expansion._mrr import expansions_from_mrr
+from adoptmetrics.expansion._scores import expansion_scores, fit_expansion_model
 
 __all__ = [
     "ExpansionBacktest",

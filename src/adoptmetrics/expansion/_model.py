@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
+from typing import cast
 
 import attrs
 import numpy as np
@@ -17,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from adoptmetrics._schema._validate import (
+    SchemaError,
     check_known_ids,
     coerce_as_of,
     validate_accounts,
@@ -25,7 +27,8 @@ from adoptmetrics._schema._validate import (
 )
 from adoptmetrics._stats._intervals import z_value
 from adoptmetrics._stats._logistic import fit_logistic
-from adoptmetrics.activity._cells import _grouped_searchsorted, trigger_firings
+from adoptmetrics._stats._ranking import tie_rank
+from adoptmetrics.activity._triggers import _grouped_searchsorted, trigger_firings
 from adoptmetrics.models import Trigger
 
 __all__ = ["ExpansionModel"]
@@ -84,6 +87,50 @@ class _Cols:
     start: str = "started_at"
     churn: str = "churned_at"
     seats: str = "seats"
+    exp_account: str = "account_id"
+    exp_time: str = "timestamp"
+
+
+def _cols(
+    account_col: str,
+    event_col: str,
+    time_col: str,
+    user_col: str,
+    start_col: str,
+    churn_col: str,
+    seats_col: str,
+    expansion_account_col: str | None,
+    expansion_time_col: str,
+) -> _Cols:
+    """Column options of the three tables (the expansions' account column defaults to events')."""
+    for name, value in (
+        ("account_col", account_col),
+        ("event_col", event_col),
+        ("time_col", time_col),
+        ("user_col", user_col),
+        ("start_col", start_col),
+        ("churn_col", churn_col),
+        ("seats_col", seats_col),
+        ("expansion_time_col", expansion_time_col),
+    ):
+        if not isinstance(value, str):
+            raise TypeError(f"{name}={value!r} must be a column name.\nHint: {name}='...'.")
+    if expansion_account_col is not None and not isinstance(expansion_account_col, str):
+        raise TypeError(
+            f"expansion_account_col={expansion_account_col!r} must be a column name or None.\n"
+            "Hint: leave it None when the expansions use the same account column as events."
+        )
+    return _Cols(
+        account_col,
+        event_col,
+        time_col,
+        user_col,
+        start_col,
+        churn_col,
+        seats_col,
+        expansion_account_col or account_col,
+        expansion_time_col,
+    )
 
 
 # --------------------------------------------------------------------------- data preparation
@@ -122,7 +169,9 @@ def _prepare(
     *,
     as_of_argument: str = "as_of",
     warn: bool = True,
+    snapshot: object = None,
 ) -> _Data:
+    """Validate and encode the inputs; ``snapshot`` (accounts as of ``as_of``) supplies seats."""
     needs_users = any(t.metric == "active_user_share" for t in triggers)
     if needs_users and accounts is None:
         raise ValueError(
@@ -138,7 +187,7 @@ def _prepare(
     )
     ex = None
     if expansions is not None:
-        ex = validate_expansions(expansions, account_col=cols.account, time_col=cols.time)
+        ex = validate_expansions(expansions, account_col=cols.exp_account, time_col=cols.exp_time)
     latest = ev["timestamp"].max() if len(ev) else None
     if ex is not None and len(ex):
         latest = ex["timestamp"].max() if latest is None else max(latest, ex["timestamp"].max())
@@ -156,7 +205,7 @@ def _prepare(
                 ex["account_id"],
                 acc["account_id"].astype(object),
                 table="expansions",
-                column=cols.account,
+                column=cols.exp_account,
                 known_table="accounts",
             )
         acc = acc[(acc["started_at"] <= ref).to_numpy()]
@@ -166,19 +215,14 @@ def _prepare(
         churned = (churn != _NEVER) & (churn <= ref.value)
         end = np.where(churned, churn, ref.value).astype(np.int64)
         if needs_users:
-            if cols.seats not in acc.columns:
-                raise ValueError(
-                    f"an 'active_user_share' trigger needs seats, but accounts has no "
-                    f"{cols.seats!r} column.\nHint: add the licensed seats or pass seats_col=."
-                )
-            seats = pd.Series(acc[cols.seats].to_numpy(), index=universe)
+            seats = _seats(acc if snapshot is None else snapshot, cols, snapshot is not None)
     else:
         if ex is not None:
             check_known_ids(
                 ex["account_id"],
                 ev["account_id"].astype(object).unique(),
                 table="expansions",
-                column=cols.account,
+                column=cols.exp_account,
                 known_table="events",
             )
         ids = ev["account_id"].astype(object)
@@ -243,6 +287,32 @@ def _prepare(
             )
         firings.append((f_acc, f_ns))
     return _Data(universe, start, end, churned, ref.value, x_acc, x_ns, tuple(firings))
+
+
+def _seats(table: object, cols: _Cols, is_snapshot: bool) -> pd.Series:
+    """Account id → seats, from the accounts table or an as-of snapshot of it."""
+    name = "accounts_at_cutoff" if is_snapshot else "accounts"
+    if is_snapshot:
+        if not isinstance(table, pd.DataFrame):
+            raise TypeError(
+                f"accounts_at_cutoff must be a DataFrame, got {type(table).__name__}.\n"
+                "Hint: one row per account with the seats it had at the cutoff."
+            )
+        if cols.account not in table.columns:
+            raise SchemaError(
+                name,
+                cols.account,
+                "is missing",
+                "pass the account id column (or set account_col=).",
+            )
+    table = cast(pd.DataFrame, table)  # checked above, or validated accounts
+    if cols.seats not in table.columns:
+        raise ValueError(
+            f"an 'active_user_share' trigger needs seats, but {name} has no "
+            f"{cols.seats!r} column.\nHint: add the licensed seats or pass seats_col=."
+        )
+    ids = table[cols.account if is_snapshot else "account_id"].astype(object).to_numpy()
+    return pd.Series(table[cols.seats].to_numpy(), index=pd.Index(ids))
 
 
 def _last_at_or_before(
@@ -415,6 +485,7 @@ def _scores(model: ExpansionModel, data: _Data) -> pd.DataFrame:
     acc = np.flatnonzero(active).astype(np.int64)
     x = model._features(data, acc, np.full(len(acc), data.as_of, dtype=np.int64))
     score = model._probability(x)
+    # Ties share a rank (never broken by id); the display order among them is by id.
     ids = data.universe[acc].astype(str)
     order = np.lexsort((np.asarray(ids), -score))
     contrib = x * model.coef
@@ -425,8 +496,7 @@ def _scores(model: ExpansionModel, data: _Data) -> pd.DataFrame:
     ranked = np.argsort(-contrib, axis=1, kind="stable")
     keep = np.take_along_axis(contrib, ranked, axis=1) >= _REASON
     reasons = [tuple(names[r[k]]) for r, k in zip(ranked, keep, strict=True)]
-    rank = np.empty(len(acc), dtype=np.int64)
-    rank[order] = np.arange(1, len(acc) + 1)
+    rank = tie_rank(score)
     out = pd.DataFrame(
         {
             "account_id": data.universe[acc],

@@ -88,15 +88,16 @@ def plot_cumulative_gains(backtest: ExpansionBacktest, /, *, ax: Axes | None = N
     Returns
     -------
     Axes
-        The model's curve (accounts called in score order), chance (the
-        diagonal) and the best possible curve; the top decile is marked.
+        The model's curve (accounts called in score order; within a tie of
+        scores, the expected share found), chance (the diagonal) and the best
+        possible curve; the top decile is marked.
 
     Examples
     --------
     >>> import adoptmetrics as am
     >>> demo = am.load_demo()
     >>> triggers = [am.Trigger("seat limit", event="seat_limit_reached")]
-    >>> bt = am.backtest_expansion(demo.events, demo.expansions, triggers,
+    >>> bt = am.backtest_expansion(demo.events, triggers, expansions=demo.expansions,
     ...                            cutoff="2025-01-01", accounts=demo.accounts)
     >>> plot_cumulative_gains(bt).get_ylabel()
     'share of expansions found'
@@ -107,11 +108,16 @@ def plot_cumulative_gains(backtest: ExpansionBacktest, /, *, ax: Axes | None = N
             "plot_cumulative_gains needs an ExpansionBacktest.\n"
             "Hint: pass the result of adoptmetrics.expansion.backtest_expansion(...)."
         )
+    from adoptmetrics._stats._ranking import expected_cumulative_hits
+
     ax = get_ax(ax, figsize=(5.5, 4.5))
-    y = scores.sort_values("rank")["expanded"].to_numpy(dtype=float)
+    y = scores["expanded"].to_numpy(dtype=float)
     n, hits = len(y), max(float(y.sum()), 1.0)
     x = np.r_[0, np.arange(1, n + 1) / n]
-    ax.plot(x, np.r_[0, np.cumsum(y) / hits], color=color(0), label="scores")
+    # Accounts with the same score are called in a random order: the curve is its
+    # expectation (straight across a tie), never an order by id.
+    found = expected_cumulative_hits(scores["score"].to_numpy(dtype=float), y)
+    ax.plot(x, found / hits, color=color(0), label="scores")
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="chance")
     best = np.minimum(np.arange(n + 1), hits) / hits
     ax.plot(x, best, color=color(2), linewidth=1, label="perfect")

@@ -29,10 +29,13 @@ MAX_CANDIDATES = 25
 HOW_TO_READ = (
     "Every event type is tested as a candidate trigger. Lift compares the expansion rate per "
     "account-day in the 90 days after an account performs the event with its rate at all other "
-    "active times; 1 means no difference, and the bars are 95 % intervals. Lift is not "
+    "active times; 1 means no difference, and the bars are 95 % intervals (clustered by "
+    "account, since one account's expansions are not independent). Lift is not "
     "causation: events that busy accounts do a lot of can look good because busy accounts "
     "expand more. Precision is the share of alerts (first firing after a quiet spell) followed "
-    "by an expansion within 90 days; compare it with the baseline. The gains curve backtests "
+    "by an expansion within 90 days, counting only alerts at least 90 days old (or ended by "
+    "churn); compare it with the baseline. Accounts with the same score share a rank, and the "
+    "backtest metrics average over such ties. The gains curve backtests "
     "scores learnt only from data before a cutoff: the further above the diagonal, the more "
     "expansions a sales team finds by calling accounts in score order."
 )
@@ -49,8 +52,8 @@ def section(data: ReportData) -> Section | None:
     candidates = [Trigger(n, event=n) for n in sorted(names)]
     lift = trigger_lift(
         data.events,
-        expansions,
         candidates,
+        expansions=expansions,
         horizon_days=HORIZON_DAYS,
         accounts=data.accounts,
         as_of=data.as_of,
@@ -104,8 +107,8 @@ def section(data: ReportData) -> Section | None:
                 warnings.simplefilter("ignore")
                 bt = backtest_expansion(
                     data.events,
-                    expansions,
                     triggers,
+                    expansions=expansions,
                     cutoff=cutoff,
                     horizon_days=HORIZON_DAYS,
                     accounts=data.accounts,
