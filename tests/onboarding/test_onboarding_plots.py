@@ -108,7 +108,9 @@ def test_plot_success_paths_from_success_paths() -> None:
     # Noisy outcome (invite XOR every fifth account), so no pattern separates it.
     i = np.arange(120)
     won = pd.Series((i % 2 == 0) ^ (i % 5 == 0), index=[f"a{i:03d}" for i in range(120)])
-    paths = onboarding.success_paths(ev, won, window_days=14, max_length=2, adjust_for=None)
+    paths = onboarding.success_paths(
+        ev, won, window_days=14, max_length=2, adjust_for=None, as_of="2024-06-01"
+    )
     ax = plotting.plot_success_paths(paths)
     assert len(ax.get_yticklabels()) == min(len(paths.dropna(subset=["odds_ratio"])), 12)
     plt.close("all")

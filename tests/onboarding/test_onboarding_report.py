@@ -53,3 +53,12 @@ def test_onboarding_section_non_boolean_outcome_is_a_caveat(data: ReportData) ->
     s = section(ReportData.from_frames(data.events, accounts, as_of=data.as_of))
     assert isinstance(s, Section)
     assert any("not boolean" in c for c in s.caveats)
+
+
+def test_onboarding_section_says_selected_intervals_are_not_selection_corrected(
+    data: ReportData,
+) -> None:
+    s = section(data)
+    assert isinstance(s, Section)
+    assert "not corrected for the selection" in s.how_to_read
+    assert any("selection_split" in c for c in s.caveats)

@@ -44,9 +44,11 @@ HOW_TO_READ = (
     "of is not reported as a driver. Only the highlighted, 'selected' patterns were chosen "
     "by forward selection with a family-wise threshold: longer sequences that merely contain "
     "a driver and the reversed order of a driving pair add nothing once the driver is known, "
-    "so they are shown in grey. Ranking patterns by how common they are would list the most "
-    "frequent actions instead. These are associations, not proven causes: test a flow change "
-    "before rebuilding onboarding around it."
+    "so they are shown in grey. The selected patterns' intervals and p-values come from the "
+    "same accounts that selected them, so they are optimistic (not corrected for the "
+    "selection); read them as a ranking. Ranking patterns by how common they are would list "
+    "the most frequent actions instead. These are associations, not proven causes: test a "
+    "flow change before rebuilding onboarding around it."
 )
 
 
@@ -153,7 +155,12 @@ def _driver_part(
     from adoptmetrics.plotting._onboarding import plot_success_paths
 
     paths = success_paths(
-        data.events, outcome, window_days=WINDOW_DAYS, start=start, max_length=MAX_LENGTH
+        data.events,
+        outcome,
+        window_days=WINDOW_DAYS,
+        start=start,
+        as_of=data.as_of,
+        max_length=MAX_LENGTH,
     )
     figures: list[Figure] = []
     body: list[str] = []
@@ -178,6 +185,12 @@ def _driver_part(
         f"closed ({fmt_int(n_ok)} successful). {fmt_int(len(paths))} actions and sequences of "
         f"up to {MAX_LENGTH} actions were tested; {len(chosen)} selected.</p>"
     )
+    if len(chosen) and paths.attrs.get("selection_split") is None:
+        caveats.append(
+            "The selected drivers' intervals and p-values are not corrected for the selection "
+            "(they come from the accounts that selected them) and are optimistic; "
+            "success_paths(selection_split=0.5) estimates them on held-out accounts."
+        )
     if len(chosen):
         table = chosen.assign(pattern=chosen["pattern"].map(_pattern))[
             [
@@ -218,7 +231,12 @@ def _driver_part(
             f"{WINDOW_DAYS} days separates successful accounts once activity is accounted for."
         )
     golden = golden_path(
-        data.events, outcome, window_days=WINDOW_DAYS, start=start, max_length=MAX_LENGTH
+        data.events,
+        outcome,
+        window_days=WINDOW_DAYS,
+        start=start,
+        as_of=data.as_of,
+        max_length=MAX_LENGTH,
     )
     if len(golden):
         last = golden.iloc[-1]
