@@ -160,8 +160,8 @@ def main() -> None:
             con.execute("SET threads TO 2")
             con.register("ev", ev)
             for name, sql in SQL.items():
-                t_ours, ours = best(lambda name=name: OURS[name](ev), args.repeat)
-                t_sql, theirs = best(lambda sql=sql: con.execute(sql).df(), args.repeat)
+                t_ours, ours = best(lambda name=name, ev=ev: OURS[name](ev), args.repeat)
+                t_sql, theirs = best(lambda sql=sql, con=con: con.execute(sql).df(), args.repeat)
                 if i == 0:
                     check(name, ours, theirs)  # type: ignore[arg-type]
                 print(
