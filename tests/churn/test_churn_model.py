@@ -1,7 +1,9 @@
 """Tests for the churn model (Cox), churn_risk, lifetime value per account, and fit_sbg.
 
-Cox hazard ratios are pinned to lifelines' CoxPHFitter called directly on a
-design matrix and durations the test builds itself; planted effects are
+Cox hazard ratios are pinned to lifelines' CoxPHFitter (optional: skipped
+without it) called directly on a design matrix and durations the test builds
+itself, and to an explicit-loop Efron likelihood and Breslow baseline in
+test_churn_reference.py; planted effects are
 recovered from ``simulate_saas``; the sBG fit is pinned to Fader & Hardie
 (2007).
 """
@@ -13,7 +15,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from lifelines import CoxPHFitter
 from scipy import stats
 
 from adoptmetrics import SchemaError, churn
@@ -57,7 +58,9 @@ def _reference_frame(
         # Accounts that started after observed_from get a negative entry (at risk from
         # their start); those whose follow-up ends the day observation begins are never
         # at risk (no information, and lifelines refuses entry >= duration).
-        out["entry"] = since.to_numpy()
+        # An entry of 0 whole days is "observed from the start": at risk at day 0 too
+        # (the library's convention for every estimator), so it is passed as -1.
+        out["entry"] = np.where(since.to_numpy() == 0, -1, since.to_numpy())
         out = out[out["entry"] < out["duration"]]
     return out
 
@@ -66,16 +69,20 @@ def _reference_frame(
 def test_cox_matches_lifelines(saas: SaaSData, observed_from: pd.Timestamp | None) -> None:
     # Reference: lifelines CoxPHFitter on the test's own durations and dummies, as of a
     # past date (churn after it must count as active) and with left truncation.
+    lifelines = pytest.importorskip("lifelines")
     acc = saas.accounts.assign(
         industry=np.where(saas.accounts["industry"] == "education", "education", "other")
     )
     as_of = pd.Timestamp("2025-03-01")
     ref = _reference_frame(acc, as_of, observed_from)
-    cph = CoxPHFitter().fit(
+    cph = lifelines.CoxPHFitter().fit(
         ref,
         duration_col="duration",
         event_col="churned",
         entry_col="entry" if observed_from is not None else None,
+        # lifelines' default stopping rule (relative log-likelihood change < 1e-9) can stop
+        # ~1e-4 short of the maximum; run it to convergence to compare at 1e-6.
+        fit_options={"precision": 1e-12, "r_precision": 1e-14},
     )
     m = churn.fit_churn_model(
         acc,
@@ -87,6 +94,7 @@ def test_cox_matches_lifelines(saas: SaaSData, observed_from: pd.Timestamp | Non
     s = m.summary.set_index("covariate")
     for name in ["plan=enterprise", "plan=pro", "industry=education", "onboarding_success"]:
         assert s.loc[name, "hazard_ratio"] == pytest.approx(cph.hazard_ratios_[name], rel=1e-6)
+        assert s.loc[name, "se"] == pytest.approx(cph.standard_errors_[name], rel=1e-6)
         lo = np.exp(cph.confidence_intervals_.loc[name].iloc[0])
         assert s.loc[name, "ci_lower"] == pytest.approx(lo, rel=1e-6)
         assert s.loc[name, "p_value"] == pytest.approx(cph.summary.loc[name, "p"], rel=1e-4)
@@ -106,7 +114,7 @@ def test_recovers_planted_hazard_ratios(saas: SaaSData, model: churn.ChurnModel)
         assert float(lo[name]) <= 1.0 <= float(hi[name]), name
     assert 0.6 < model.concordance < 0.75
     ph = model.check_assumptions()
-    assert list(ph.columns) == ["covariate", "test_statistic", "degrees_of_freedom", "p_value"]
+    assert list(ph.columns) == ["covariate", "statistic", "degrees_of_freedom", "p_value"]
     assert set(ph["covariate"]) == set(model.summary["covariate"])
 
 
@@ -164,10 +172,16 @@ def test_churn_risk_is_conditional_survival(saas: SaaSData, model: churn.ChurnMo
     old = risk[risk["extrapolated"]]
     assert len(old) > 0
     assert (old["churn_probability"] > 0.01).all()
-    # Reasons name hazard-raising covariates.
+    # Reasons: a tuple of short strings naming hazard-raising covariates.
     top = risk["reasons"].iloc[0]
-    assert "=" in top
-    assert "×" in top
+    assert isinstance(top, tuple)
+    assert top
+    assert all("=" in r and "×" in r for r in top)
+    assert all(isinstance(r, tuple) for r in risk["reasons"])
+    # Ranks: tied probabilities share their average rank (never ordered by id).
+    ties = risk[risk["churn_probability"].duplicated(keep=False)]
+    assert len(ties) > 0
+    assert (ties.groupby("churn_probability")["rank"].nunique() == 1).all()
     # Row order of the input does not matter.
     again = churn.churn_risk(model, saas.accounts.sample(frac=1.0, random_state=3), horizon_days=90)
     pd.testing.assert_frame_equal(risk, again)

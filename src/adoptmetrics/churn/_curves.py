@@ -11,17 +11,15 @@ durations (``floor((end − started_at) / 1 day)``) from :func:`survival_table`:
   accounts still active on that date (e.g. a CRM export that dropped older
   churns), accounts that started earlier enter the risk set on that date.
 
-Kaplan–Meier is :func:`adoptmetrics._stats.kaplan_meier` (numpy), the
-log-rank test is numpy, the Cox model is lifelines' ``CoxPHFitter`` (wrapped
-in :mod:`adoptmetrics._survival`). The shifted-beta-geometric model lives in
-:mod:`adoptmetrics._sbg`, the Cox model in :mod:`adoptmetrics._churn_model`,
-lifetime value in :mod:`adoptmetrics._ltv` and lapses in
-:mod:`adoptmetrics._lapse` (all re-exported here).
+Kaplan–Meier is :func:`adoptmetrics._stats.kaplan_meier`, the log-rank test
+and the Cox model live in :mod:`adoptmetrics._stats._survival` (all numpy;
+lifelines is not needed). The shifted-beta-geometric model lives in
+``_sbg``, the Cox model in ``_model``, lifetime value in ``_ltv`` and lapses
+in ``_lapse`` (all re-exported by :mod:`adoptmetrics.churn`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -36,6 +34,7 @@ from adoptmetrics._stats._intervals import (
 )
 from adoptmetrics._stats._survival import km_functional, logrank
 from adoptmetrics.churn._data import (
+    By,
     Frame,
     by_list,
     check_days,
@@ -83,12 +82,18 @@ def survival_table(
         while active).
     as_of : timestamp, optional
         The date the analysis is made at; default the latest start or churn
-        in the table. Churn after it counts as not yet happened; accounts
-        that start after it are left out.
+        in the table, or the table's ``observed_until`` column when it has
+        one (as :func:`lapse_table`'s output does: active accounts are then
+        censored at that end of observation). Churn after it counts as not
+        yet happened; accounts that start after it are left out.
     observed_from : timestamp, optional
         First date from which churn was recorded (left truncation). Accounts
         that started earlier enter the risk set on that date; accounts that
-        churned before it are left out (they could not have been observed).
+        churned before it are left out (they could not have been observed),
+        and so are accounts whose follow-up ends on the whole day observation
+        begins (``entry == duration``: under the ``(entry, duration]``
+        convention they are never at risk, as in the Cox model and in R's
+        survival package).
     account_col, start_col, churn_col : str
         Column names.
 
@@ -134,26 +139,22 @@ def survival_table(
     )
 
 
-def _curve_rows(f: Frame, by: str | Sequence[str] | None, confidence: float) -> pd.DataFrame:
-    codes, labels = group_codes(f.data, by)
+def _curve_rows(f: Frame, by: By, confidence: float) -> pd.DataFrame:
+    groups = group_codes(f.data, by)
     parts = []
-    for k, label in enumerate(labels):  # one Kaplan–Meier per group (groups are few)
-        mask = codes == k
+    for k in range(len(groups.labels)):  # one Kaplan–Meier per segment (segments are few)
+        mask = groups.codes == k
         km = kaplan_meier(
             f.duration[mask], f.churned[mask], entry=f.entry[mask], confidence=confidence
         )
-        part = pd.DataFrame(
-            {
-                "group": label,
-                "time": km["time"],
-                "n_at_risk": km["n_at_risk"],
-                "n_churned": km["n_events"],
-                "n_censored": km["n_censored"],
-                "survival": km["survival"],
-                "ci_lower": km["ci_lower"],
-                "ci_upper": km["ci_upper"],
-            }
-        )
+        part = groups.frame(k, len(km["time"]))
+        part["time"] = km["time"]
+        part["n_at_risk"] = km["n_at_risk"]
+        part["n_churned"] = km["n_events"]
+        part["n_censored"] = km["n_censored"]
+        part["survival"] = km["survival"]
+        part["ci_lower"] = km["ci_lower"]
+        part["ci_upper"] = km["ci_upper"]
         parts.append(part)
     return pd.concat(parts, ignore_index=True)
 
@@ -162,7 +163,7 @@ def churn_curve(
     accounts: pd.DataFrame,
     /,
     *,
-    by: str | Sequence[str] | None = None,
+    by: By = None,
     as_of: object = None,
     observed_from: object = None,
     confidence: float = 0.95,
@@ -176,8 +177,9 @@ def churn_curve(
     ----------
     accounts : DataFrame
         Accounts (see :func:`survival_table`).
-    by : str or list of str, optional
-        Column(s) of ``accounts`` to draw one curve per value.
+    by : str, list of str or Series, optional
+        Column(s) of ``accounts`` to draw one curve per value, or a Series
+        mapping account id → segment.
     as_of, observed_from : timestamp, optional
         See :func:`survival_table`.
     confidence : float
@@ -188,10 +190,10 @@ def churn_curve(
     Returns
     -------
     DataFrame
-        One row per group and tenure with a churn or a censoring:
+        One row per segment and tenure with a churn or a censoring:
 
-        - ``group``: the group label (``"all"`` without ``by``; values joined
-          by ``" | "`` for several columns).
+        - the ``by`` column(s), named after the column (or the Series' name;
+          ``segment`` when it has none); absent without ``by``.
         - ``time``: tenure in days.
         - ``n_at_risk``: accounts active (and observed) just before ``time``.
         - ``n_churned``: churns at ``time``.
@@ -228,7 +230,7 @@ def median_lifetime(
     accounts: pd.DataFrame,
     /,
     *,
-    by: str | Sequence[str] | None = None,
+    by: By = None,
     as_of: object = None,
     observed_from: object = None,
     confidence: float = 0.95,
@@ -249,8 +251,9 @@ def median_lifetime(
     ----------
     accounts : DataFrame
         Accounts (see :func:`survival_table`).
-    by : str or list of str, optional
-        Grouping column(s).
+    by : str, list of str or Series, optional
+        Segment column(s) of ``accounts``, or a Series mapping account id →
+        segment.
     as_of, observed_from : timestamp, optional
         See :func:`survival_table`.
     confidence : float
@@ -261,10 +264,10 @@ def median_lifetime(
     Returns
     -------
     DataFrame
-        One row per group:
+        One row per segment (a single row without ``by``):
 
-        - ``group``: the group label (``"all"`` without ``by``).
-        - ``n_accounts``: accounts in the group.
+        - the ``by`` column(s), named as in :func:`churn_curve`.
+        - ``n_accounts``: accounts in the segment.
         - ``n_churned``: churns observed.
         - ``median_days``: median lifetime in days (NaN: not reached).
         - ``ci_lower``, ``ci_upper``: its interval (NaN: not reached).
@@ -275,36 +278,41 @@ def median_lifetime(
     >>> acc = pd.DataFrame({"account_id": list("abcd"),
     ...     "started_at": pd.to_datetime(["2024-01-01"] * 4),
     ...     "churned_at": pd.to_datetime(["2024-01-11", "2024-01-21", None, None])})
-    >>> median_lifetime(acc, as_of="2024-02-01")[["group", "median_days"]]
-      group  median_days
-    0   all         20.0
+    >>> median_lifetime(acc, as_of="2024-02-01")[["n_accounts", "median_days"]]
+       n_accounts  median_days
+    0           4         20.0
     """
-    curve = churn_curve(
+    check_confidence(confidence)
+    f = prepare(
         accounts,
-        by=by,
         as_of=as_of,
         observed_from=observed_from,
-        confidence=confidence,
         account_col=account_col,
         start_col=start_col,
         churn_col=churn_col,
+        extra=by_list(by),
     )
+    groups = group_codes(f.data, by)
     rows = []
-    for label, g in curve.groupby("group", sort=False):
-        t = g["time"].to_numpy(dtype=float)
+    for k in range(len(groups.labels)):  # segments, not accounts
+        mask = groups.codes == k
+        km = kaplan_meier(
+            f.duration[mask], f.churned[mask], entry=f.entry[mask], confidence=confidence
+        )
+        t = km["time"].astype(float)
 
-        def first_below(s: pd.Series, t: npt.NDArray[np.float64] = t) -> float:
-            hit = np.flatnonzero(s.to_numpy() <= 0.5)
+        def first_below(s: npt.NDArray[np.float64], t: npt.NDArray[np.float64] = t) -> float:
+            hit = np.flatnonzero(s <= 0.5)
             return float(t[hit[0]]) if hit.size else float("nan")
 
         rows.append(
             {
-                "group": label,
-                "n_accounts": int(g["n_churned"].sum() + g["n_censored"].sum()),
-                "n_churned": int(g["n_churned"].sum()),
-                "median_days": first_below(g["survival"]),
-                "ci_lower": first_below(g["ci_lower"]),
-                "ci_upper": first_below(g["ci_upper"]),
+                **groups.columns(k),
+                "n_accounts": int(km["n_events"].sum() + km["n_censored"].sum()),
+                "n_churned": int(km["n_events"].sum()),
+                "median_days": first_below(km["survival"]),
+                "ci_lower": first_below(km["ci_lower"]),
+                "ci_upper": first_below(km["ci_upper"]),
             }
         )
     return pd.DataFrame(rows)
@@ -315,7 +323,7 @@ def restricted_mean_lifetime(
     /,
     *,
     horizon_days: int,
-    by: str | Sequence[str] | None = None,
+    by: By = None,
     as_of: object = None,
     observed_from: object = None,
     confidence: float = 0.95,
@@ -325,8 +333,12 @@ def restricted_mean_lifetime(
 ) -> pd.DataFrame:
     """Restricted mean lifetime: expected days active within the first ``horizon_days``.
 
-    The area under the Kaplan–Meier curve up to the horizon, ``∫₀^τ Ŝ(t) dt``
-    — unlike the mean, it exists when many accounts never churn. Its
+    The area under the Kaplan–Meier curve up to the horizon, ``∫₀^τ Ŝ(t) dt
+    = Σ_{g=0}^{τ−1} Ŝ(g)`` with ``Ŝ(g)`` the share still active after day
+    ``g`` (right-continuous): without censoring it is exactly the mean of
+    ``min(duration, τ)`` — whole days lived within the horizon; an account
+    that churns on its start day contributes 0. Unlike the mean, it exists
+    when many accounts never churn. Its
     interval is a normal interval on the Greenwood-based variance (Klein &
     Moeschberger, 2003, §4.5). A warning is raised when the horizon runs past
     a group's longest follow-up (the curve is then held flat).
@@ -337,8 +349,9 @@ def restricted_mean_lifetime(
         Accounts (see :func:`survival_table`).
     horizon_days : int
         Horizon τ in days.
-    by : str or list of str, optional
-        Grouping column(s).
+    by : str, list of str or Series, optional
+        Segment column(s) of ``accounts``, or a Series mapping account id →
+        segment.
     as_of, observed_from : timestamp, optional
         See :func:`survival_table`.
     confidence : float
@@ -349,10 +362,10 @@ def restricted_mean_lifetime(
     Returns
     -------
     DataFrame
-        One row per group:
+        One row per segment (a single row without ``by``):
 
-        - ``group``: the group label (``"all"`` without ``by``).
-        - ``n_accounts``: accounts in the group.
+        - the ``by`` column(s), named as in :func:`churn_curve`.
+        - ``n_accounts``: accounts in the segment.
         - ``horizon_days``: the horizon τ.
         - ``rmst_days``: expected days active within the first τ days.
         - ``ci_lower``, ``ci_upper``: normal interval, clipped to [0, τ].
@@ -378,18 +391,18 @@ def restricted_mean_lifetime(
         churn_col=churn_col,
         extra=by_list(by),
     )
-    codes, labels = group_codes(f.data, by)
+    groups = group_codes(f.data, by)
     grid = np.arange(horizon)
     rows = []
-    for k, label in enumerate(labels):
-        mask = codes == k
+    for k, label in enumerate(groups.labels):  # segments, not accounts
+        mask = groups.codes == k
         km = kaplan_meier(f.duration[mask], f.churned[mask], entry=f.entry[mask])
         warn_past_followup(f.duration[mask], horizon, label)
         value, var = km_functional(km, grid, np.ones(horizon))
         se = np.sqrt(var)
         rows.append(
             {
-                "group": label,
+                **groups.columns(k),
                 "n_accounts": int(mask.sum()),
                 "horizon_days": horizon,
                 "rmst_days": value,
@@ -404,7 +417,7 @@ def compare_churn(
     accounts: pd.DataFrame,
     /,
     *,
-    by: str | Sequence[str],
+    by: By,
     as_of: object = None,
     observed_from: object = None,
     account_col: str = "account_id",
@@ -416,7 +429,9 @@ def compare_churn(
     The first row is the k-group log-rank test across all groups; the rows
     after it test every pair, with Benjamini–Hochberg adjusted p-values
     (``q_value``) over the pairs. Left truncation (``observed_from``) is
-    handled through the risk sets. The log-rank test weights every tenure
+    handled through the risk sets (``(entry, duration]``: an account whose
+    follow-up ends the day observation begins is never at risk and is left
+    out). The log-rank test weights every tenure
     equally and is most powerful when hazards are proportional; curves that
     cross can hide a difference.
 
@@ -424,8 +439,9 @@ def compare_churn(
     ----------
     accounts : DataFrame
         Accounts (see :func:`survival_table`).
-    by : str or list of str
-        Grouping column(s).
+    by : str, list of str or Series
+        Segment column(s) of ``accounts``, or a Series mapping account id →
+        segment.
     as_of, observed_from : timestamp, optional
         See :func:`survival_table`.
     account_col, start_col, churn_col : str
@@ -434,10 +450,11 @@ def compare_churn(
     Returns
     -------
     DataFrame
-        - ``group_a``, ``group_b``: the pair (``"all"`` and ``None`` in the
-          first row).
+        - ``group_a``, ``group_b``: the pair of segment values (joined by
+          ``" | "`` for several ``by`` columns); ``"all"`` and ``None`` in the
+          first row.
         - ``n_a``, ``n_b``: accounts in each (``n_b`` is 0 in the first row).
-        - ``test_statistic``: the log-rank χ².
+        - ``statistic``: the log-rank χ².
         - ``degrees_of_freedom``: groups − 1 (1 for a pair).
         - ``p_value``: χ² tail probability.
         - ``q_value``: BH-adjusted over the pairs (equal to ``p_value`` in
@@ -450,8 +467,8 @@ def compare_churn(
     ...     "started_at": pd.to_datetime(["2024-01-01"] * 6),
     ...     "churned_at": pd.to_datetime(["2024-01-05", "2024-01-09", "2024-01-20",
     ...                                   "2024-03-01", None, None])})
-    >>> compare_churn(acc, by="plan", as_of="2024-04-01")[["group_a", "test_statistic"]]
-      group_a  test_statistic
+    >>> compare_churn(acc, by="plan", as_of="2024-04-01")[["group_a", "statistic"]]
+      group_a  statistic
     0     all        5.051...
     1       a        5.051...
     """
@@ -464,7 +481,8 @@ def compare_churn(
         churn_col=churn_col,
         extra=by_list(by),
     )
-    codes, labels = group_codes(f.data, by)
+    groups = group_codes(f.data, by)
+    codes, labels = groups.codes, groups.labels
     k = len(labels)
     if k < 2:
         raise ValueError(
@@ -479,7 +497,7 @@ def compare_churn(
             "group_b": None,
             "n_a": int(counts.sum()),
             "n_b": 0,
-            "test_statistic": stat,
+            "statistic": stat,
             "degrees_of_freedom": df,
             "p_value": p,
         }
@@ -500,7 +518,7 @@ def compare_churn(
                 "group_b": labels[b],
                 "n_a": int(counts[a]),
                 "n_b": int(counts[b]),
-                "test_statistic": s2,
+                "statistic": s2,
                 "degrees_of_freedom": d2,
                 "p_value": p2,
             }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import TypeAlias
 
 import attrs
 import numpy as np
@@ -47,11 +48,6 @@ def check_days(value: object, name: str) -> int:
     return int(value)
 
 
-def _whole_days(delta: pd.Series) -> IntArray:
-    ns = delta.to_numpy(dtype="timedelta64[ns]").view(np.int64)
-    return np.asarray(ns // _DAY_NS, dtype=np.int64)
-
-
 def prepare(
     accounts: object,
     *,
@@ -73,9 +69,21 @@ def prepare(
     )
     for col in extra:
         _require_column(acc, "accounts", col, "by/covariates")
-    latest = pd.concat([acc["started_at"], acc["churned_at"]]).max()
+    until = _observed_until(acc)
+    latest = max(acc["started_at"].max(), acc["churned_at"].max())
+    if until is not None:
+        latest = until if pd.isna(latest) else max(latest, until)
     ts = coerce_as_of(as_of, None if pd.isna(latest) else pd.Timestamp(latest))
-    churned_at = acc["churned_at"].where(acc["churned_at"] <= ts)
+    if until is not None and as_of is not None and ts > until:
+        warnings.warn(
+            f"as_of={ts.date()} is after the table's end of observation "
+            f"(observed_until={until.date()}); accounts are censored there.\n"
+            "Hint: leave as_of out, or rebuild the lapse table as of the later date.",
+            UserWarning,
+            stacklevel=3,
+        )
+    censor = ts if until is None else min(ts, until)
+    churned_at = acc["churned_at"].where(acc["churned_at"] <= censor)
     keep = (acc["started_at"] <= ts).to_numpy()
     if active_only:
         keep &= churned_at.isna().to_numpy()
@@ -88,66 +96,168 @@ def prepare(
                 "Hint: observed_from is when churn recording began; it must precede as_of."
             )
         keep &= ~(churned_at < entry_ts).to_numpy()
+    start_ns = _ns(acc["started_at"])
+    churn_ns = _ns(churned_at)  # NaT: the smallest int64
+    churned = churned_at.notna().to_numpy()
+    end_ns = np.where(churned, churn_ns, censor.value)
+    duration = (end_ns - start_ns) // _DAY_NS
+    if entry_ts is None:
+        entry = np.zeros(len(acc), dtype=np.int64)
+    else:
+        entry = np.clip((entry_ts.value - start_ns) // _DAY_NS, 0, np.maximum(duration, 0))
+        # (entry, duration] is empty when the follow-up ends the day observation begins:
+        # such accounts are never at risk, so they are left out (as in the Cox fit).
+        keep &= ~((entry >= duration) & (entry > 0))
     if not keep.any():
         raise ValueError(
             f"no accounts started on or before as_of={ts.date()}"
             + (" and were still active then" if active_only else "")
             + ".\nHint: check as_of and the start dates."
         )
-    data = acc.loc[keep]
-    churned_at = churned_at[keep]
-    order = np.argsort(data["account_id"].astype(str).to_numpy(), kind="stable")
-    data = data.iloc[order].reset_index(drop=True)
-    churned_at = churned_at.iloc[order].reset_index(drop=True)
-    churned = churned_at.notna().to_numpy()
-    end = churned_at.fillna(ts)
-    duration = _whole_days(end - data["started_at"])
-    if entry_ts is None:
-        entry = np.zeros(len(data), dtype=np.int64)
-    else:
-        entry = np.clip(_whole_days(entry_ts - data["started_at"]), 0, duration)
-    return Frame(data, duration, churned, entry, ts)
+    order = _id_order(acc["account_id"], keep)
+    data = acc.take(order).reset_index(drop=True)
+    return Frame(data, duration[order], churned[order], entry[order], ts)
 
 
-def group_codes(data: pd.DataFrame, by: str | Sequence[str] | None) -> tuple[IntArray, list[str]]:
-    """Integer group codes (sorted labels) and labels; warns on one-account groups."""
+def _ns(values: pd.Series) -> IntArray:
+    return np.asarray(values.to_numpy(dtype="datetime64[ns]").view(np.int64))
+
+
+def _observed_until(acc: pd.DataFrame) -> pd.Timestamp | None:
+    """The table's own end of observation (``observed_until``, e.g. from lapse_table)."""
+    if "observed_until" not in acc.columns:
+        return None
+    values = pd.to_datetime(acc["observed_until"])
+    if values.isna().all():
+        return None
+    return pd.Timestamp(values.min())
+
+
+def _id_order(ids: pd.Series, keep: BoolArray) -> IntArray:
+    """Positions of the kept rows in id order, without sorting strings when avoidable.
+
+    The boundary makes ids categorical once (a factorise); when its categories
+    are in sorted order (always for ids that were not categorical already),
+    the codes give the order by a scatter — a counting sort, since ids are
+    unique. Otherwise the ids are sorted as strings.
+    """
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        cats = ids.cat.categories
+        try:
+            monotonic = bool(cats.is_monotonic_increasing)
+        except TypeError:
+            monotonic = False
+        if monotonic:
+            codes = ids.cat.codes.to_numpy()
+            slot = np.full(len(cats), -1, dtype=np.int64)
+            rows = np.flatnonzero(keep)
+            slot[codes[rows]] = rows
+            return slot[slot >= 0]
+    rows = np.flatnonzero(keep)
+    return rows[np.argsort(ids.to_numpy()[rows].astype(str), kind="stable")]
+
+
+By: TypeAlias = "str | Sequence[str] | pd.Series | None"
+
+
+@attrs.frozen(slots=True)
+class Groups:
+    """Segments of the prepared accounts: a code per account, one row of values per segment."""
+
+    codes: IntArray
+    labels: list[str]  # for messages and pairwise tests; "all" without by
+    values: pd.DataFrame | None  # one column per segment variable, one row per segment
+
+    def columns(self, k: int) -> dict[str, object]:
+        """The segment columns of segment ``k`` (empty without ``by``)."""
+        if self.values is None:
+            return {}
+        return {str(c): self.values[c].iloc[k] for c in self.values.columns}
+
+    def frame(self, k: int, n_rows: int) -> pd.DataFrame:
+        """The segment columns of segment ``k`` repeated on ``n_rows`` rows."""
+        return pd.DataFrame({c: [v] * n_rows for c, v in self.columns(k).items()})
+
+
+def by_list(by: object) -> list[str]:
+    """The accounts columns named by ``by`` (none for a Series or None)."""
+    if by is None or isinstance(by, pd.Series):
+        return []
+    if isinstance(by, str):
+        return [by]
+    if isinstance(by, Sequence) and all(isinstance(c, str) for c in by):
+        if not by:
+            raise ValueError("by must name at least one column.\nHint: e.g. by='plan'.")
+        return list(by)
+    raise TypeError(
+        f"by must be a column name, a list of names or a Series mapping account id → segment, "
+        f"not {type(by).__name__}.\n"
+        "Hint: e.g. by='plan', or by=accounts.set_index('account_id')['plan']."
+    )
+
+
+def group_codes(data: pd.DataFrame, by: object) -> Groups:
+    """Segment codes (sorted by value) of the prepared accounts; warns on one-account segments.
+
+    ``by`` is a column name or list of names of the accounts table, or a
+    Series mapping account id → segment (named after the Series, ``segment``
+    when it has no name).
+    """
     if by is None:
-        return np.zeros(len(data), dtype=np.int64), ["all"]
-    cols = [by] if isinstance(by, str) else list(by)
-    if not cols:
-        raise ValueError("by must name at least one column.\nHint: e.g. by='plan'.")
-    for col in cols:
-        null = data[col].isna().to_numpy()
-        if null.any():
+        return Groups(np.zeros(len(data), dtype=np.int64), ["all"], None)
+    if isinstance(by, pd.Series):
+        name = str(by.name) if by.name is not None else "segment"
+        if by.index.has_duplicates:
+            dup = by.index[by.index.duplicated()]
             raise SchemaError(
-                "accounts",
-                col,
-                f"has {int(null.sum())} missing values",
-                f"fill them (e.g. accounts[{col!r}].fillna('unknown')) or drop those accounts.",
-                rows=list(data.index[np.flatnonzero(null)[:5]]),
+                "by",
+                name,
+                f"has duplicate account ids in its index, e.g. {list(dup[:3])}",
+                "pass one segment per account, e.g. accounts.set_index('account_id')['plan'].",
             )
-    strings = [data[c].astype(str).to_numpy().astype(str) for c in cols]
-    label = strings[0]
-    for s in strings[1:]:
-        label = np.char.add(np.char.add(label, " | "), s)
-    labels, codes = np.unique(label, return_inverse=True)
+        pos = pd.Index(by.index).get_indexer(pd.Index(data["account_id"].astype(object)))
+        mapped = by.to_numpy(dtype=object)
+        seg = pd.Series(np.where(pos >= 0, mapped[np.maximum(pos, 0)], None), dtype=object)
+        missing = (pos < 0) | seg.isna().to_numpy()
+        if missing.any():
+            raise SchemaError(
+                "by",
+                name,
+                f"gives no segment for {int(missing.sum())} accounts",
+                "give every account a segment (fill gaps with e.g. 'unknown'); the Series' "
+                "index must hold the account ids.",
+                rows=list(data["account_id"].astype(object)[missing][:5]),
+            )
+        table = pd.DataFrame({name: seg})
+        cols = [name]
+    else:
+        cols = by_list(by)
+        for col in cols:
+            null = data[col].isna().to_numpy()
+            if null.any():
+                raise SchemaError(
+                    "accounts",
+                    col,
+                    f"has {int(null.sum())} missing values",
+                    f"fill them (e.g. accounts[{col!r}].fillna('unknown')) or drop those accounts.",
+                    rows=list(data["account_id"].astype(object)[null][:5]),
+                )
+        table = data[cols].reset_index(drop=True)
+    grouped = table.groupby(cols, sort=True, observed=True)
+    codes = grouped.ngroup().to_numpy().astype(np.int64)
+    values = grouped.size().index.to_frame(index=False)
+    labels = values.astype(str).agg(" | ".join, axis=1).tolist()
     counts = np.bincount(codes, minlength=len(labels))
-    single = labels[counts == 1]
-    if single.size:
+    single = [labels[k] for k in np.flatnonzero(counts == 1)]
+    if single:
         warnings.warn(
-            f"group(s) {[str(x) for x in single[:5]]} of by={by!r} have a single account; "
-            "their curves and tests say almost nothing.\n"
+            f"segment(s) {single[:5]} of by={by if not isinstance(by, pd.Series) else cols[0]!r} "
+            "have a single account; their curves and tests say almost nothing.\n"
             "Hint: merge rare values into an 'other' group.",
             UserWarning,
             stacklevel=4,
         )
-    return codes.astype(np.int64), [str(x) for x in labels]
-
-
-def by_list(by: str | Sequence[str] | None) -> list[str]:
-    if by is None:
-        return []
-    return [by] if isinstance(by, str) else list(by)
+    return Groups(codes, labels, values)
 
 
 def warn_past_followup(duration: npt.NDArray[np.int64], horizon_days: float, label: str) -> None:

@@ -36,7 +36,10 @@ def lapse_table(
     know yet whether it has lapsed. Events after ``as_of`` are ignored, so a
     table built "as of" a past date never sees the future. The result has
     the accounts layout, so :func:`churn_curve`, :func:`compare_churn` and
-    :func:`fit_churn_model` apply unchanged (join attributes first).
+    :func:`fit_churn_model` apply unchanged (join attributes first): it
+    carries its end of observation in ``observed_until``, and the churn
+    functions censor active entities there (not at the latest start or
+    lapse date) when their own ``as_of`` is left out.
 
     Dates are calendar days (UTC); activity is read through
     :func:`adoptmetrics.activity.activity_cells`.
@@ -73,6 +76,9 @@ def lapse_table(
         - ``last_seen``: last active day up to ``as_of``.
         - ``returned``: True when it was active again after its first lapse
           (the lapse still counts as churn).
+        - ``observed_until``: the end of observation (``as_of``, by default
+          the latest event), the same in every row; the churn functions
+          censor active entities at it.
 
     Examples
     --------
@@ -80,9 +86,9 @@ def lapse_table(
     >>> ev = pd.DataFrame({"account_id": ["a", "a", "b", "b"], "event": "login",
     ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-01", "2024-02-20"])})
     >>> lapse_table(ev, inactive_days=30, as_of="2024-03-01")
-      account_id started_at churned_at  last_seen  returned
-    0          a 2024-01-01 2024-01-03 2024-01-03     False
-    1          b 2024-01-01 2024-01-01 2024-02-20      True
+      account_id started_at churned_at  last_seen  returned observed_until
+    0          a 2024-01-01 2024-01-03 2024-01-03     False     2024-03-01
+    1          b 2024-01-01 2024-01-01 2024-02-20      True     2024-03-01
     """
     n_days = check_days(inactive_days, "inactive_days")
     cells = activity.activity_cells(
@@ -132,6 +138,7 @@ def lapse_table(
             "churned_at": churned_at.to_numpy(),
             "last_seen": to_ts(last_day, "day"),
             "returned": returned,
+            "observed_until": pd.Series(cells.as_of, index=range(len(present))),
         }
     )
     order = np.argsort(out["account_id"].astype(str).to_numpy(), kind="stable")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -11,7 +9,14 @@ import pandas as pd
 from adoptmetrics._schema._validate import SchemaError
 from adoptmetrics._stats._intervals import check_confidence, kaplan_meier, z_value
 from adoptmetrics._stats._survival import km_functional
-from adoptmetrics.churn._data import by_list, check_days, group_codes, prepare, warn_past_followup
+from adoptmetrics.churn._data import (
+    By,
+    by_list,
+    check_days,
+    group_codes,
+    prepare,
+    warn_past_followup,
+)
 from adoptmetrics.churn._model import ChurnModel, conditional_survival, scoring_frame
 
 __all__ = ["lifetime_value"]
@@ -24,7 +29,7 @@ def lifetime_value(
     /,
     *,
     model: ChurnModel | None = None,
-    by: str | Sequence[str] | None = None,
+    by: By = None,
     horizon_months: int = 36,
     discount_rate: float = 0.01,
     as_of: object = None,
@@ -37,10 +42,16 @@ def lifetime_value(
 ) -> pd.DataFrame:
     """Expected discounted revenue per segment (new accounts) or per active account.
 
-    An account pays its MRR at the start of every month it is active, so
-    ``LTV = MRR × Σ_{m=0}^{H−1} S(m months) / (1 + d)^m`` — the restricted
-    mean lifetime in months, discounted monthly at ``d``, times MRR (a month
-    is 365.25/12 days, rounded down to whole days).
+    An account pays its MRR for every month it starts active, so
+    ``LTV = MRR × Σ_{m=0}^{H−1} S(g_m) / (1 + d)^m`` with ``g_m`` month ``m``
+    in whole days (365.25/12 days a month, rounded down) and ``S(g)`` the
+    share still active after day ``g`` — the one convention of
+    :func:`restricted_mean_lifetime` and :func:`churn_risk`
+    (``Σ_{g<τ} S(g) = E[min(T, τ)]``). So month 0 counts ``S(0)``: an account
+    that churns on its start day pays nothing (without censoring,
+    ``expected_months`` is exactly the mean over accounts of the discounted
+    number of grid days they outlive); for an active account of tenure ``t``
+    the model path uses ``S(t + g_m) / S(t)``, which is 1 at ``m = 0``.
 
     * Without ``model``: per segment, from the Kaplan–Meier curve of the
       segment's accounts since their start, with the segment's mean MRR (the
@@ -59,8 +70,9 @@ def lifetime_value(
         Accounts with an MRR column (current or last MRR).
     model : ChurnModel, optional
         Per-account values from this model.
-    by : str or list of str, optional
-        Segments (without ``model``).
+    by : str, list of str or Series, optional
+        Segments (without ``model``): column(s) of ``accounts``, or a Series
+        mapping account id → segment.
     horizon_months : int
         Months of revenue counted (the "restriction"); default 36.
     discount_rate : float
@@ -75,9 +87,10 @@ def lifetime_value(
     Returns
     -------
     DataFrame
-        Without ``model``, one row per segment:
+        Without ``model``, one row per segment (a single row without ``by``):
 
-        - ``group``: the segment label (``"all"`` without ``by``).
+        - the ``by`` column(s), named after the column (or the Series' name;
+          ``segment`` when it has none).
         - ``n_accounts``: accounts in the segment.
         - ``mrr``: their mean MRR.
         - ``expected_months``: discounted expected paying months within the
@@ -85,7 +98,8 @@ def lifetime_value(
         - ``lifetime_value``: ``mrr × expected_months``.
         - ``ci_lower``, ``ci_upper``: interval of the value.
 
-        With ``model``, one row per active account, highest value first:
+        With ``model``, one row per active account, highest value first
+        (ties listed by id):
 
         - ``account_id``: the account.
         - ``tenure_days``: whole days since it started.
@@ -101,9 +115,9 @@ def lifetime_value(
     ...     "started_at": pd.to_datetime(["2024-01-01"] * 4),
     ...     "churned_at": pd.to_datetime(["2024-02-15", None, None, None])})
     >>> ltv = lifetime_value(acc, horizon_months=3, discount_rate=0.0, as_of="2024-06-01")
-    >>> ltv[["group", "mrr", "expected_months", "lifetime_value"]]
-      group    mrr  expected_months  lifetime_value
-    0   all  100.0             2.75           275.0
+    >>> ltv[["mrr", "expected_months", "lifetime_value"]]
+         mrr  expected_months  lifetime_value
+    0  100.0             2.75           275.0
     """
     check_confidence(confidence)
     months = check_days(horizon_months, "horizon_months")
@@ -151,11 +165,11 @@ def lifetime_value(
         extra=[*by_list(by), mrr_col],
     )
     mrr = _mrr(f.data, mrr_col)
-    codes, labels = group_codes(f.data, by)
+    groups = group_codes(f.data, by)
     z = z_value(confidence)
     rows = []
-    for k, label in enumerate(labels):
-        mask = codes == k
+    for k, label in enumerate(groups.labels):  # segments, not accounts
+        mask = groups.codes == k
         km = kaplan_meier(f.duration[mask], f.churned[mask], entry=f.entry[mask])
         warn_past_followup(f.duration[mask], float(grid[-1]), label)
         value, var = km_functional(km, grid, weights)
@@ -163,7 +177,7 @@ def lifetime_value(
         se = np.sqrt(var)
         rows.append(
             {
-                "group": label,
+                **groups.columns(k),
                 "n_accounts": int(mask.sum()),
                 "mrr": mean_mrr,
                 "expected_months": value,

@@ -6,6 +6,7 @@ there.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -22,7 +23,6 @@ from adoptmetrics._stats._survival import (
     CoxConvergenceError,
     CoxFit,
     fit_cox,
-    ph_test,
     weibull_shape,
 )
 from adoptmetrics.churn._data import Frame, check_days, prepare
@@ -187,14 +187,20 @@ class ChurnModel:
     def check_assumptions(self) -> pd.DataFrame:
         """Proportional-hazards test per term (Schoenfeld residuals, rank of time).
 
+        The Grambsch–Therneau score test of the scaled Schoenfeld residuals
+        against the rank of the churn times (lifelines'
+        ``proportional_hazard_test(..., time_transform="rank")``), with the
+        model's own risk sets (delayed entry included).
+
         Returns
         -------
         DataFrame
-            ``covariate``, ``test_statistic``, ``degrees_of_freedom``,
-            ``p_value``. A small p-value says the term's hazard ratio changes
-            with tenure; stratify or split the follow-up for that covariate.
+            ``covariate``, ``statistic`` (χ² with 1 df),
+            ``degrees_of_freedom``, ``p_value``. A small p-value says the
+            term's hazard ratio changes with tenure; stratify or split the
+            follow-up for that covariate.
         """
-        return ph_test(self._cox)
+        return self._cox.ph_table.copy()
 
     def cumulative_hazard(self, t: npt.ArrayLike) -> FloatArray:
         """Baseline cumulative hazard H₀(t) (at the training means), Weibull tail beyond τ."""
@@ -272,7 +278,12 @@ def fit_churn_model(
 
     Durations are whole days from :func:`survival_table` (censored at
     ``as_of``, left-truncated at ``observed_from``); ties are handled with
-    Efron's method (lifelines' ``CoxPHFitter``). Categorical columns
+    Efron's method, by Newton–Raphson on whole-day risk sets (numpy; it
+    reproduces lifelines' ``CoxPHFitter``, which is not needed). Accounts
+    whose follow-up ends the day observation begins are never at risk and
+    are left out (see :func:`survival_table`). The baseline cumulative hazard
+    (Breslow) comes from the same risk sets as the coefficients, so
+    predictions stay unbiased under ``observed_from``. Categorical columns
     (strings, categoricals) are one-hot encoded against a reference level —
     the first category of a categorical column, otherwise the first value in
     sorted order, or the one given in ``reference``. Booleans and numbers
@@ -289,7 +300,8 @@ def fit_churn_model(
     reference : dict, optional
         Reference level per categorical column, e.g. ``{"plan": "basic"}``.
     penalizer : float
-        L2 penalty (lifelines); use e.g. 0.01 when a level has (almost) no
+        L2 penalty ``penalizer · n/2 · Σ β²`` on the standardised
+        coefficients (lifelines' parametrisation); use e.g. 0.01 when a level has (almost) no
         churns and the fit does not converge.
     confidence : float
         Level of the hazard-ratio intervals (Wald, on the log scale).
@@ -345,18 +357,6 @@ def fit_churn_model(
         churn_col=churn_col,
         extra=list(covariates),
     )
-    # Accounts whose follow-up ends the day observation begins are never at risk
-    # (entry == duration > 0): they carry no information, and lifelines refuses them.
-    empty = (f.entry >= f.duration) & (f.entry > 0)
-    if empty.any():
-        keep = ~empty
-        f = Frame(
-            f.data.loc[keep].reset_index(drop=True),
-            f.duration[keep],
-            f.churned[keep],
-            f.entry[keep],
-            f.as_of,
-        )
     n_churned = int(f.churned.sum())
     if n_churned == 0:
         raise ValueError(
@@ -374,20 +374,13 @@ def fit_churn_model(
     steps.step(f"survival table: {len(f.data):,} accounts, {int(f.churned.sum()):,} churned")
     x = _design(f.data, specs)
     names = [c for s in specs for c in s.columns]
-    frame = pd.DataFrame(x, columns=names)
-    frame["__duration"] = f.duration.astype(float)
-    frame["__churned"] = f.churned
-    truncated = bool(np.any(f.entry > 0))
-    if truncated:
-        # Entry −1 for accounts observed from their start: at risk from day 0 on, as
-        # without truncation (lifelines needs entry < duration, also at duration 0).
-        frame["__entry"] = np.where(f.entry == 0, -1.0, f.entry.astype(float))
     try:
         cox, caught = fit_cox(
-            frame,
-            duration_col="__duration",
-            event_col="__churned",
-            entry_col="__entry" if truncated else None,
+            x,
+            f.duration,
+            f.churned,
+            columns=names,
+            entry=f.entry,
             penalizer=float(penalizer),
         )
     except CoxConvergenceError as exc:
@@ -584,15 +577,22 @@ def churn_risk(
         - ``account_id``: the account.
         - ``tenure_days``: whole days since it started.
         - ``churn_probability``: probability of churning within the horizon.
+        - ``rank``: 1 for the highest risk; tied probabilities share their
+          average rank (rows within a tie are listed by id, but no account
+          outranks another because of its id).
         - ``expected_remaining_days``: expected days active within the next
-          ``remaining_horizon_days`` (restricted mean residual life).
+          ``remaining_horizon_days`` R (restricted mean residual life),
+          ``Σ_{g=0}^{R−1} S(t + g | x) / S(t | x)`` — the same convention as
+          :func:`restricted_mean_lifetime`, ``Σ_{g<τ} S(g) = E[min(T, τ)]``
+          with ``S(g)`` the share still active after day ``g``.
         - ``hazard_ratio``: its hazard relative to the average training
           account.
         - ``extrapolated``: ``tenure_days + horizon_days`` is beyond the
           model's longest follow-up.
-        - ``reasons``: up to ``n_reasons`` covariates that raise its hazard
-          most relative to the average account, as ``column=value (×factor)``
-          joined by ``"; "`` (empty when none raises it).
+        - ``reasons``: a tuple of up to ``n_reasons`` short strings, the
+          covariates that raise its hazard most relative to the average
+          account, each ``"column=value (×factor)"`` (empty when none raises
+          it).
 
     Examples
     --------
@@ -606,10 +606,10 @@ def churn_risk(
     ...     "started_at": start, "churned_at": start + pd.to_timedelta(days, unit="D")})
     >>> model = fit_churn_model(acc, covariates=["plan"], as_of="2023-12-31")
     >>> risk = churn_risk(model, acc, horizon_days=90, as_of="2023-12-31")
-    >>> risk[["account_id", "churn_probability", "reasons"]].head(2)
-      account_id  churn_probability             reasons
-    0       a131            0.59382  plan=basic (×1.77)
-    1        a79            0.59382  plan=basic (×1.77)
+    >>> risk[["account_id", "churn_probability", "rank", "reasons"]].head(2)
+      account_id  churn_probability  rank                reasons
+    0       a131            0.59382   1.5  (plan=basic (×1.77),)
+    1        a79            0.59382   1.5  (plan=basic (×1.77),)
     """
     horizon = check_days(horizon_days, "horizon_days")
     remaining = check_days(remaining_horizon_days, "remaining_horizon_days")
@@ -627,9 +627,9 @@ def churn_risk(
     risk = np.exp(s.eta)
     h = model.cumulative_hazard(t + horizon) - model.cumulative_hazard(t)
     prob = 1.0 - np.exp(-h * risk)
-    expected = conditional_sums(
-        model, s, np.arange(1, remaining + 1, dtype=np.int64), np.ones(remaining)
-    )
+    # E[min(T − t, R) | T > t] = Σ_{g=0}^{R−1} S(t + g)/S(t): the convention of
+    # restricted_mean_lifetime (Σ_{g<τ} S(g) = E[min(T, τ)]) for an account of tenure t.
+    expected = conditional_sums(model, s, np.arange(remaining, dtype=np.int64), np.ones(remaining))
     out = pd.DataFrame(
         {
             "account_id": s.data["account_id"].to_numpy(),
@@ -641,7 +641,9 @@ def churn_risk(
             "reasons": _reasons(model, s.data, int(n_reasons)),
         }
     )
-    out = out.sort_values(["churn_probability", "account_id"], ascending=[False, True])
+    # Tied risks share the average rank: no account is ranked above another by its id.
+    out.insert(3, "rank", out["churn_probability"].rank(ascending=False, method="average"))
+    out = out.sort_values(["rank", "account_id"])
     return out.reset_index(drop=True)
 
 
@@ -650,7 +652,9 @@ def _reasons(model: ChurnModel, data: pd.DataFrame, n_reasons: int) -> npt.NDArr
     specs = model._specs
     n = len(data)
     if n_reasons == 0 or not specs or n == 0:
-        return np.full(n, "", dtype=object)
+        empty = np.empty(n, dtype=object)
+        empty[:] = [() for _ in range(n)]
+        return empty
     x = _design(data, specs)
     centred = (x - model._cox.means) * model._cox.params
     contrib = np.empty((n, len(specs)))
@@ -672,9 +676,10 @@ def _reasons(model: ChurnModel, data: pd.DataFrame, n_reasons: int) -> npt.NDArr
     rows = np.arange(n)[:, None]
     top_c = contrib[rows, order]
     top_text = labels[rows, order] + " (×" + factors[rows, order] + ")"
-    top_text = np.where(top_c > 1e-9, top_text, "")
-    out = pd.Series(top_text[:, 0], dtype=object)
-    for k in range(1, top_text.shape[1]):
-        nxt = pd.Series(top_text[:, k], dtype=object)
-        out = out.where(nxt == "", out + "; " + nxt)
-    return out.to_numpy(dtype=object)
+    raises = top_c > 1e-9  # sorted descending, so the raising ones come first
+    counts = raises.sum(axis=1)
+    flat = top_text[raises].tolist()
+    bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
+    out = np.empty(n, dtype=object)
+    out[:] = [tuple(flat[a:b]) for a, b in itertools.pairwise(bounds)]
+    return out

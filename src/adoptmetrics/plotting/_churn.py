@@ -15,6 +15,25 @@ if TYPE_CHECKING:
 __all__ = ["plot_churn_curve", "plot_hazard_ratios"]
 
 
+_CURVE_COLUMNS = (
+    "time",
+    "n_at_risk",
+    "n_churned",
+    "n_censored",
+    "survival",
+    "ci_lower",
+    "ci_upper",
+)
+
+
+def _segment_labels(curve: pd.DataFrame) -> pd.Series:
+    """One label per row: the ``by`` column values joined by " | " ("all" without ``by``)."""
+    cols = [c for c in curve.columns if c not in _CURVE_COLUMNS]
+    if not cols:
+        return pd.Series("all", index=curve.index)
+    return curve[cols].astype(str).agg(" | ".join, axis=1)
+
+
 def _at_risk_at(g: pd.DataFrame, ticks: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """Accounts at risk at each tick: ``n_at_risk`` of the first row at or after it."""
     times = g["time"].to_numpy()
@@ -34,7 +53,7 @@ def plot_churn_curve(
 ) -> Axes:
     """Kaplan–Meier survival curves (share not yet churned) with bands and at-risk counts.
 
-    One step line per ``group``, its pointwise interval shaded, censoring
+    One step line per segment (the ``by`` columns), its pointwise interval shaded, censoring
     marked with small ticks, and — below the axis — the number of accounts
     still at risk at each x tick (where the curve becomes uncertain).
 
@@ -66,7 +85,7 @@ def plot_churn_curve(
     >>> ax.get_ylabel()
     'share of accounts not yet churned'
     """
-    required = {"group", "time", "n_at_risk", "survival", "ci_lower", "ci_upper"}
+    required = {"time", "n_at_risk", "survival", "ci_lower", "ci_upper"}
     if not isinstance(curve, pd.DataFrame) or not required <= set(curve.columns):
         raise TypeError(
             "expected the DataFrame returned by churn_curve.\n"
@@ -74,9 +93,10 @@ def plot_churn_curve(
         )
     ax = get_ax(ax, figsize=(7.5, 4.8))
     frame = curve if max_days is None else curve[curve["time"] <= max_days]
-    groups = list(dict.fromkeys(frame["group"].tolist()))
+    labels = _segment_labels(frame)
+    groups = list(dict.fromkeys(labels.tolist()))
     for i, label in enumerate(groups):
-        g = frame[frame["group"] == label]
+        g = frame[(labels == label).to_numpy()]
         t = np.concatenate([[0], g["time"].to_numpy()])
         s = np.concatenate([[1.0], g["survival"].to_numpy()])
         c = color(i)
@@ -114,7 +134,7 @@ def plot_churn_curve(
             color="#555555",
         )
         for i, label in enumerate(groups):
-            n = _at_risk_at(frame[frame["group"] == label], ticks)
+            n = _at_risk_at(frame[(labels == label).to_numpy()], ticks)
             y = -0.19 - 0.055 * (i + 1)
             for x, v in zip(ticks, n, strict=True):
                 ax.text(

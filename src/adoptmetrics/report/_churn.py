@@ -25,7 +25,7 @@ HORIZON_DAYS = 90
 #: Categorical attributes with at most this many values are used as churn drivers.
 MAX_LEVELS = 12
 #: Columns never used as drivers.
-_NOT_DRIVERS = {"account_id", "started_at", "churned_at", "mrr"}
+_NOT_DRIVERS = {"account_id", "started_at", "churned_at", "mrr", "observed_until"}
 
 HOW_TO_READ = (
     "The survival curve is the share of accounts that have not churned yet, by days since "
@@ -123,7 +123,7 @@ def section(data: ReportData) -> Section | None:
     if medians is not None and by is not None:
         body.append(
             html_table(
-                medians.rename(columns={"group": by}),
+                medians,
                 caption=f"Median lifetime by {by} (days; – : fewer than half have churned)",
                 max_rows=None,
             )
@@ -132,7 +132,7 @@ def section(data: ReportData) -> Section | None:
         overall_p = float(tests["p_value"].iloc[0])
         body.append(
             f'<p class="muted">Log-rank test across {html.escape(str(by))} values: '
-            f"χ² = {tests['test_statistic'].iloc[0]:.1f} on "
+            f"χ² = {tests['statistic'].iloc[0]:.1f} on "
             f"{int(tests['degrees_of_freedom'].iloc[0])} df, p = {overall_p:.2g}.</p>"
         )
     highlights: list[str] = []
@@ -164,7 +164,11 @@ def section(data: ReportData) -> Section | None:
                 "average over the follow-up."
             )
         risk = churn_risk(model, accounts, horizon_days=HORIZON_DAYS, as_of=data.as_of)
-        shown = risk[["account_id", "tenure_days", "churn_probability", "extrapolated", "reasons"]]
+        shown = risk[
+            ["rank", "account_id", "tenure_days", "churn_probability", "extrapolated", "reasons"]
+        ]
+        # reasons are tuples of short strings; the report joins them for display.
+        shown = shown.assign(reasons=shown["reasons"].map("; ".join))
         body.append(
             html_table(
                 shown,
