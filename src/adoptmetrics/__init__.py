@@ -18,6 +18,7 @@ from adoptmetrics import (
     datasets,
     expansion,
     health,
+    impact,
     models,
     nps,
     onboarding,
@@ -62,6 +63,7 @@ from adoptmetrics.health import (
     lifecycle_stages,
     stage_transitions,
 )
+from adoptmetrics.impact import ImpactResult, campaign_impact, release_impact
 from adoptmetrics.models import (
     Account,
     Event,
@@ -108,6 +110,7 @@ __all__ = [
     "ExpansionModel",
     "HealthBacktest",
     "HealthModel",
+    "ImpactResult",
     "Measure",
     "Milestone",
     "NPSResponse",
@@ -123,6 +126,7 @@ __all__ = [
     "attribute_skew",
     "backtest_expansion",
     "backtest_health",
+    "campaign_impact",
     "churn",
     "churn_curve",
     "churn_risk",
@@ -140,6 +144,7 @@ __all__ = [
     "from_frame",
     "golden_path",
     "health",
+    "impact",
     "health_scores",
     "lapse_table",
     "lifecycle_stages",
@@ -158,6 +163,7 @@ __all__ = [
     "onboarding_funnel",
     "plotting",
     "quadrant_summary",
+    "release_impact",
     "report",
     "restricted_mean_lifetime",
     "retention",

@@ -186,6 +186,7 @@ def _report_data(args: argparse.Namespace) -> Any:
             "nps": demo.nps,
             "mrr": demo.mrr,
             "expansions": demo.expansions,
+            "exposures": getattr(demo, "exposures", None),
         }
         as_of = args.as_of if args.as_of is not None else demo.as_of
         try:

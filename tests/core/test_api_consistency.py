@@ -36,6 +36,7 @@ PUBLIC_MODULES = [
     "segments",
     "onboarding",
     "expansion",
+    "impact",
     "datasets",
     "plotting",
     "report",
@@ -56,6 +57,7 @@ CONTRACT = {
     "onboarding": ["milestone_status", "time_to_value", "success_paths"],
     "expansion": ["trigger_lift", "expansion_scores", "backtest_expansion"],
     "segments": ["attribute_skew"],
+    "impact": ["campaign_impact", "release_impact"],
 }
 
 

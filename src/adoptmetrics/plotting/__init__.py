@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from adoptmetrics.plotting._churn import plot_churn_curve, plot_hazard_ratios
 from adoptmetrics.plotting._expansion import plot_cumulative_gains, plot_trigger_lift
+from adoptmetrics.plotting._impact import plot_balance, plot_impact, plot_impact_curves
 from adoptmetrics.plotting._health import (
     plot_health_bands,
     plot_health_components,
@@ -36,11 +37,14 @@ from adoptmetrics.plotting._retention import (
 __all__: list[str] = [
     "plot_activity_overview",
     "plot_attribute_skew",
+    "plot_balance",
     "plot_churn_curve",
     "plot_cumulative_gains",
     "plot_hazard_ratios",
     "plot_health_bands",
     "plot_health_components",
+    "plot_impact",
+    "plot_impact_curves",
     "plot_mrr_bridge",
     "plot_nps",
     "plot_nps_quadrants",

@@ -15,6 +15,7 @@ from adoptmetrics._schema._validate import (
     validate_mrr,
     validate_nps,
 )
+from adoptmetrics.impact._inputs import exposures_frame
 
 __all__ = ["ReportData"]
 
@@ -63,6 +64,8 @@ class ReportData:
         ``account_id``, ``month``, ``mrr``.
     expansions : DataFrame or None
         ``account_id``, ``timestamp`` (and ``amount`` when known).
+    exposures : DataFrame or None
+        ``account_id``, ``campaign``, ``exposed_at``: who a program reached, and when.
     as_of : pandas.Timestamp
         The end of the observation window; nothing in the tables is later.
     """
@@ -72,6 +75,7 @@ class ReportData:
     nps: pd.DataFrame | None = attrs.field(default=None, converter=_optional_frame)
     mrr: pd.DataFrame | None = attrs.field(default=None, converter=_optional_frame)
     expansions: pd.DataFrame | None = attrs.field(default=None, converter=_optional_frame)
+    exposures: pd.DataFrame | None = attrs.field(default=None, converter=_optional_frame)
     as_of: pd.Timestamp = attrs.field(converter=_timestamp, kw_only=True)
 
     @classmethod
@@ -84,6 +88,7 @@ class ReportData:
         nps: object = None,
         mrr: object = None,
         expansions: object = None,
+        exposures: object = None,
         as_of: object = None,
         account_col: str = "account_id",
         time_col: str = "timestamp",
@@ -95,6 +100,8 @@ class ReportData:
         month_col: str = "month",
         mrr_col: str = "mrr",
         amount_col: str | None = "amount",
+        campaign_col: str = "campaign",
+        exposure_time_col: str = "exposed_at",
     ) -> ReportData:
         """Validate the tables, map column names, and cut them at ``as_of``.
 
@@ -104,6 +111,9 @@ class ReportData:
             The event log and the accounts table (required).
         nps, mrr, expansions : DataFrame, optional
             NPS responses, monthly revenue and expansion events.
+        exposures : DataFrame, optional
+            Who a program (campaign, outreach) reached and when: account id,
+            ``campaign_col`` and ``exposure_time_col``.
         as_of : timestamp, optional
             End of the observation window. Default: the latest timestamp in
             the data (events, account starts and churns, NPS responses,
@@ -129,6 +139,8 @@ class ReportData:
             Month and amount columns of the MRR table.
         amount_col : str or None
             Amount column of the expansions, used when it exists.
+        campaign_col, exposure_time_col : str
+            Campaign and exposure time columns of the exposures.
 
         Returns
         -------
@@ -186,6 +198,14 @@ class ReportData:
                 time_col=time_col if time_col in cols else "timestamp",
                 amount_col=_optional_col(amount_col, "amount", cols, required=False),
             )
+        exposures_v = None
+        if exposures is not None:
+            exposures_v = exposures_frame(
+                exposures,
+                account_col=account_col,
+                campaign_col=campaign_col,
+                time_col=exposure_time_col,
+            )
         candidates = [ev["timestamp"].max(), acc["started_at"].max(), acc["churned_at"].max()]
         for frame in (nps_v, exp_v):
             if frame is not None and "timestamp" in frame.columns:
@@ -198,6 +218,7 @@ class ReportData:
             nps=None if nps_v is None else _cut(nps_v, "timestamp", cut),
             mrr=None if mrr_v is None else _cut(mrr_v, "month", cut),
             expansions=None if exp_v is None else _cut(exp_v, "timestamp", cut),
+            exposures=None if exposures_v is None else _cut(exposures_v, "exposed_at", cut),
             as_of=cut,
         )
 
