@@ -22,7 +22,16 @@ __all__ = ["main"]
 EXIT_BAD_INPUT = 2
 # Kept in step with adoptmetrics.report.SECTION_MODULES (checked by the tests);
 # repeated here so that --help does not import the report machinery.
-SECTION_NAMES = ("overview", "retention", "churn", "nps", "onboarding", "expansion")
+SECTION_NAMES = (
+    "overview",
+    "retention",
+    "churn",
+    "nps",
+    "onboarding",
+    "expansion",
+    "health",
+    "impact",
+)
 
 _CSV = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz", ".txt")
 _TSV = (".tsv", ".tsv.gz")

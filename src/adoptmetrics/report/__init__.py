@@ -58,6 +58,8 @@ SECTION_MODULES: tuple[str, ...] = (
     "nps",
     "onboarding",
     "expansion",
+    "health",
+    "impact",
 )
 
 _TITLES = {
@@ -67,6 +69,8 @@ _TITLES = {
     "nps": "NPS & segments",
     "onboarding": "Onboarding",
     "expansion": "Expansion",
+    "health": "Health",
+    "impact": "Impact of programs",
 }
 
 SectionBuilder = Callable[[ReportData], "Section | None"]
