@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -363,7 +364,7 @@ def quadrant_summary(
     for col in ("quadrant", "score", "usage", "usage_level"):
         _require_column(quadrants, "quadrants", col, "quadrants (the nps_quadrants result)")
     _stats.check_confidence(confidence)
-    if isinstance(by, (pd.Series, dict)):
+    if isinstance(by, (pd.Series, Mapping)):
         _require_column(quadrants, "quadrants", account_col, "account_col")
         frame = quadrants.rename(columns={account_col: "account_id"})
         frame, groups = _resolve_by(frame, by, table="quadrants")
