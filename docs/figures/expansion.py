@@ -28,17 +28,21 @@ def main() -> None:
     triggers = [am.Trigger(n, event=n) for n in NAMES]
     triggers.append(am.Trigger("usage surge", metric="usage_growth", threshold=1.5))
     lift = trigger_lift(
-        data.events, data.expansions, triggers, horizon_days=60, accounts=data.accounts
+        data.events, triggers, expansions=data.expansions, horizon_days=60, accounts=data.accounts
     )
     with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(lift.iloc[:, :13].round(3))
+        print(lift.iloc[:, :14].round(3))
     ax = Figure(figsize=(7.0, 3.2), layout="constrained").subplots()
     plot_trigger_lift(lift, ax=ax)
     ax.get_figure(root=True).savefig(  # type: ignore[union-attr]
         IMG / "expansion-lift.png", dpi=110, metadata={"Software": None}
     )
     bt = backtest_expansion(
-        data.events, data.expansions, triggers[:4], cutoff="2025-01-01", accounts=data.accounts
+        data.events,
+        triggers[:4],
+        expansions=data.expansions,
+        cutoff="2025-01-01",
+        accounts=data.accounts,
     )
     print(bt.summary.round(3))
     print(bt.model.summary.round(3))
