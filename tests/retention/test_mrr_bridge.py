@@ -202,9 +202,9 @@ def test_bridge_by_cohort_matches_revenue_retention(mrr: pd.DataFrame) -> None:
     cohort = paid.groupby("account_id")["month"].min().rename("cohort")
     bridge = mrr_bridge(mrr[mrr["account_id"].isin(cohort.index)], by=cohort)
     rev = revenue_retention(mrr)
-    for row in rev.itertuples(index=False):
-        month = row.cohort + pd.DateOffset(months=int(row.period))
-        b = bridge[(bridge["cohort"] == row.cohort) & (bridge["month"] == month)].iloc[0]
-        assert b["ending_mrr"] == pytest.approx(row.mrr, abs=1e-9)
-        if row.period == 0:
-            assert b["new_mrr"] == pytest.approx(row.starting_mrr)
+    for row in rev.to_dict("records"):
+        month = row["cohort"] + pd.DateOffset(months=int(row["period"]))
+        b = bridge[(bridge["cohort"] == row["cohort"]) & (bridge["month"] == month)].iloc[0]
+        assert b["ending_mrr"] == pytest.approx(row["mrr"], abs=1e-9)
+        if row["period"] == 0:
+            assert b["new_mrr"] == pytest.approx(row["starting_mrr"])

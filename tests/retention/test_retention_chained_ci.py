@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.proportion import proportion_confint  # type: ignore[import-untyped]
 
 from adoptmetrics.retention import retention_curve
 
@@ -75,14 +75,11 @@ def test_chained_on_or_after_matches_greenwood_on_the_life_table() -> None:
 
 def test_pooled_interval_is_wilson_on_the_pooled_counts() -> None:
     out = retention_curve(_events(), period="week", mode="on_or_after", as_of=AS_OF)
-    for row in out[out["period"] > 0].itertuples(index=False):
+    for row in out[out["period"] > 0].to_dict("records"):
+        k = int(row["period"])
         # Pooled counts by explicit loops: cohorts complete at k, retained = last >= k.
-        n = sum(len(v) for c, v in LAST_ACTIVE.items() if c + row.period <= 4)
-        kept = sum(
-            sum(last >= row.period for last in v)
-            for c, v in LAST_ACTIVE.items()
-            if c + row.period <= 4
-        )
+        n = sum(len(v) for c, v in LAST_ACTIVE.items() if c + k <= 4)
+        kept = sum(sum(last >= k for last in v) for c, v in LAST_ACTIVE.items() if c + k <= 4)
         lo, hi = proportion_confint(kept, n, alpha=0.05, method="wilson")
-        assert (row.n_at_risk, row.n_retained) == (n, kept)
-        np.testing.assert_allclose([row.ci_lower, row.ci_upper], [lo, hi], rtol=1e-9)
+        assert (row["n_at_risk"], row["n_retained"]) == (n, kept)
+        np.testing.assert_allclose([row["ci_lower"], row["ci_upper"]], [lo, hi], rtol=1e-9)

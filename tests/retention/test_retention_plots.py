@@ -8,6 +8,7 @@ import pytest
 from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from adoptmetrics.plotting import (
     plot_mrr_bridge,
@@ -104,7 +105,8 @@ def test_mrr_bridge_waterfall_and_quick_ratio() -> None:
     # Five movement kinds, one bar per month each.
     assert len(ax.patches) == 5 * len(bridge)
     # Gains stack up from the starting MRR; losses hang from the top down to the ending.
-    feb = [p for p in ax.patches if abs(p.get_x() + p.get_width() / 2 - 1) < 0.5]
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    feb = [p for p in bars if abs(p.get_x() + p.get_width() / 2 - 1) < 0.5]
     tops = max(p.get_y() + p.get_height() for p in feb)
     bottoms = min(p.get_y() for p in feb)
     row = bridge.iloc[1]
