@@ -1,10 +1,10 @@
-"""Regenerate the bundled demo data in ``src/adoptmetrics/data/``.
+"""Regenerate the bundled demo data in ``src/adoptmetrics/datasets/``.
 
 Run from the repository root::
 
     .venv/bin/python scripts/make_demo_data.py
 
-It simulates ``simulate_saas(**adoptmetrics.datasets.DEMO_OPTIONS)`` and writes
+It simulates ``simulate_saas(**adoptmetrics.datasets._generate.DEMO_OPTIONS)`` and writes
 ``demo.npz`` (compact integer arrays) and ``demo.json`` (options, numpy
 version, planted effects), then checks that ``load_demo()`` reads back exactly
 what was simulated.
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from adoptmetrics import datasets
+from adoptmetrics.datasets import _generate as datasets
 
-DATA = Path(__file__).resolve().parents[1] / "src" / "adoptmetrics" / "data"
+DATA = Path(__file__).resolve().parents[1] / "src" / "adoptmetrics" / "datasets"
 
 
 def main() -> None:
@@ -26,7 +26,7 @@ def main() -> None:
     datasets._write_demo(DATA)
     demo = datasets.load_demo()
     fresh = datasets.simulate_saas(**datasets.DEMO_OPTIONS)
-    for name in ("accounts", "events", "nps", "mrr", "expansions"):
+    for name in ("accounts", "events", "nps", "mrr", "expansions", "exposures"):
         pd.testing.assert_frame_equal(getattr(demo, name), getattr(fresh, name))
     assert demo.truth == fresh.truth
     n = len(demo.accounts)

@@ -30,7 +30,7 @@ from adoptmetrics.datasets._generate import (
 )
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "src" / "adoptmetrics" / "datasets"
-TABLES = ("accounts", "events", "nps", "mrr", "expansions")
+TABLES = ("accounts", "events", "nps", "mrr", "expansions", "exposures")
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,9 @@ def test_layout_and_validity() -> None:
         "seats",
         "mrr",
         "onboarding_success",
+        "newsletter_opens",
     ]
+    assert list(data.exposures.columns) == ["account_id", "campaign", "exposed_at"]
     assert list(data.events.columns) == ["account_id", "user_id", "event", "timestamp"]
     assert list(data.nps.columns) == ["account_id", "user_id", "timestamp", "score"]
     assert list(data.mrr.columns) == ["account_id", "month", "mrr"]
@@ -216,6 +218,32 @@ def test_truth_records_the_spec() -> None:
     assert truth["expansion"]["decoys"] == ["export_pdf", "update_profile"]
     assert truth["expansion"]["effect_days"] == 60
     assert truth["nps"]["usage_coef"] == 1.3
+    # the new capabilities' keys are a contract other areas code against
+    assert truth["engagement"] == {
+        "launched_feature": "ai_assistant",
+        "launched_at": pd.Timestamp("2025-01-01"),
+        "retention_feature": "schedule_report",
+        "retention_feature_odds_ratio": 2.5,
+        "decoy_feature": "bulk_edit",
+    }
+    assert truth["health"] == {
+        "signals": [
+            "usage_trend",
+            "user_growth",
+            "seat_utilization",
+            "active_days",
+            "nps",
+            "days_since_active",
+        ],
+        "decoy_column": "newsletter_opens",
+    }
+    assert set(truth["impact"]) == {"success_outreach", "product_webinar"}
+    for spec in truth["impact"].values():
+        assert set(spec) == {"effect", "outcome", "horizon_days", "targeting"}
+        assert spec["outcome"] == "active"
+        assert spec["horizon_days"] == 28
+        assert isinstance(spec["effect"], float)
+    assert truth["impact"]["product_webinar"]["effect"] == 0.0
     with pytest.raises(TypeError):
         truth["seed"] = 3  # type: ignore[index]
 

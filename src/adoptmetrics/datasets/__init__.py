@@ -2,11 +2,12 @@
 
 :func:`simulate_saas` draws a seeded, fully vectorised simulation of a SaaS
 product: accounts (plan, industry, region, seats), onboarding events, weekly
-usage, churn, quarterly NPS surveys, expansion triggers, expansions and monthly
-revenue. A handful of effects are planted on purpose and recorded in
-``SaaSData.truth`` so that tests and docs can show each method recovering them
-(see ``docs/datasets.md``). :func:`load_demo` returns a fixed 2,000-account
-simulation bundled with the package.
+usage, churn, quarterly NPS surveys, expansion triggers, expansions, monthly
+revenue, a feature launch and two campaigns' exposures. A handful of effects
+are planted on purpose and recorded in ``SaaSData.truth`` so that tests and
+docs can show each method recovering them (see ``docs/datasets.md``).
+:func:`load_demo` returns a fixed 2,000-account simulation bundled with the
+package.
 """
 
 from __future__ import annotations

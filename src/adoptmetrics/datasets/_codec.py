@@ -37,6 +37,9 @@ _SMALL: dict[str, type[np.unsignedinteger[Any]]] = {
     "ev_event": np.uint8,
     "ev_dt": np.uint32,
     "ev_count": np.uint32,
+    "acc_newsletter": np.uint16,
+    "xp_acc": np.uint32,
+    "xp_campaign": np.uint8,
 }
 
 

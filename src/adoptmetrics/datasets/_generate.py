@@ -2,11 +2,12 @@
 
 :func:`simulate_saas` draws a seeded, fully vectorised simulation of a SaaS
 product: accounts (plan, industry, region, seats), onboarding events, weekly
-usage, churn, quarterly NPS surveys, expansion triggers, expansions and monthly
-revenue. A handful of effects are planted on purpose and recorded in
-``SaaSData.truth`` so that tests and docs can show each method recovering them
-(see ``docs/datasets.md``). :func:`load_demo` returns a fixed 2,000-account
-simulation bundled with the package.
+usage, churn, quarterly NPS surveys, expansion triggers, expansions, monthly
+revenue, a feature launch and two campaigns' exposures. A handful of effects
+are planted on purpose and recorded in ``SaaSData.truth`` so that tests and
+docs can show each method recovering them (see ``docs/datasets.md``).
+:func:`load_demo` returns a fixed 2,000-account simulation bundled with the
+package.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from adoptmetrics.datasets import _planted
 from adoptmetrics.datasets._simulation import (
     _EV,
     ACTIVITY_COEF,
@@ -46,6 +48,7 @@ from adoptmetrics.datasets._simulation import (
     SUCCESS_INTERCEPT,
     TRIGGER_DECOYS,
     TRIGGERS,
+    USAGE_EVENTS,
     WEIBULL_SCALE_DAYS,
     WEIBULL_SHAPE,
     WINDOW_DAYS,
@@ -84,11 +87,15 @@ class SaaSData:
         ``account_id``, ``month`` (first of month), ``mrr``.
     expansions : pandas.DataFrame
         ``account_id``, ``timestamp``, ``amount`` (MRR increase).
+    exposures : pandas.DataFrame
+        ``account_id``, ``campaign``, ``exposed_at``: one row per account
+        reached by a campaign.
     as_of : pandas.Timestamp
         End of the observation window.
     truth : Mapping
         The planted effects (``churn_hazard_ratios``, ``churn``,
-        ``onboarding``, ``retention``, ``nps``, ``expansion``, ``revenue``).
+        ``onboarding``, ``retention``, ``nps``, ``expansion``, ``revenue``,
+        ``engagement``, ``health``, ``impact``).
     """
 
     accounts: pd.DataFrame
@@ -96,6 +103,7 @@ class SaaSData:
     nps: pd.DataFrame
     mrr: pd.DataFrame
     expansions: pd.DataFrame
+    exposures: pd.DataFrame
     as_of: pd.Timestamp
     truth: Mapping[str, Any]
 
@@ -155,7 +163,12 @@ def simulate_saas(
     follows a proportional-hazards model (Weibull baseline, shape 0.9, no
     churn in the first 30 days); onboarding success depends on an ordered
     event pair, a single event and activity; NPS depends on usage, plan and
-    industry; expansions follow trigger events. Every planted effect is in
+    industry; expansions follow trigger events. Three later additions, each
+    from its own random stream: churn is preceded by health signals (fewer
+    active days and users, lower NPS); a feature launches two thirds into
+    the window, one early feature raises retention next to a decoy; two
+    campaigns reach accounts (``exposures``), one helpful and aimed at
+    slipping accounts, one with no effect. Every planted effect is in
     ``truth`` and described in ``docs/datasets.md``. Same seed, same output.
 
     Parameters
@@ -176,13 +189,16 @@ def simulate_saas(
         ``accounts``: ``account_id`` ("A00001"…), ``started_at``,
         ``churned_at`` (NaT while active at ``as_of``), ``plan``
         (basic/pro/enterprise), ``industry``, ``region``, ``seats``, ``mrr``
-        (current or last MRR), ``onboarding_success`` (bool).
+        (current or last MRR), ``onboarding_success`` (bool),
+        ``newsletter_opens`` (int, unrelated to churn: a health decoy).
         ``events``: ``account_id``, ``user_id`` ("A00001-U03"), ``event``,
         ``timestamp`` (sorted by time; ids and names categorical).
         ``nps``: ``account_id``, ``user_id``, ``timestamp``, ``score``.
         ``mrr``: ``account_id``, ``month``, ``mrr`` (one row per month from
         the start month to the churn or ``as_of`` month).
         ``expansions``: ``account_id``, ``timestamp``, ``amount``.
+        ``exposures``: ``account_id``, ``campaign``, ``exposed_at`` (one row
+        per account reached by a campaign).
         ``as_of`` and ``truth`` (the planted effects).
 
     Raises
@@ -199,13 +215,17 @@ def simulate_saas(
     >>> data = simulate_saas(200, seed=1)
     >>> data.accounts.columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
     ['account_id', 'started_at', 'churned_at', 'plan', 'industry', 'region',
-     'seats', 'mrr', 'onboarding_success']
+     'seats', 'mrr', 'onboarding_success', 'newsletter_opens']
     >>> data.events.columns.tolist()
     ['account_id', 'user_id', 'event', 'timestamp']
     >>> str(data.as_of.date())
     '2025-07-01'
     >>> data.truth["churn_hazard_ratios"]["plan=enterprise"]
     0.35
+    >>> data.exposures.columns.tolist()
+    ['account_id', 'campaign', 'exposed_at']
+    >>> data.truth["engagement"]["retention_feature"]
+    'schedule_report'
     """
     n = _check_int(n_accounts, "n_accounts", 1, "pass a positive number such as 2000.")
     months = _check_int(months, "months", 4, "use months >= 4 (accounts start in months - 3).")
@@ -329,9 +349,37 @@ def _simulate_raw(
     pos = np.searchsorted(key, m_acc.astype(np.float64) * 1e10 + month_end, side="left")
     m_cents = cents_before(m_acc, pos)
 
+    # ---------------------------------------------------------------- health, engagement, impact
+    # Own random streams, after expansions: the core draws above are unchanged.
+    launched_at, campaign_starts = _new_dates(t0, months)
+    (acc_e, user_e, event_e, t_e), extra, effects = _planted.plant(
+        seed,
+        (acc_e, user_e, event_e, t_e),
+        started=started,
+        stop=stop,
+        churned=churned,
+        n_users=n_users,
+        launch=_seconds(launched_at, t0),
+        campaign_starts=(_seconds(campaign_starts[0], t0), _seconds(campaign_starts[1], t0)),
+        end=end,
+        codes=_EV,
+        usage_codes=np.asarray([_EV[e] for e in USAGE_EVENTS]),
+    )
+
     # ---------------------------------------------------------------- NPS
     nps_acc, nps_user, nps_t, score, usage_stats = _nps(
-        rng, acc_e, t_e, started, stop, n_users, plan, industry, t0, months, end
+        rng,
+        acc_e,
+        t_e,
+        started,
+        stop,
+        n_users,
+        plan,
+        industry,
+        t0,
+        months,
+        end,
+        np.where(churned, churn_t, -1),
     )
 
     raw: dict[str, IntArray] = {
@@ -357,8 +405,23 @@ def _simulate_raw(
         "exp_acc": exp_acc,
         "exp_t": exp_t,
         "exp_cents": amount_cents,
+        **extra,
     }
-    return raw, _truth(seed, improved_from, usage_stats)
+    return raw, _truth(seed, improved_from, usage_stats, launched_at, effects)
+
+
+def _seconds(ts: pd.Timestamp, t0: pd.Timestamp) -> int:
+    return int((ts - t0).total_seconds())
+
+
+def _new_dates(t0: pd.Timestamp, months: int) -> tuple[pd.Timestamp, tuple[pd.Timestamp, ...]]:
+    """Launch (two thirds into the window) and the campaign starts (null, helpful)."""
+    as_of = t0 + pd.DateOffset(months=months)
+    launched_at = t0 + pd.DateOffset(months=(2 * months) // 3)
+    earliest = t0 + pd.Timedelta(days=_planted.MIN_TENURE_DAYS)
+    null_start = max(as_of - pd.DateOffset(months=6), earliest)
+    helpful_start = max(as_of - pd.DateOffset(months=3), earliest)
+    return pd.Timestamp(launched_at), (pd.Timestamp(null_start), pd.Timestamp(helpful_start))
 
 
 def _frames(raw: Mapping[str, IntArray], t0: pd.Timestamp, months: int, truth: Any) -> SaaSData:
@@ -389,6 +452,7 @@ def _frames(raw: Mapping[str, IntArray], t0: pd.Timestamp, months: int, truth: A
             "seats": raw["acc_seats"].astype(np.int64),
             "mrr": raw["acc_mrr_cents"] / 100.0,
             "onboarding_success": raw["acc_success"].astype(bool),
+            "newsletter_opens": raw["acc_newsletter"].astype(np.int64),
         }
     )
     events = _events_frame(
@@ -419,7 +483,15 @@ def _frames(raw: Mapping[str, IntArray], t0: pd.Timestamp, months: int, truth: A
             "amount": raw["exp_cents"][order] / 100.0,
         }
     )
-    return SaaSData(accounts, events, nps, mrr, expansions, pd.Timestamp(as_of), truth)
+    order = np.lexsort((raw["xp_acc"], raw["xp_t"], raw["xp_campaign"]))
+    exposures = pd.DataFrame(
+        {
+            "account_id": account_ids[raw["xp_acc"][order]].astype(object),
+            "campaign": np.asarray(_planted.CAMPAIGNS, dtype=object)[raw["xp_campaign"][order]],
+            "exposed_at": stamp(raw["xp_t"][order]),
+        }
+    )
+    return SaaSData(accounts, events, nps, mrr, expansions, exposures, pd.Timestamp(as_of), truth)
 
 
 def _user_ids(account_ids: npt.NDArray[np.str_], acc: IntArray, user: IntArray) -> Any:
@@ -457,7 +529,13 @@ def _events_frame(
     )
 
 
-def _truth(seed: int, improved_from: pd.Timestamp, usage: dict[str, float]) -> Mapping[str, Any]:
+def _truth(
+    seed: int,
+    improved_from: pd.Timestamp,
+    usage: dict[str, float],
+    launched_at: pd.Timestamp,
+    effects: dict[str, float],
+) -> Mapping[str, Any]:
     truth: dict[str, Any] = {
         "seed": seed,
         "churn_hazard_ratios": dict(HAZARD_RATIOS),
@@ -510,6 +588,7 @@ def _truth(seed: int, improved_from: pd.Timestamp, usage: dict[str, float]) -> M
             "contraction_rate": CONTRACTION_RATE,
             "contraction_range": (0.10, 0.30),
         },
+        **_planted.truth(launched_at, effects),
     }
     return MappingProxyType(truth)
 
@@ -524,7 +603,7 @@ def load_demo() -> SaaSData:
 
     Equal to ``simulate_saas(**DEMO_OPTIONS)`` (2,000 accounts from
     2024-01-01, seed 20240101) as generated by ``scripts/make_demo_data.py``,
-    read from compact files shipped with the package (about 1.5 MB) in well
+    read from compact files shipped with the package (about 1.2 MB) in well
     under a second. The planted effects are in ``truth``.
 
     Returns
@@ -533,11 +612,12 @@ def load_demo() -> SaaSData:
         The same layout as :func:`simulate_saas`: ``accounts``
         (``account_id``, ``started_at``, ``churned_at``, ``plan``,
         ``industry``, ``region``, ``seats``, ``mrr``,
-        ``onboarding_success``), ``events`` (``account_id``, ``user_id``,
-        ``event``, ``timestamp``), ``nps`` (``account_id``, ``user_id``,
-        ``timestamp``, ``score``), ``mrr`` (``account_id``, ``month``,
-        ``mrr``), ``expansions`` (``account_id``, ``timestamp``, ``amount``),
-        ``as_of`` and ``truth``.
+        ``onboarding_success``, ``newsletter_opens``), ``events``
+        (``account_id``, ``user_id``, ``event``, ``timestamp``), ``nps``
+        (``account_id``, ``user_id``, ``timestamp``, ``score``), ``mrr``
+        (``account_id``, ``month``, ``mrr``), ``expansions`` (``account_id``,
+        ``timestamp``, ``amount``), ``exposures`` (``account_id``,
+        ``campaign``, ``exposed_at``), ``as_of`` and ``truth``.
 
     Examples
     --------
@@ -549,18 +629,23 @@ def load_demo() -> SaaSData:
     '2025-07-01'
     >>> demo.truth["onboarding"]["ordered_pair"]
     ('invite_teammate', 'create_dashboard')
+    >>> sorted(demo.exposures["campaign"].unique())
+    ['product_webinar', 'success_outreach']
     """
     from adoptmetrics.datasets import _codec
 
     raw, meta = _codec.read()
     opts = meta["options"]
     stored = meta["truth"]
+    t0, months = pd.Timestamp(opts["start"]), int(opts["months"])
     truth = _truth(
         int(opts["seed"]),
         pd.Timestamp(stored["retention"]["improved_from"]),
         {k: float(stored["nps"][k]) for k in ("usage_mean", "usage_sd")},
+        _new_dates(t0, months)[0],
+        {name: float(v["effect"]) for name, v in stored["impact"].items()},
     )
-    return _frames(raw, pd.Timestamp(opts["start"]), int(opts["months"]), truth)
+    return _frames(raw, t0, months, truth)
 
 
 def _write_demo(directory: Any) -> None:
@@ -573,5 +658,5 @@ def _write_demo(directory: Any) -> None:
     raw, truth = _simulate_raw(
         int(opts["n_accounts"]), int(opts["months"]), pd.Timestamp(opts["start"]), int(opts["seed"])
     )
-    meta = {"format": 1, "options": opts, "numpy_version": np.__version__, "truth": dict(truth)}
+    meta = {"format": 2, "options": opts, "numpy_version": np.__version__, "truth": dict(truth)}
     _codec.write(raw, meta, Path(directory))

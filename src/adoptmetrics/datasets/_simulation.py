@@ -11,6 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from adoptmetrics.datasets._planted import NEW_EVENTS
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -48,7 +50,15 @@ USAGE_EVENTS = (
 USAGE_P = (0.30, 0.24, 0.10, 0.07, 0.12, 0.10, 0.07)
 TRIGGERS = ("seat_limit_reached", "premium_feature_used")
 TRIGGER_DECOYS = ("export_pdf", "update_profile")
-EVENTS = (*ONBOARDING_EVENTS, *ONBOARDING_DECOYS, *USAGE_EVENTS, *TRIGGERS, *TRIGGER_DECOYS)
+# New event names go last so the codes of the older ones never change.
+EVENTS = (
+    *ONBOARDING_EVENTS,
+    *ONBOARDING_DECOYS,
+    *USAGE_EVENTS,
+    *TRIGGERS,
+    *TRIGGER_DECOYS,
+    *NEW_EVENTS,
+)
 _EV = {name: i for i, name in enumerate(EVENTS)}
 
 WINDOW_DAYS = 14
@@ -68,6 +78,8 @@ PAIR_OR, SINGLE_OR, ACTIVITY_COEF = 3.0, 2.0, 0.8
 SUCCESS_INTERCEPT = -1.95
 RETENTION_MULTIPLIER = 1.25
 NPS_RESPONSE_RATE = 0.30
+# health signal (issue 16): answers sink before churn (0 at 90 days, -2 points at churn)
+NPS_CHURN_DROP, NPS_CHURN_DAYS = 2.0, 90
 EXPANSION_MULTIPLIERS = {"seat_limit_reached": 4.0, "premium_feature_used": 3.0}
 EFFECT_DAYS = 60
 # 1 - exp(-365·base) = 0.20: about 20 % of accounts expand within a year without triggers.
@@ -282,6 +294,14 @@ def _contractions(
     return acc, np.concatenate(ts), rng.uniform(0.10, 0.30, size=acc.size)
 
 
+def _churn_drop(churn_t: IntArray, t: IntArray) -> FloatArray:
+    """Scores fall linearly to NPS_CHURN_DROP points over the 90 days before churn."""
+    days_left = (churn_t - t) / DAY
+    near = (churn_t >= 0) & (days_left < NPS_CHURN_DAYS)
+    out: FloatArray = np.where(near, NPS_CHURN_DROP * (1.0 - days_left / NPS_CHURN_DAYS), 0.0)
+    return out
+
+
 def _nps(
     rng: np.random.Generator,
     acc_e: IntArray,
@@ -294,6 +314,7 @@ def _nps(
     t0: pd.Timestamp,
     months: int,
     end: int,
+    churn_t: IntArray,
 ) -> tuple[IntArray, IntArray, IntArray, IntArray, dict[str, float]]:
     """Quarterly surveys: ~30 % of active accounts, 1–3 users each."""
     n = started.size
@@ -329,6 +350,7 @@ def _nps(
         + 0.8 * (plan[acc] == PLANS.index("enterprise"))
         - 1.5 * (industry[acc] == INDUSTRIES.index("healthcare"))
         + rng.normal(0.0, 1.6, size=acc.size)
+        - _churn_drop(churn_t[acc], t)
     )
     score = np.rint(np.clip(raw, 0, 10)).astype(np.int64)
     return acc, user, t, score, {"usage_mean": mean, "usage_sd": sd}
