@@ -10,6 +10,7 @@ analytics folders do not import each other).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -376,7 +377,8 @@ def lifecycle_stages(
     exact = now["rule"].to_numpy() < 0
     since[exact] = now["exact_since"].to_numpy()[exact]
     run = ~exact  # still in the current stage, going back one check date at a time
-    starts = [d for d in pd.date_range(end=t, periods=history_months + 1, freq="MS") if d < t]
+    month_starts = pd.date_range(end=t.normalize(), periods=history_months + 1, freq="MS")
+    starts = [d for d in month_starts if d < t]
     grid = starts[len(starts) - history_months :] if history_months else []
     for d in reversed(grid):
         if not run.any():
@@ -444,7 +446,8 @@ def stage_transitions(
     events, accounts : DataFrame
         The event log and the accounts table.
     start, end : timestamp
-        The two dates, ``start < end``; ``end`` not after the data.
+        The two dates, ``start < end`` (a warning when ``end`` is more than a
+        day after the data: accounts would look idle there).
     nps : DataFrame, optional
         NPS responses.
     rules : StageRules, optional
@@ -493,10 +496,12 @@ def stage_transitions(
             "Hint: e.g. start='2025-01-01', end='2025-04-01'."
         )
     data_end = default_as_of(inp)
-    if data_end is None or t1 > data_end:
-        raise ValueError(
-            f"end={t1:%Y-%m-%d} is after the last data ({data_end}); stages there are not "
-            "observed.\nHint: choose an end on or before the latest timestamp."
+    if data_end is None or t1 > data_end + pd.Timedelta(days=1):
+        warnings.warn(
+            f"end={t1:%Y-%m-%d} is after the last data ({data_end}); activity after it is "
+            "unknown, so accounts look idle there and drift to at_risk.",
+            UserWarning,
+            stacklevel=2,
         )
     feats = resolve_features(inp, t1, features)
     a = stages_at(inp, t0, rules=rules_, card=card, window_days=window, features=feats)

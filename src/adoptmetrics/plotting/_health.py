@@ -184,6 +184,14 @@ def plot_health_components(
         for v in shown
     ]
     ax.barh(y, shown, color=bar_colors, alpha=0.8)
+    for yi, v in zip(y, vals, strict=True):
+        ax.text(
+            min(np.nan_to_num(v, nan=0.0), 92) + 1,
+            yi,
+            "n/a" if np.isnan(v) else f"{v:.0f}",
+            va="center",
+            fontsize=8,
+        )
     labels = []
     for c, v in zip(cols, vals, strict=True):
         w = weights.get(c)
@@ -193,8 +201,7 @@ def plot_health_components(
     for edge in card.bands:
         ax.axvline(edge, color="grey", linestyle="--", linewidth=1)
     if np.isfinite(float(r["score"])):
-        ax.axvline(float(r["score"]), color="#333333", linewidth=2, label="health score")
-        ax.legend(loc="lower right", frameon=False)
+        ax.axvline(float(r["score"]), color="#333333", linewidth=2)  # the score (see title)
     ax.set_xlim(0, 100)
     ax.set_xlabel("component score (0 = bad, 100 = good)")
     band = r["band"] if "band" in row.columns else ""
