@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import adoptmetrics as am
 from adoptmetrics import expansion as ex
@@ -358,6 +360,26 @@ def test_ranking_helpers_match_brute_force(seed: int) -> None:
     ranks = _ranking.tie_rank(score)
     for i in range(7):  # 1 + number of strictly higher scores
         assert ranks[i] == 1 + int((score > score[i]).sum())
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(st.tuples(st.integers(0, 4), st.booleans()), min_size=1, max_size=40),
+    st.integers(0, 10_000),
+)
+def test_ranking_helpers_ignore_row_order(items: list[tuple[int, bool]], seed: int) -> None:
+    score = np.array([float(s) for s, _ in items])
+    y = np.array([float(v) for _, v in items])
+    perm = np.random.default_rng(seed).permutation(len(items))
+    hits = _ranking.expected_cumulative_hits(score, y)
+    np.testing.assert_allclose(hits, _ranking.expected_cumulative_hits(score[perm], y[perm]))
+    assert hits[-1] == pytest.approx(y.sum())
+    assert np.all(np.diff(hits) >= -1e-12)
+    assert np.all(np.diff(hits) <= 1 + 1e-12)
+    for k in (1, len(items)):
+        p = _ranking.expected_precision_at_k(score, y, k)
+        assert 0 <= p <= 1
+    np.testing.assert_array_equal(_ranking.tie_rank(score)[perm], _ranking.tie_rank(score[perm]))
 
 
 def test_backtest_metrics_do_not_depend_on_id_spelling() -> None:
