@@ -37,6 +37,7 @@ PUBLIC_MODULES = [
     "onboarding",
     "expansion",
     "impact",
+    "health",
     "datasets",
     "plotting",
     "report",
@@ -58,6 +59,14 @@ CONTRACT = {
     "expansion": ["trigger_lift", "expansion_scores", "backtest_expansion"],
     "segments": ["attribute_skew"],
     "impact": ["campaign_impact", "release_impact"],
+    "health": [
+        "account_metrics",
+        "health_scores",
+        "fit_health_model",
+        "backtest_health",
+        "lifecycle_stages",
+        "stage_transitions",
+    ],
 }
 
 
