@@ -15,6 +15,7 @@ from adoptmetrics.activity._encode import _CHUNK, _DENSE_LIMIT, IntArray, period
 
 __all__ = [
     "distinct_keys",
+    "early_use_and_return",
     "entity_period_cells",
     "feature_cells",
     "first_use_after",
@@ -101,3 +102,37 @@ def entity_period_cells(
         del part
     cells = distinct_keys(key, n_entities * n_periods)
     return cells // n_periods, cells % n_periods + p0
+
+
+def early_use_and_return(
+    entity: IntArray,
+    ns: IntArray,
+    event: IntArray,
+    start_ns: IntArray,
+    *,
+    n_events: int,
+    early_ns: int,
+    return_ns: tuple[int, int],
+) -> tuple[IntArray, IntArray, npt.NDArray[np.bool_]]:
+    """Per entity with a start (``start_ns`` ≥ 0 … int64 min means none): early use and return.
+
+    Returns ``(counts, active_days, returned)``: events of each name in
+    ``[start, start + early_ns)`` (entities × event names), distinct active
+    days in that window, and whether any event fell in
+    ``[start + return_ns[0], start + return_ns[1])``.
+    """
+    n = len(start_ns)
+    has = start_ns != np.iinfo(np.int64).min
+    row_start = start_ns[entity]
+    ok = has[entity] & (ns >= row_start)
+    offset = ns - row_start
+    early = ok & (offset < early_ns)
+    counts = np.bincount(entity[early] * n_events + event[early], minlength=n * n_events)
+    day = offset[early] // (86_400 * 10**9)
+    span = int(day.max()) + 1 if len(day) else 1
+    days = distinct_keys(entity[early] * span + day, n * span)
+    active_days = np.bincount(days // span, minlength=n)
+    late = ok & (offset >= return_ns[0]) & (offset < return_ns[1])
+    returned = np.zeros(n, dtype=bool)
+    returned[entity[late]] = True
+    return counts.reshape(n, n_events).astype(np.int64), active_days.astype(np.int64), returned

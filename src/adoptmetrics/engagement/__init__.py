@@ -16,6 +16,7 @@ Every rate has an interval; every period not over at ``as_of`` is marked
 from __future__ import annotations
 
 from adoptmetrics.engagement._counts import active_counts, active_days_distribution, stickiness
+from adoptmetrics.engagement._drivers import feature_retention
 from adoptmetrics.engagement._features import feature_adoption
 from adoptmetrics.engagement._launch import adopter_categories, adoption_curve
 from adoptmetrics.engagement._lifecycle import lifecycle
@@ -26,6 +27,7 @@ __all__ = [
     "adopter_categories",
     "adoption_curve",
     "feature_adoption",
+    "feature_retention",
     "lifecycle",
     "stickiness",
 ]
