@@ -8,6 +8,14 @@ inside the functions, so importing adoptmetrics stays fast.
 from __future__ import annotations
 
 from adoptmetrics.plotting._churn import plot_churn_curve, plot_hazard_ratios
+from adoptmetrics.plotting._engagement import (
+    plot_adoption_curve,
+    plot_feature_adoption,
+    plot_feature_heatmap,
+    plot_feature_retention,
+    plot_lifecycle,
+    plot_stickiness,
+)
 from adoptmetrics.plotting._expansion import plot_cumulative_gains, plot_trigger_lift
 from adoptmetrics.plotting._impact import plot_balance, plot_impact, plot_impact_curves
 from adoptmetrics.plotting._health import (
@@ -36,15 +44,20 @@ from adoptmetrics.plotting._retention import (
 
 __all__: list[str] = [
     "plot_activity_overview",
+    "plot_adoption_curve",
     "plot_attribute_skew",
     "plot_balance",
     "plot_churn_curve",
     "plot_cumulative_gains",
+    "plot_feature_adoption",
+    "plot_feature_heatmap",
+    "plot_feature_retention",
     "plot_hazard_ratios",
     "plot_health_bands",
     "plot_health_components",
     "plot_impact",
     "plot_impact_curves",
+    "plot_lifecycle",
     "plot_mrr_bridge",
     "plot_nps",
     "plot_nps_quadrants",
@@ -54,6 +67,7 @@ __all__: list[str] = [
     "plot_retention_heatmap",
     "plot_retention_trend",
     "plot_stage_flow",
+    "plot_stickiness",
     "plot_success_paths",
     "plot_time_to_value",
     "plot_trigger_lift",
