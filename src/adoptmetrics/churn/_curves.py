@@ -222,6 +222,7 @@ def churn_curve(
         start_col=start_col,
         churn_col=churn_col,
         extra=by_list(by),
+        ordered=False,
     )
     return _curve_rows(f, by, confidence)
 
@@ -291,6 +292,7 @@ def median_lifetime(
         start_col=start_col,
         churn_col=churn_col,
         extra=by_list(by),
+        ordered=False,
     )
     groups = group_codes(f.data, by)
     rows = []
@@ -390,6 +392,7 @@ def restricted_mean_lifetime(
         start_col=start_col,
         churn_col=churn_col,
         extra=by_list(by),
+        ordered=False,
     )
     groups = group_codes(f.data, by)
     grid = np.arange(horizon)
@@ -480,6 +483,7 @@ def compare_churn(
         start_col=start_col,
         churn_col=churn_col,
         extra=by_list(by),
+        ordered=False,
     )
     groups = group_codes(f.data, by)
     codes, labels = groups.codes, groups.labels

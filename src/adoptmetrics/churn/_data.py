@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import attrs
 import numpy as np
@@ -58,15 +58,14 @@ def prepare(
     churn_col: str = "churned_at",
     extra: Sequence[str] = (),
     active_only: bool = False,
+    ordered: bool = True,
 ) -> Frame:
-    """Validate, censor at ``as_of``, apply left truncation, sort by id."""
-    acc = validate_accounts(
-        accounts,
-        account_col=account_col,
-        start_col=start_col,
-        churn_col=churn_col,
-        require_churn=not active_only,
-    )
+    """Validate, censor at ``as_of``, apply left truncation; sort by id when ``ordered``.
+
+    Estimates that do not depend on row order (curves, tests) pass
+    ``ordered=False`` and skip sorting the ids.
+    """
+    acc = _validated(accounts, account_col, start_col, churn_col, not active_only)
     for col in extra:
         _require_column(acc, "accounts", col, "by/covariates")
     until = _observed_until(acc)
@@ -114,9 +113,60 @@ def prepare(
             + (" and were still active then" if active_only else "")
             + ".\nHint: check as_of and the start dates."
         )
-    order = _id_order(acc["account_id"], keep)
+    if not ordered and keep.all():  # nothing to drop or sort: no copy of the table
+        acc.index = pd.RangeIndex(len(acc))
+        return Frame(acc, duration, churned, entry, ts)
+    order = _id_order(acc["account_id"], keep) if ordered else np.flatnonzero(keep)
     data = acc.take(order).reset_index(drop=True)
     return Frame(data, duration[order], churned[order], entry[order], ts)
+
+
+def _validated(
+    accounts: object, account_col: str, start_col: str, churn_col: str, require_churn: bool
+) -> pd.DataFrame:
+    """The boundary, with one factorise of the ids.
+
+    The ids are factorised once (a hash pass): unique and non-null ids go
+    through :func:`validate_accounts` as integer codes (so it does not
+    factorise and sort the strings again), and come back as the original
+    values with categories in sorted order only where needed. Anything
+    unusual (null or duplicate ids) takes the ordinary path, which raises the
+    usual SchemaError.
+    """
+    kwargs: dict[str, Any] = {
+        "account_col": account_col,
+        "start_col": start_col,
+        "churn_col": churn_col,
+        "require_churn": require_churn,
+    }
+    if not isinstance(accounts, pd.DataFrame) or account_col not in accounts.columns:
+        return validate_accounts(accounts, **kwargs)
+    ids = accounts[account_col]
+    if isinstance(ids, pd.DataFrame):  # duplicate column names: let the boundary say so
+        return validate_accounts(accounts, **kwargs)
+    codes, uniques = pd.factorize(ids, sort=False)
+    if len(uniques) != len(ids) or (codes < 0).any():
+        return validate_accounts(accounts, **kwargs)
+    # Codes over a RangeIndex of categories: nothing left for the boundary to hash or sort.
+    coded = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.RangeIndex(len(ids))))
+    proxy = pd.DataFrame(
+        {
+            c: (pd.Series(coded, index=accounts.index) if c == account_col else accounts[c])
+            for c in accounts.columns
+        },
+        index=accounts.index,
+        copy=False,
+    )
+    acc = validate_accounts(proxy, **kwargs)
+    # Back to the user's ids: one take of the factorised values (no string sort).
+    acc["account_id"] = pd.Series(
+        np.asarray(uniques.take(codes)), index=acc.index, dtype=_id_dtype(ids)
+    )
+    return acc
+
+
+def _id_dtype(ids: pd.Series) -> Any:
+    return object if isinstance(ids.dtype, pd.CategoricalDtype) else ids.dtype
 
 
 def _ns(values: pd.Series) -> IntArray:
@@ -134,12 +184,11 @@ def _observed_until(acc: pd.DataFrame) -> pd.Timestamp | None:
 
 
 def _id_order(ids: pd.Series, keep: BoolArray) -> IntArray:
-    """Positions of the kept rows in id order, without sorting strings when avoidable.
+    """Positions of the kept rows in id order.
 
-    The boundary makes ids categorical once (a factorise); when its categories
-    are in sorted order (always for ids that were not categorical already),
-    the codes give the order by a scatter — a counting sort, since ids are
-    unique. Otherwise the ids are sorted as strings.
+    For categorical ids whose categories are sorted, the codes give the order
+    by a scatter (a counting sort, since ids are unique); otherwise the kept
+    ids are sorted as strings (numbers by value).
     """
     if isinstance(ids.dtype, pd.CategoricalDtype):
         cats = ids.cat.categories
@@ -154,7 +203,10 @@ def _id_order(ids: pd.Series, keep: BoolArray) -> IntArray:
             slot[codes[rows]] = rows
             return slot[slot >= 0]
     rows = np.flatnonzero(keep)
-    return rows[np.argsort(ids.to_numpy()[rows].astype(str), kind="stable")]
+    values = ids.to_numpy()[rows]
+    if values.dtype.kind in "iuf":
+        return rows[np.argsort(values, kind="stable")]
+    return rows[np.argsort(values.astype(str), kind="stable")]
 
 
 By: TypeAlias = "str | Sequence[str] | pd.Series | None"

@@ -163,6 +163,7 @@ def lifetime_value(
         start_col=start_col,
         churn_col=churn_col,
         extra=[*by_list(by), mrr_col],
+        ordered=False,
     )
     mrr = _mrr(f.data, mrr_col)
     groups = group_codes(f.data, by)
