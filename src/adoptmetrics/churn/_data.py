@@ -148,7 +148,10 @@ def _validated(
     if len(uniques) != len(ids) or (codes < 0).any():
         return validate_accounts(accounts, **kwargs)
     # Codes over a RangeIndex of categories: nothing left for the boundary to hash or sort.
-    coded = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.RangeIndex(len(ids))))
+    coded = pd.Categorical.from_codes(
+        codes,  # type: ignore[arg-type]  # pandas-stubs: an int array is accepted
+        dtype=pd.CategoricalDtype(pd.RangeIndex(len(ids))),
+    )
     proxy = pd.DataFrame(
         {
             c: (pd.Series(coded, index=accounts.index) if c == account_col else accounts[c])
