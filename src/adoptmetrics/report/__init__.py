@@ -58,6 +58,7 @@ SECTION_MODULES: tuple[str, ...] = (
     "nps",
     "onboarding",
     "expansion",
+    "engagement",
     "health",
     "impact",
 )
@@ -69,6 +70,7 @@ _TITLES = {
     "nps": "NPS & segments",
     "onboarding": "Onboarding",
     "expansion": "Expansion",
+    "engagement": "Engagement",
     "health": "Health",
     "impact": "Impact of programs",
 }
