@@ -124,6 +124,8 @@ def prepare_inputs(
     """Validate every table once; sort the events by time."""
     raw = events if isinstance(events, pd.DataFrame) else None
     has_users = user_col is not None and raw is not None and user_col in raw.columns
+    if raw is not None:
+        events = _hashed_ids(raw, [account_col, event_col] + ([str(user_col)] if has_users else []))
     ev = validate_events(
         events,
         account_col=account_col,
@@ -156,6 +158,28 @@ def prepare_inputs(
         )
     latest = pd.Timestamp(int(ns[-1])) if len(ns) else None
     return _Inputs(ev, ns, has_users, acc, seats_col, nps_df, latest)
+
+
+def _hashed_ids(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """String id columns as categoricals in order of appearance (a hash, no sort).
+
+    The boundary would sort the categories; nothing here depends on their
+    order (results are matched by id), and sorting millions of strings is the
+    single most expensive step on string ids. Nulls stay null, so the
+    boundary still refuses them. The input frame is not modified.
+    """
+    todo = [
+        c
+        for c in dict.fromkeys(columns)
+        if c in frame.columns and not isinstance(frame[c].dtype, pd.CategoricalDtype)
+    ]
+    if not todo:
+        return frame
+    out = frame.copy(deep=False)
+    for c in todo:
+        codes, uniques = pd.factorize(frame[c], sort=False)
+        out[c] = pd.Categorical.from_codes(codes, categories=pd.Index(uniques))
+    return out
 
 
 def _seats(values: pd.Series, column: str) -> pd.Series:
