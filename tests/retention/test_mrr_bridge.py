@@ -208,3 +208,11 @@ def test_bridge_by_cohort_matches_revenue_retention(mrr: pd.DataFrame) -> None:
         assert b["ending_mrr"] == pytest.approx(row["mrr"], abs=1e-9)
         if row["period"] == 0:
             assert b["new_mrr"] == pytest.approx(row["starting_mrr"])
+
+
+def test_large_grid_path_gives_the_same_bridge(monkeypatch: pytest.MonkeyPatch) -> None:
+    from adoptmetrics.retention import _bridge
+
+    dense = mrr_bridge(HAND)
+    monkeypatch.setattr(_bridge, "_DENSE_LIMIT", 0)  # sort by argsort instead of flags
+    pd.testing.assert_frame_equal(mrr_bridge(shuffled(HAND, 5)), dense)

@@ -13,6 +13,8 @@ from adoptmetrics.retention._grid import By, _segments, _with_segments
 __all__ = ["mrr_bridge"]
 
 _AMOUNTS = ("new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr", "churned_mrr")
+# Largest (account × month) grid sorted by flags rather than by argsort (bytes: 9 per cell).
+_DENSE_LIMIT = 50_000_000
 _COUNTS = ("n_new", "n_expanded", "n_reactivated", "n_contracted", "n_churned")
 
 
@@ -119,11 +121,22 @@ def mrr_bridge(
     m0, m1 = int(month_all.min()), int(month_all.max())
     n_m = m1 - m0 + 1
     n_s = len(segments) if segments is not None else 1
-    # Positive rows sorted by account, then month.
+    # Positive rows sorted by account, then month: (account, month) keys are unique, so
+    # a flag per possible key sorts them in O(keys) while that grid is small.
     remap = np.cumsum(has) - 1
     acc, month, value = remap[acc_all[paid]], month_all[paid] - m0, value_all[paid]
-    order = np.lexsort((month, acc))
-    acc, month, value = acc[order], month[order], value[order]
+    key = acc * n_m + month
+    if len(labels) * n_m <= _DENSE_LIMIT:
+        flag = np.zeros(len(labels) * n_m, dtype=bool)
+        flag[key] = True
+        slot = np.zeros(len(labels) * n_m)
+        slot[key] = value
+        key = np.flatnonzero(flag)
+        value = slot[key]
+    else:
+        order = np.argsort(key, kind="stable")
+        key, value = key[order], value[order]
+    acc, month = np.divmod(key, n_m)
     n = len(acc)  # the [:n] keep the shifted arrays empty when no row has revenue
     same_prev = np.r_[False, acc[1:] == acc[:-1]][:n]
     same_next = np.r_[acc[1:] == acc[:-1], False][:n]
