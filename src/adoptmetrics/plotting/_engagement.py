@@ -95,10 +95,14 @@ def plot_lifecycle(
         h = frame[kind].to_numpy(dtype=float)
         ax.bar(x, h, bottom=bottom, color=color(i), label=kind, width=0.8)
         bottom += h
-    ax.bar(x, -frame["dormant"].to_numpy(dtype=float), color=color(3), label="dormant", width=0.8)
+    dormant = frame["dormant"].to_numpy(dtype=float)
+    ax.bar(x, -dormant, color=color(3), label="dormant", width=0.8)
     if (~done).any():
+        # A period not over yet: its dormant count includes entities that may still return.
         ax.bar(x[~done], bottom[~done], color="none", edgecolor=INCOMPLETE_COLOR, hatch="///",
                width=0.8, label="period not over")  # fmt: skip
+        ax.bar(x[~done], -dormant[~done], color="none", edgecolor=INCOMPLETE_COLOR, hatch="///",
+               width=0.8)  # fmt: skip
     ax.axhline(0, color="#333333", linewidth=0.8)
     labels = pd.to_datetime(frame["period"]).dt.strftime("%Y-%m-%d").tolist()
     step = max(1, len(x) // 12)
@@ -349,7 +353,7 @@ def plot_adoption_curve(
     ax.yaxis.set_major_formatter(_pct())
     ax.set_xlabel("days since launch")
     ax.set_ylabel("share of eligible adopted")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="center right")
     ax.set_title(title or "Adoption after launch")
     return ax
 
