@@ -145,3 +145,47 @@ def test_attribute_skew_properties(data: tuple[pd.DataFrame, np.ndarray], seed: 
     pd.testing.assert_frame_equal(
         attribute_skew(acc.iloc[order], group[order], attributes=["plan", "seats"]), out
     )
+
+
+@settings(max_examples=25)
+@given(
+    nps_frames(),
+    st.lists(st.sampled_from(["basic", "pro", "ent"]), min_size=12, max_size=12),
+    st.sampled_from(["response", "account"]),
+)
+def test_by_series_equals_by_column(df: pd.DataFrame, plans: list[str], per: str) -> None:
+    segments = pd.Series(plans, index=ACCOUNT_IDS, name="plan")
+    before = segments.copy()
+    mapped = nps_score(df, by=segments, per=per)
+    merged = nps_score(df.assign(plan=df["account_id"].map(segments)), by="plan", per=per)
+    pd.testing.assert_frame_equal(mapped, merged)
+    pd.testing.assert_series_equal(segments, before)
+    trend = nps_trend(df, by=segments.rename(None), per=per)
+    assert "segment" in trend.columns
+    # every response lands in one period; an account may vote once in each period
+    if per == "response":
+        assert trend["n"].sum() == mapped["n"].sum()
+    else:
+        assert trend["n"].sum() >= mapped["n"].sum()
+
+
+@settings(max_examples=40)
+@given(
+    st.floats(-1e9, 1e9, allow_nan=False),
+    st.floats(1e-6, 1.0),
+    st.integers(8, 80),
+    st.integers(2, 6),
+    st.integers(0, 10_000),
+)
+def test_attribute_skew_bins_are_unique_and_ordered(
+    base: float, spread: float, n: int, bins: int, seed: int
+) -> None:
+    # close values around any magnitude: labels stay unique (defect 9) and in increasing order
+    rng = np.random.default_rng(seed)
+    values = base + spread * rng.uniform(0, 1, n)
+    acc = pd.DataFrame({"account_id": range(n), "x": values})
+    group = np.arange(n) % 2 == 0
+    out = attribute_skew(acc, group, attributes=["x"], bins=bins)
+    labels = out["value"].tolist()
+    assert len(labels) == len(set(labels))
+    assert out["n_group"].sum() == group.sum()
