@@ -83,7 +83,7 @@ def prepare(
         )
     censor = ts if until is None else min(ts, until)
     churned_at = acc["churned_at"].where(acc["churned_at"] <= censor)
-    keep = (acc["started_at"] <= ts).to_numpy()
+    keep = np.array(acc["started_at"] <= ts, dtype=bool)  # writable (copy-on-write)
     if active_only:
         keep &= churned_at.isna().to_numpy()
     entry_ts: pd.Timestamp | None = None
