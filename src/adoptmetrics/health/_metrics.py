@@ -496,8 +496,13 @@ def account_metrics(
     ...     "event": ["login", "report", "login", "login"],
     ...     "timestamp": pd.to_datetime(["2024-01-05", "2024-02-10", "2024-02-20", "2024-02-01"])})
     >>> acc = pd.DataFrame({"account_id": ["a", "b"], "started_at": ["2023-12-01", "2024-01-01"],
-    ...     "seats": [4, 0]})
-    >>> m = account_metrics(ev, accounts=acc, as_of="2024-03-01")
+    ...     "seats": [4, None]})
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:  # b has no seat count
+    ...     warnings.simplefilter("always")
+    ...     m = account_metrics(ev, accounts=acc, as_of="2024-03-01")
+    >>> str(caught[0].message)[:45]
+    "accounts: column 'seats' is 0 or missing for "
     >>> m[["account_id", "active_days", "active_users", "seat_utilization", "usage_trend"]]
       account_id  active_days  active_users  seat_utilization  usage_trend
     0          a            2           2.0               0.5          2.0

@@ -480,7 +480,7 @@ def stage_transitions(
     >>> demo = am.load_demo()
     >>> flow = stage_transitions(demo.events, demo.accounts, start="2025-03-01",
     ...                          end="2025-06-01")
-    >>> flow.groupby("from_stage", observed=True)["share"].sum().round(6).eq(1).all()
+    >>> bool(flow.groupby("from_stage", observed=True)["share"].sum().round(6).eq(1).all())
     True
     """
     cols = _cols(locals())
