@@ -161,15 +161,9 @@ def _validated(
         copy=False,
     )
     acc = validate_accounts(proxy, **kwargs)
-    # Back to the user's ids: one take of the factorised values (no string sort).
-    acc["account_id"] = pd.Series(
-        np.asarray(uniques.take(codes)), index=acc.index, dtype=_id_dtype(ids)
-    )
+    # Back to the user's ids (same rows, same order): no copy, no conversion.
+    acc["account_id"] = pd.Series(ids.array, index=acc.index)
     return acc
-
-
-def _id_dtype(ids: pd.Series) -> Any:
-    return object if isinstance(ids.dtype, pd.CategoricalDtype) else ids.dtype
 
 
 def _ns(values: pd.Series) -> IntArray:
