@@ -239,6 +239,10 @@ class _RiskSets:
     event_idx: IntArray  # shifted days with at least one event
     n_events: IntArray  # events per such day
     size: int
+    late: IntArray  # subjects with delayed entry (entry > 0)
+    events: IntArray  # subjects with an event
+    pair_day: IntArray  # Efron pairs (one per event): its event day (position in event_idx)
+    pair_frac: FloatArray  # and its fraction l/d of the tied events' weight
 
     @classmethod
     def build(
@@ -252,30 +256,49 @@ class _RiskSets:
         size = int(exit_idx.max()) + 2 if d.size else 2
         counts = np.bincount(exit_idx[e], minlength=size)
         event_idx = np.flatnonzero(counts)
-        return cls(exit_idx, entry_idx, e, event_idx, counts[event_idx], size)
+        n_events = counts[event_idx]
+        day = np.repeat(np.arange(len(n_events)), n_events)
+        start = np.repeat(np.cumsum(n_events) - n_events, n_events)
+        frac = (np.arange(len(day)) - start) / n_events[day]
+        return cls(
+            exit_idx,
+            entry_idx,
+            e,
+            event_idx,
+            n_events,
+            size,
+            np.flatnonzero(entry_idx > 0),
+            np.flatnonzero(e),
+            day,
+            frac,
+        )
 
     def at_risk_sums(self, columns: Sequence[FloatArray]) -> FloatArray:
         """Σ of each weight column over the risk set at every event day: (days × k)."""
         out = np.empty((len(self.event_idx), len(columns)))
+        late_idx = self.entry_idx[self.late]
         for k, col in enumerate(columns):  # columns, not subjects
             by_exit = np.bincount(self.exit_idx, col, minlength=self.size)
-            by_entry = np.bincount(self.entry_idx, col, minlength=self.size)
-            # Σ_{exit >= u} − Σ_{entry >= u}: those with entry < u <= exit.
-            tail = np.cumsum(by_exit[::-1])[::-1] - np.cumsum(by_entry[::-1])[::-1]
+            # Σ_{exit >= u} − Σ_{entry >= u}: those with entry < u <= exit (entry 0 never
+            # reaches an event day, which starts at index 1).
+            tail = np.cumsum(by_exit[::-1])[::-1]
+            if self.late.size:
+                by_entry = np.bincount(late_idx, col[self.late], minlength=self.size)
+                tail -= np.cumsum(by_entry[::-1])[::-1]
             out[:, k] = tail[self.event_idx]
         return out
 
     def event_sums(self, columns: Sequence[FloatArray]) -> FloatArray:
         """Σ of each weight column over the subjects with an event at every event day."""
         out = np.empty((len(self.event_idx), len(columns)))
-        ex = self.exit_idx[self.event]
+        ex = self.exit_idx[self.events]
         for k, col in enumerate(columns):
-            out[:, k] = np.bincount(ex, col[self.event], minlength=self.size)[self.event_idx]
+            out[:, k] = np.bincount(ex, col[self.events], minlength=self.size)[self.event_idx]
         return out
 
 
 def _efron_terms(
-    z: FloatArray, beta: FloatArray, rs: _RiskSets
+    z: FloatArray, z_event_sum: FloatArray, beta: FloatArray, rs: _RiskSets
 ) -> tuple[float, FloatArray, FloatArray, FloatArray]:
     """Efron log partial likelihood, gradient and information; and the Efron means.
 
@@ -290,14 +313,12 @@ def _efron_terms(
     s = rs.at_risk_sums(cols)
     sd = rs.event_sums(cols)
     d = rs.n_events
-    day = np.repeat(np.arange(len(d)), d)
-    start = np.repeat(np.cumsum(d) - d, d)
-    frac = (np.arange(len(day)) - start) / d[day]
+    day, frac = rs.pair_day, rs.pair_frac
     den = np.repeat(s[:, 0], d) - frac * np.repeat(sd[:, 0], d)
     num = np.repeat(s[:, 1:], d, axis=0) - frac[:, None] * np.repeat(sd[:, 1:], d, axis=0)
     ratio = num / den[:, None]
-    loglik = float(eta[rs.event].sum() - np.log(den).sum())
-    grad = z[rs.event].sum(axis=0) - ratio.sum(axis=0)
+    loglik = float(eta[rs.events].sum() - np.log(den).sum())
+    grad = z_event_sum - ratio.sum(axis=0)
     share = ratio / np.repeat(d, d)[:, None]
     mean_x = np.zeros((len(d), p))
     for k in range(p):  # columns
@@ -308,7 +329,10 @@ def _efron_terms(
     cum = np.cumsum(c_full)
     b_full = np.zeros(rs.size)
     b_full[rs.event_idx] = np.bincount(day, frac / den, minlength=len(d))
-    a = cum[rs.exit_idx] - cum[rs.entry_idx] - np.where(rs.event, b_full[rs.exit_idx], 0.0)
+    a = cum[rs.exit_idx]
+    if rs.late.size:
+        a[rs.late] -= cum[rs.entry_idx[rs.late]]
+    a[rs.events] -= b_full[rs.exit_idx[rs.events]]
     info = np.einsum("ni,nj->ij", z * (w * a)[:, None], z, optimize=True) - ratio.T @ ratio
     return loglik, np.asarray(grad, dtype=float), np.asarray(info, dtype=float), mean_x
 
@@ -353,8 +377,10 @@ def fit_cox(
     beta = np.zeros(p)
     caught: list[str] = []
 
+    z_event_sum = z[ev].sum(axis=0)
+
     def evaluate(b: FloatArray) -> tuple[float, FloatArray, FloatArray, FloatArray]:
-        ll, g, h, mx = _efron_terms(z, b, rs)
+        ll, g, h, mx = _efron_terms(z, z_event_sum, b, rs)
         return ll - 0.5 * pen * float(b @ b), g - pen * b, h + pen * np.eye(p), mx
 
     ll, grad, info, mean_x = evaluate(beta)
