@@ -153,6 +153,22 @@ def test_trigger_firings_min_count_and_window() -> None:
     assert list(out["timestamp"]) == [TS("2024-01-21"), TS("2024-03-11")]
 
 
+def test_trigger_firings_keeps_the_column_names_it_was_given() -> None:
+    ev = pd.DataFrame(
+        {
+            "org": "a",
+            "action": "invite",
+            "ts": TS("2024-01-01") + pd.to_timedelta([0, 20, 60, 70], unit="D"),
+        }
+    )
+    out = trigger_firings(
+        ev, event="invite", min_count=2, window_days=30,
+        account_col="org", event_col="action", time_col="ts",
+    )  # fmt: skip
+    assert list(out.columns) == ["org", "ts"]
+    assert list(out["ts"]) == [TS("2024-01-21"), TS("2024-03-11")]
+
+
 def test_trigger_firings_usage_growth() -> None:
     # By hand, w = 10 days: 1 event in (day −10, 0], then 3 events on days 12, 13, 14.
     # At day 14: window (4, 14] holds 3, window (−6, 4] holds 1 → growth 3 ≥ 2: fires.

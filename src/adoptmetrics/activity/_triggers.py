@@ -55,7 +55,7 @@ def trigger_firings(
     account_col: str = "account_id",
     event_col: str = "event",
     time_col: str = "timestamp",
-    user_col: str | None = None,
+    user_col: str = "user_id",
 ) -> pd.DataFrame:
     """Times at which a rolling-window condition holds, checked at every event.
 
@@ -87,7 +87,7 @@ def trigger_firings(
     end : timestamp, optional
         Ignore events after it.
     account_col, event_col, time_col, user_col : str
-        Column names (``user_col`` is needed for ``"active_user_share"``).
+        Column names (``user_col`` is read for ``"active_user_share"`` only).
 
     Returns
     -------
@@ -96,7 +96,8 @@ def trigger_firings(
 
         - ``<account_col>``: the account id (categorical over every entity in
           the events).
-        - ``timestamp``: when the condition held.
+        - ``<time_col>``: when the condition held (the output is an
+          events-like table with the column names it was given).
 
     Examples
     --------
@@ -112,10 +113,6 @@ def trigger_firings(
     if not window_days > 0:
         raise ValueError(f"window_days={window_days!r} must be positive.\nHint: window_days=30.")
     share = metric == "active_user_share"
-    if share and user_col is None:
-        raise ValueError(
-            "metric='active_user_share' needs user ids.\nHint: pass user_col='user_id'."
-        )
     df = validate_events(
         events,
         account_col=account_col,
@@ -181,6 +178,6 @@ def trigger_firings(
     return pd.DataFrame(
         {
             account_col: _categorical(fe[distinct], entities),
-            "timestamp": ft[distinct].view("datetime64[ns]"),
+            time_col: ft[distinct].view("datetime64[ns]"),
         }
     )

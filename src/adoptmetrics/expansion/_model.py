@@ -264,7 +264,7 @@ def _prepare(
             metric=trig.metric,
             threshold=trig.threshold,
             seats=seats,
-            user_col="user_id" if needs_users else None,
+            user_col="user_id",
         )
         f_acc = _codes(fr["account_id"], universe)
         f_ns = fr["timestamp"].to_numpy().view(np.int64)
