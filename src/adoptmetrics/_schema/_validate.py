@@ -26,6 +26,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from adoptmetrics._schema._frames import to_pandas
+
 __all__ = [
     "SchemaError",
     "coerce_as_of",
@@ -368,8 +370,27 @@ def validate_events(
     ``user_id`` (categorical, when ``user_col`` is given) and any extra
     columns unchanged. ``account_col`` may name any entity column (for user
     retention, ``user_id``): it is returned as ``account_id``.
+
+    ``events`` may be any frame narwhals supports (converted once by
+    :func:`adoptmetrics._schema._frames.to_pandas`, columns checked first) or an
+    ``am.EventLog``, whose validated frame is reused (no second validation).
     """
-    df = _require_frame(events, table)
+    from_log = getattr(events, "_am_validated_events", None)
+    if from_log is not None:
+        logged: pd.DataFrame = from_log(
+            account_col=account_col,
+            event_col=event_col,
+            time_col=time_col,
+            user_col=user_col,
+            table=table,
+        )
+        return logged
+    required = {"account_col": account_col, "time_col": time_col}
+    if event_col is not None:
+        required["event_col"] = event_col
+    if user_col is not None:
+        required["user_col"] = user_col
+    df = _require_frame(to_pandas(events, table, required=required), table)
     _require_column(df, table, account_col, "account_col")
     _require_column(df, table, time_col, "time_col")
     mapping = {"account_id": account_col}

@@ -1,0 +1,129 @@
+"""Frames of any engine at the boundary: recognise them, check columns, bring them to pandas.
+
+Every events-taking function reaches :func:`adoptmetrics._schema._validate.validate_events`
+(directly or through the activity encoder), which calls :func:`to_pandas` here
+first. A pandas frame passes through untouched; any other frame that narwhals
+supports is converted once:
+
+* eager frames (Polars DataFrame, PyArrow Table, ...) column by column through
+  Arrow, string columns dictionary-encoded by Arrow straight into pandas
+  categoricals (no Python objects, no second factorise);
+* lazy frames (Polars LazyFrame, DuckDB relation, PySpark DataFrame, ...) are
+  checked against their schema first (a missing column is a clear error before
+  any work runs), then the columns are selected inside the engine and collected.
+
+The activity layer keeps lazy frames lazy where it can (see
+``adoptmetrics.activity._engine``); this module is the fallback that makes every
+function accept every frame.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import narwhals.stable.v2 as nw
+import pandas as pd
+
+__all__ = [
+    "frame_columns",
+    "is_lazy",
+    "to_narwhals",
+    "to_pandas",
+]
+
+
+def _unsupported(obj: object, table: str) -> TypeError:
+    return TypeError(
+        f"{table} must be a pandas DataFrame or another frame that narwhals supports, "
+        f"got {type(obj).__module__}.{type(obj).__name__}.\n"
+        "Hint: pass a pandas or Polars DataFrame/LazyFrame, a PyArrow Table, a DuckDB "
+        "relation, a PySpark DataFrame or an am.EventLog (e.g. pd.read_parquet(path))."
+    )
+
+
+def to_narwhals(obj: object, table: str) -> Any:
+    """Wrap a native frame in narwhals (a DataFrame or a LazyFrame); clear error otherwise."""
+    if isinstance(obj, (nw.DataFrame, nw.LazyFrame)):
+        return obj
+    native: Any = obj
+    try:
+        return nw.from_native(native, pass_through=False)
+    except TypeError:
+        raise _unsupported(obj, table) from None
+
+
+def is_lazy(obj: object) -> bool:
+    """Is ``obj`` a lazy frame (a Polars LazyFrame, a DuckDB relation, a Spark DataFrame...)."""
+    if isinstance(obj, pd.DataFrame):
+        return False
+    native: Any = obj
+    try:
+        frame = nw.from_native(native, pass_through=False)
+    except TypeError:
+        return False
+    return isinstance(frame, nw.LazyFrame)
+
+
+def frame_columns(frame: Any) -> list[str]:
+    """Column names of a narwhals frame without running a lazy query."""
+    names: list[str] = list(frame.collect_schema().names())
+    return names
+
+
+def require_columns(frame: Any, table: str, columns: dict[str, str]) -> None:
+    """Refuse a frame missing any of ``columns`` (argument name → column), before work runs."""
+    present = frame_columns(frame)
+    for argument, column in columns.items():
+        if column in present:
+            continue
+        from adoptmetrics._schema._validate import SchemaError
+
+        close = difflib.get_close_matches(column, present, n=1, cutoff=0.5)
+        hint = f"pass {argument}='<your column>' to name the column that holds it"
+        if close:
+            hint = f"did you mean {close[0]!r}? Pass {argument}={close[0]!r}"
+        raise SchemaError(table, column, f"is missing; the table has columns {present}", hint + ".")
+
+
+def _arrow_to_pandas(table: Any) -> pd.DataFrame:
+    """An Arrow table to pandas, string and dictionary columns as categoricals."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+    cols: dict[str, Any] = {}
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        t = col.type
+        if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+            if pa.types.is_string_view(t):
+                col = col.cast(pa.large_string())
+            col = pc.dictionary_encode(col.combine_chunks())
+        elif pa.types.is_dictionary(t):
+            col = col.unify_dictionaries() if col.num_chunks > 1 else col
+        cols[name] = col.to_pandas()
+    return pd.DataFrame(cols, copy=False)
+
+
+def to_pandas(obj: object, table: str, *, required: dict[str, str] | None = None) -> pd.DataFrame:
+    """``obj`` as a pandas frame (pandas frames pass through untouched).
+
+    ``required`` (argument name → column) is checked against the schema before
+    anything runs, so a lazy frame missing a column fails without a query. Every
+    column is collected: callers may read more columns (``by=``) than they name.
+    """
+    if isinstance(obj, pd.DataFrame):
+        return obj
+    frame = to_narwhals(obj, table)
+    if required:
+        require_columns(frame, table, required)
+    if isinstance(frame, nw.LazyFrame):
+        frame = frame.collect()
+    if frame.implementation.is_pandas():
+        native: pd.DataFrame = frame.to_native()
+        return native
+    try:
+        arrow = frame.to_arrow()
+    except Exception:
+        out: pd.DataFrame = frame.to_pandas()
+        return out
+    return _arrow_to_pandas(arrow)
