@@ -204,3 +204,16 @@ def test_active_days_shares_sum_to_one(ev: pd.DataFrame) -> None:
     assert np.allclose(sums[totals > 0], 1.0)
     counts = active_counts(ev, period="week", level="user")
     assert totals.tolist() == counts["n_active"].tolist()
+
+
+@given(
+    st.lists(st.integers(-(10**18), 4 * 10**18), min_size=1, max_size=50),
+    st.sampled_from(["day", "week", "month"]),
+)
+def test_period_offsets_match_period_index(ns: list[int], period: str) -> None:
+    from adoptmetrics.activity import period_index
+    from adoptmetrics.activity._engagement_cells import period_offsets
+
+    arr = np.asarray(ns, dtype=np.int64)
+    expected = period_index(arr, period) - 7
+    assert np.array_equal(period_offsets(arr.copy(), period, 7), expected)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from adoptmetrics.activity._encode import IntArray, period_index, period_start
-from adoptmetrics.activity._engagement_cells import entity_period_cells
+from adoptmetrics.activity._engagement_cells import entity_period_cells, period_offsets
 from adoptmetrics.engagement._common import (
     NS_PER_DAY,
     By,
@@ -228,8 +228,8 @@ def stickiness(
         return finish(empty, None, _i([]), by)
     ent, day, _, _ = _cells(log, "day")
     day_ns = day * NS_PER_DAY
-    lp = period_index(day_ns, long)
-    sp = period_index(day_ns, short)
+    lp = period_offsets(day_ns, long, 0)
+    sp = period_offsets(day_ns, short, 0)
     l0, l1 = period_range(log, long)
     n_l = l1 - l0 + 1
     # Cells are sorted by entity then day, so long and short indices never decrease
@@ -349,7 +349,7 @@ def active_days_distribution(
         }
         return finish(body, None, _i([]), by)
     ent, day, _, _ = _cells(log, "day")
-    pp = period_index(day * NS_PER_DAY, period)
+    pp = period_offsets(day * NS_PER_DAY, period, 0)
     p0, p1 = period_range(log, period)
     n_p = p1 - p0 + 1
     # Runs of (entity, period) in the sorted day cells: their lengths are the active days.

@@ -6,7 +6,11 @@ import numpy as np
 import pandas as pd
 
 from adoptmetrics.activity._encode import IntArray, period_start
-from adoptmetrics.activity._engagement_cells import entity_period_cells, feature_cells
+from adoptmetrics.activity._engagement_cells import (
+    entity_period_cells,
+    feature_cells,
+    period_offsets,
+)
 from adoptmetrics.engagement._common import (
     By,
     Features,
@@ -145,8 +149,10 @@ def feature_adoption(
     n_p = p1 - p0 + 1
     n_ent = len(log.entities)
     n_seg = log.n_seg
+    # One pass for the rows' periods, shared by the active cells and the feature cells.
+    poff = period_offsets(log.ns, period, p0)
     ent, idx = entity_period_cells(
-        log.entity, log.ns, period=period, p0=p0, n_periods=n_p, n_entities=n_ent
+        log.entity, log.ns, period=period, p0=p0, n_periods=n_p, n_entities=n_ent, poff=poff
     )
     active = np.bincount(log.seg[ent] * n_p + (idx - p0), minlength=n_seg * n_p).reshape(n_seg, n_p)
     adopters = np.zeros((n_seg, n_f, n_p), dtype=np.int64)
@@ -154,16 +160,10 @@ def feature_adoption(
     # Segments ride along as extra "features" (segment × feature codes), so one pass counts all.
     for members, lut in feature_layers(codes, len(log.events)):
         row_f = lut[log.event]
-        row_f = np.where(row_f >= 0, log.seg[log.entity] * n_f + row_f, -1)
+        if n_seg > 1:
+            row_f = np.where(row_f >= 0, log.seg[log.entity] * n_f + row_f, -1)
         a, e = feature_cells(
-            log.entity,
-            log.ns,
-            row_f,
-            period=period,
-            p0=p0,
-            n_periods=n_p,
-            n_entities=n_ent,
-            n_features=n_seg * n_f,
+            log.entity, poff, row_f, n_periods=n_p, n_entities=n_ent, n_features=n_seg * n_f
         )
         a3, e3 = a.reshape(n_seg, n_f, n_p), e.reshape(n_seg, n_f, n_p)
         adopters[:, members] = a3[:, members]
