@@ -43,6 +43,25 @@ def test_plot_churn_curve_draws_groups_bands_and_at_risk() -> None:
     plt.close("all")
 
 
+def test_plot_churn_curve_segments_from_series_and_columns() -> None:
+    # by= a Series: its name labels the curves; several columns are joined with " | ".
+    acc = _accounts()
+    tier = acc.set_index("account_id")["plan"].rename("tier")
+    ax = plotting.plot_churn_curve(churn.churn_curve(acc, by=tier, as_of="2025-01-01"))
+    legend = ax.get_legend()
+    assert legend is not None
+    assert any(t.get_text().startswith("pro (n=") for t in legend.get_texts())
+    acc["big"] = acc["seats"] > 25
+    ax = plotting.plot_churn_curve(churn.churn_curve(acc, by=["plan", "big"], as_of="2025-01-01"))
+    legend = ax.get_legend()
+    assert legend is not None
+    assert any(t.get_text().startswith("basic | True") for t in legend.get_texts())
+    # Without by: one curve, no legend.
+    ax = plotting.plot_churn_curve(churn.churn_curve(acc, as_of="2025-01-01"))
+    assert ax.get_legend() is None
+    plt.close("all")
+
+
 def test_plot_hazard_ratios_from_model() -> None:
     model = churn.fit_churn_model(_accounts(), covariates=["plan", "seats"], as_of="2025-01-01")
     ax = plotting.plot_hazard_ratios(model)

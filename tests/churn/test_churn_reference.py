@@ -427,3 +427,6 @@ def test_by_series_and_column_name_the_output_column() -> None:
         churn.churn_curve(acc, by=tier.iloc[:3], as_of="2024-06-01")
     with pytest.raises(TypeError, match="Hint"):
         churn.churn_curve(acc, by=3, as_of="2024-06-01")  # type: ignore[arg-type]
+    twice = pd.concat([tier, tier])
+    with pytest.raises(SchemaError, match="duplicate account ids"):
+        churn.compare_churn(acc, by=twice, as_of="2024-06-01")
