@@ -23,7 +23,15 @@ time is *unexposed*. An expansion at the very moment of a firing is not
 exposed to it: an expansion is never its own trigger.
 
 *Alert*: a firing with no earlier firing of the same trigger in the
-preceding ``horizon_days`` (what you would hand to sales).
+preceding ``horizon_days`` (what you would hand to sales). Its outcome is
+known once its horizon has ended at ``as_of`` or churn ended it; only such
+alerts count in precision and lead times.
+
+*Ties*: accounts with the same score share a rank, and every top-k metric is
+averaged over the orders of a tie, so nothing depends on how ids are spelled.
+
+Arguments: the events first, the triggers second, other tables by keyword
+(``expansions=``, ``accounts=``), each table with its own column options.
 """
 
 from __future__ import annotations
