@@ -222,3 +222,38 @@ def test_bad_selection_split(bad: float) -> None:
         success_paths(ev, y, selection_split="half", as_of="2025-01-01")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="seed"):
         success_paths(ev, y, selection_split=0.5, seed=0.5, as_of="2025-01-01")  # type: ignore[arg-type]
+
+
+def test_by_and_accounts_ignore_row_order_and_never_mutate(saas: SaaSData) -> None:
+    acc, ev = saas.accounts, saas.events
+    acc_copy, ev_copy = acc.copy(), ev.copy()
+    a = _quiet(golden_path, ev, "onboarding_success", accounts=acc, by="plan", max_length=3)
+    b = _quiet(golden_path, ev.sample(frac=1.0, random_state=5), "onboarding_success",
+               accounts=acc.sample(frac=1.0, random_state=6), by="plan", max_length=3)  # fmt: skip
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(acc, acc_copy)
+    pd.testing.assert_frame_equal(ev, ev_copy)
+    assert a.columns[0] == "plan"
+    assert set(a["plan"]) == set(acc["plan"])
+
+
+def test_duplicate_ids_in_start_or_by_are_refused() -> None:
+    ev = pd.DataFrame({"account_id": ["a", "b"], "event": "x", "timestamp": [T0, T0]})
+    dup = pd.Series([T0, T0], index=["a", "a"])
+    with pytest.raises(am.SchemaError, match=r"(?s)start.*duplicate.*Hint"):
+        onboarding_funnel(ev, ["x"], window_days=1, start=dup, as_of="2024-02-01")
+    seg = pd.Series(["p", "q"], index=["a", "a"])
+    with pytest.raises(am.SchemaError, match=r"(?s)by.*duplicate.*Hint"):
+        onboarding_funnel(ev, ["x"], window_days=1, by=seg, as_of="2024-02-01")
+
+
+def test_a_segment_with_nothing_to_compare_is_left_out_with_a_warning() -> None:
+    rows = [(f"a{i}", "x" if i % 2 else "y", T0) for i in range(40)]
+    ev = pd.DataFrame(rows, columns=["account_id", "event", "timestamp"])
+    ids = [f"a{i}" for i in range(40)]
+    y = pd.Series([i % 2 == 1 for i in range(40)], index=ids)
+    seg = pd.Series(["all_won" if i >= 36 else "mixed" for i in range(40)], index=ids)
+    y[seg == "all_won"] = True
+    with pytest.warns(UserWarning, match="all_won'? left out"):
+        res = success_paths(ev, y, by=seg.rename("group"), as_of="2024-06-01", max_length=1)
+    assert set(res["group"]) == {"mixed"}
