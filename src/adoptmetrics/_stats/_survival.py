@@ -314,26 +314,36 @@ def _efron_terms(
     sd = rs.event_sums(cols)
     d = rs.n_events
     day, frac = rs.pair_day, rs.pair_frac
+    # One Efron pair per event: den = S0(t) − f·S0_D(t). Everything else is a per-day
+    # sum of scalar functions of den, so no (events × p) array is ever built.
     den = np.repeat(s[:, 0], d) - frac * np.repeat(sd[:, 0], d)
-    num = np.repeat(s[:, 1:], d, axis=0) - frac[:, None] * np.repeat(sd[:, 1:], d, axis=0)
-    ratio = num / den[:, None]
+    inv = 1.0 / den
+    days = len(d)
+    c0 = np.bincount(day, inv, minlength=days)
+    c1 = np.bincount(day, frac * inv, minlength=days)
+    q0 = np.bincount(day, inv * inv, minlength=days)
+    q1 = np.bincount(day, frac * inv * inv, minlength=days)
+    q2 = np.bincount(day, frac * frac * inv * inv, minlength=days)
+    s1, d1 = s[:, 1:], sd[:, 1:]
+    # Σ_l (S1 − f·S1_D)/den per day.
+    ratio_sum = s1 * c0[:, None] - d1 * c1[:, None]
     loglik = float(eta[rs.events].sum() - np.log(den).sum())
-    grad = z_event_sum - ratio.sum(axis=0)
-    share = ratio / np.repeat(d, d)[:, None]
-    mean_x = np.zeros((len(d), p))
-    for k in range(p):  # columns
-        mean_x[:, k] = np.bincount(day, share[:, k], minlength=len(d))
-    # Σ_pairs S2(t)/den − f·S2_D(t)/den, folded into one weight per subject.
+    grad = z_event_sum - ratio_sum.sum(axis=0)
+    mean_x = ratio_sum / d[:, None]
+    # Σ_l (S1 − f·S1_D)(S1 − f·S1_D)ᵀ/den², expanded.
+    cross = (s1 * q1[:, None]).T @ d1
+    outer = (s1 * q0[:, None]).T @ s1 - cross - cross.T + (d1 * q2[:, None]).T @ d1
+    # Σ_l S2(t)/den − f·S2_D(t)/den, folded into one weight per subject.
     c_full = np.zeros(rs.size)
-    c_full[rs.event_idx] = np.bincount(day, 1.0 / den, minlength=len(d))
+    c_full[rs.event_idx] = c0
     cum = np.cumsum(c_full)
     b_full = np.zeros(rs.size)
-    b_full[rs.event_idx] = np.bincount(day, frac / den, minlength=len(d))
+    b_full[rs.event_idx] = c1
     a = cum[rs.exit_idx]
     if rs.late.size:
         a[rs.late] -= cum[rs.entry_idx[rs.late]]
     a[rs.events] -= b_full[rs.exit_idx[rs.events]]
-    info = np.einsum("ni,nj->ij", z * (w * a)[:, None], z, optimize=True) - ratio.T @ ratio
+    info = np.einsum("ni,nj->ij", z * (w * a)[:, None], z, optimize=True) - outer
     return loglik, np.asarray(grad, dtype=float), np.asarray(info, dtype=float), mean_x
 
 
@@ -500,7 +510,7 @@ def concordance(durations: npt.ArrayLike, scores: npt.ArrayLike, events: npt.Arr
         size = int(max(group_i.max(), group_j.max())) + 2
         starts = np.concatenate([[0], np.cumsum(np.bincount(group_i, minlength=size))])
         base = starts[group_j]
-        query = group_j * width + rank_j
+        query = np.sort(group_j * width + rank_j)  # sorted: the searches stream through keys
         lo = np.searchsorted(keys, query, side="left")
         hi = np.searchsorted(keys, query, side="right")
         correct += int((lo - base).sum())

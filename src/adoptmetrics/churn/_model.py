@@ -70,7 +70,8 @@ def _specs(
         numeric = pd.api.types.is_bool_dtype(s.dtype) or (
             pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.CategoricalDtype)
         )
-        if s.nunique() < 2:
+        constant = (s.min() == s.max()) if numeric and len(s) else s.nunique() < 2
+        if constant:
             warnings.warn(
                 f"covariate {col!r} is constant ({s.iloc[0]!r}) in the accounts used for the "
                 "fit; it is left out of the model.\n"
