@@ -1,4 +1,5 @@
-"""Figures for docs/datasets.md: weekly active accounts and the event mix of the demo.
+"""Figures for docs/datasets.md: weekly active accounts (with the launch and the
+campaigns marked) and the event mix of the demo.
 
 Run from the repository root: ``.venv/bin/python docs/figures/datasets.py``.
 """
@@ -35,6 +36,14 @@ def main() -> None:
     left.text(
         demo.truth["retention"]["improved_from"], 5, " better cohorts from here", color=color(3)
     )
+    launch = demo.truth["engagement"]["launched_at"]
+    left.axvline(launch, color=color(2), ls=":", lw=1)
+    left.text(
+        launch, active.max() * 0.55, "ai_assistant launch ", color=color(2), rotation=90, ha="right"
+    )
+    for k, (name, xp) in enumerate(demo.exposures.groupby("campaign")):
+        left.axvspan(xp["exposed_at"].min(), xp["exposed_at"].max(), color=color(4 + k), alpha=0.15)
+        left.text(xp["exposed_at"].min(), active.max() * 0.12, f" {name}", fontsize=8, rotation=90)
     locator = mdates.AutoDateLocator(maxticks=7)  # type: ignore[no-untyped-call]
     left.xaxis.set_major_locator(locator)
     formatter = mdates.ConciseDateFormatter(locator)  # type: ignore[no-untyped-call]

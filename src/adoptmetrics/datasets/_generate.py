@@ -302,7 +302,8 @@ def _simulate_raw(
     acc_e, user_e, event_e, t_e = ev.arrays()
     keep = (t_e >= started[acc_e]) & (t_e < stop[acc_e])
     acc_e, user_e, event_e, t_e = acc_e[keep], user_e[keep], event_e[keep], t_e[keep]
-    order = np.lexsort((user_e, event_e, acc_e, t_e))
+    rest = (acc_e * len(EVENTS) + event_e) * (int(n_users.max()) + 1) + user_e
+    order = np.lexsort((rest, t_e))  # (time, account, event, user) order
     acc_e, user_e, event_e, t_e = acc_e[order], user_e[order], event_e[order], t_e[order]
 
     # ---------------------------------------------------------------- expansions and revenue

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from adoptmetrics.datasets._planted import NEW_EVENTS
+from adoptmetrics.datasets._planted import NEW_EVENTS, distinct
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -339,7 +339,7 @@ def _nps(
     acc, user, t = acc[order], user[order], t[order]
     # usage: distinct active days in the 90 days before the response
     span = end // DAY + 2
-    keys = np.unique(acc_e * span + t_e // DAY)
+    keys = distinct(acc_e * span + t_e // DAY)
     today = acc * span + t // DAY
     usage = (np.searchsorted(keys, today) - np.searchsorted(keys, today - 90)).astype(float)
     mean, sd = (float(usage.mean()), float(usage.std())) if usage.size else (0.0, 1.0)
