@@ -291,6 +291,20 @@ def test_custom_column_names_end_to_end() -> None:
     pd.testing.assert_frame_equal(canonical, again2)
 
 
+def test_accounts_with_their_own_id_column() -> None:
+    events, expansions, accounts = null_log(9, n=60, shape=1.0)
+    accounts = accounts.assign(plan=np.where(np.arange(60) % 2 == 0, "pro", "basic"))
+    kw: dict[str, Any] = {"expansions": expansions, "horizon_days": 30, "by": "plan"}
+    base = ex.trigger_lift(events, [SIG], accounts=accounts, **kw)
+    own = ex.trigger_lift(
+        events, [SIG], accounts=accounts.rename(columns={"account_id": "org"}),
+        accounts_account_col="org", **kw,
+    )  # fmt: skip
+    pd.testing.assert_frame_equal(base, own)
+    with pytest.raises(TypeError, match=r"(?s)accounts_account_col=.*Hint"):
+        ex.trigger_lift(events, [SIG], expansions=expansions, accounts_account_col=3)  # type: ignore[arg-type]
+
+
 # --------------------------------------------------------------------------- defect 8
 
 

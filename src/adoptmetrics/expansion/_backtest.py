@@ -133,6 +133,7 @@ def backtest_expansion(
     start_col: str = "started_at",
     churn_col: str = "churned_at",
     seats_col: str = "seats",
+    accounts_account_col: str | None = None,
     expansion_account_col: str | None = None,
     expansion_time_col: str = "timestamp",
 ) -> ExpansionBacktest:
@@ -176,9 +177,11 @@ def backtest_expansion(
     half_life_days, period_days, weights
         Model options (see :func:`fit_expansion_model`).
     account_col, event_col, time_col, user_col : str
-        Columns of ``events`` (``account_col`` also of the accounts tables).
+        Columns of ``events``.
     start_col, churn_col, seats_col : str
         Columns of ``accounts`` (``seats_col`` also of ``accounts_at_cutoff``).
+    accounts_account_col : str, optional
+        Account column of ``accounts`` and ``accounts_at_cutoff``; default ``account_col``.
     expansion_account_col, expansion_time_col : str
         Columns of ``expansions`` (the account column defaults to ``account_col``).
 
@@ -210,7 +213,7 @@ def backtest_expansion(
     cut = coerce_as_of(cutoff, None, argument="cutoff")
     cols = _cols(
         account_col, event_col, time_col, user_col, start_col, churn_col, seats_col,
-        expansion_account_col, expansion_time_col,
+        expansion_account_col, expansion_time_col, accounts_account_col,
     )  # fmt: skip
     ev = validate_events(events, account_col=account_col, event_col=event_col, time_col=time_col)
     ex = validate_expansions(expansions, account_col=cols.exp_account, time_col=cols.exp_time)

@@ -29,6 +29,7 @@ from adoptmetrics.expansion._model import (
     FloatArray,
     IntArray,
     _check_triggers,
+    _Cols,
     _cols,
     _Data,
     _last_at_or_before,
@@ -90,7 +91,7 @@ def _parts(data: _Data, f_acc: IntArray, f_ns: IntArray, h: int) -> _Parts:
 
 
 def _segments(
-    by: object, data: _Data, accounts: object, account_col: str, start_col: str, churn_col: str
+    by: object, data: _Data, accounts: object, cols: _Cols
 ) -> tuple[str | None, IntArray, list[object]]:
     """Per-account segment codes (−1: left out), the output column name and the labels."""
     n_acc = len(data.universe)
@@ -111,7 +112,7 @@ def _segments(
                 "Hint: pass accounts=, or a Series mapping account id → segment as by=."
             )
         acc = validate_accounts(
-            accounts, account_col=account_col, start_col=start_col, churn_col=churn_col
+            accounts, account_col=cols.acc_account, start_col=cols.start, churn_col=cols.churn
         )
         if by not in acc.columns or by in ("account_id", "started_at", "churned_at"):
             raise ValueError(
@@ -187,6 +188,7 @@ def trigger_lift(
     start_col: str = "started_at",
     churn_col: str = "churned_at",
     seats_col: str = "seats",
+    accounts_account_col: str | None = None,
     expansion_account_col: str | None = None,
     expansion_time_col: str = "timestamp",
 ) -> pd.DataFrame:
@@ -240,9 +242,11 @@ def trigger_lift(
     interval : {"clustered", "exact"}, default "clustered"
         Interval and p-value of ``lift`` (see above).
     account_col, event_col, time_col, user_col : str
-        Columns of ``events`` (``account_col`` also of ``accounts``).
+        Columns of ``events``.
     start_col, churn_col, seats_col : str
         Columns of ``accounts``.
+    accounts_account_col : str, optional
+        Account column of ``accounts``; default ``account_col``.
     expansion_account_col : str, optional
         Account column of ``expansions``; default ``account_col``.
     expansion_time_col : str, default "timestamp"
@@ -305,10 +309,10 @@ def trigger_lift(
         )
     cols = _cols(
         account_col, event_col, time_col, user_col, start_col, churn_col, seats_col,
-        expansion_account_col, expansion_time_col,
+        expansion_account_col, expansion_time_col, accounts_account_col,
     )  # fmt: skip
     data = _prepare(events, expansions, trig, accounts, as_of, cols)
-    by_name, seg, labels = _segments(by, data, accounts, account_col, start_col, churn_col)
+    by_name, seg, labels = _segments(by, data, accounts, cols)
     n_seg = len(labels)
     h = round(horizon * _DAY)
     days = (data.end - data.start) / _DAY

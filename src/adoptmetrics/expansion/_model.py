@@ -89,6 +89,7 @@ class _Cols:
     seats: str = "seats"
     exp_account: str = "account_id"
     exp_time: str = "timestamp"
+    acc_account: str = "account_id"
 
 
 def _cols(
@@ -101,8 +102,9 @@ def _cols(
     seats_col: str,
     expansion_account_col: str | None,
     expansion_time_col: str,
+    accounts_account_col: str | None = None,
 ) -> _Cols:
-    """Column options of the three tables (the expansions' account column defaults to events')."""
+    """Column options of the three tables (their account columns default to ``account_col``)."""
     for name, value in (
         ("account_col", account_col),
         ("event_col", event_col),
@@ -115,11 +117,15 @@ def _cols(
     ):
         if not isinstance(value, str):
             raise TypeError(f"{name}={value!r} must be a column name.\nHint: {name}='...'.")
-    if expansion_account_col is not None and not isinstance(expansion_account_col, str):
-        raise TypeError(
-            f"expansion_account_col={expansion_account_col!r} must be a column name or None.\n"
-            "Hint: leave it None when the expansions use the same account column as events."
-        )
+    for name, other in (
+        ("expansion_account_col", expansion_account_col),
+        ("accounts_account_col", accounts_account_col),
+    ):
+        if other is not None and not isinstance(other, str):
+            raise TypeError(
+                f"{name}={other!r} must be a column name or None.\n"
+                "Hint: leave it None when the table uses the same account column as events."
+            )
     return _Cols(
         account_col,
         event_col,
@@ -130,6 +136,7 @@ def _cols(
         seats_col,
         expansion_account_col or account_col,
         expansion_time_col,
+        accounts_account_col or account_col,
     )
 
 
@@ -198,7 +205,7 @@ def _prepare(
     seats: pd.Series | None = None
     if accounts is not None:
         acc = validate_accounts(
-            accounts, account_col=cols.account, start_col=cols.start, churn_col=cols.churn
+            accounts, account_col=cols.acc_account, start_col=cols.start, churn_col=cols.churn
         )
         if ex is not None:
             check_known_ids(
@@ -298,12 +305,12 @@ def _seats(table: object, cols: _Cols, is_snapshot: bool) -> pd.Series:
                 f"accounts_at_cutoff must be a DataFrame, got {type(table).__name__}.\n"
                 "Hint: one row per account with the seats it had at the cutoff."
             )
-        if cols.account not in table.columns:
+        if cols.acc_account not in table.columns:
             raise SchemaError(
                 name,
-                cols.account,
+                cols.acc_account,
                 "is missing",
-                "pass the account id column (or set account_col=).",
+                "pass the account id column (or set accounts_account_col=).",
             )
     table = cast(pd.DataFrame, table)  # checked above, or validated accounts
     if cols.seats not in table.columns:
@@ -311,7 +318,7 @@ def _seats(table: object, cols: _Cols, is_snapshot: bool) -> pd.Series:
             f"an 'active_user_share' trigger needs seats, but {name} has no "
             f"{cols.seats!r} column.\nHint: add the licensed seats or pass seats_col=."
         )
-    ids = table[cols.account if is_snapshot else "account_id"].astype(object).to_numpy()
+    ids = table[cols.acc_account if is_snapshot else "account_id"].astype(object).to_numpy()
     return pd.Series(table[cols.seats].to_numpy(), index=pd.Index(ids))
 
 

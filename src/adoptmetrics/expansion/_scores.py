@@ -42,6 +42,7 @@ def fit_expansion_model(
     start_col: str = "started_at",
     churn_col: str = "churned_at",
     seats_col: str = "seats",
+    accounts_account_col: str | None = None,
     expansion_account_col: str | None = None,
     expansion_time_col: str = "timestamp",
 ) -> ExpansionModel:
@@ -78,9 +79,11 @@ def fit_expansion_model(
     progress : bool
         Report the steps on stderr (silent by default).
     account_col, event_col, time_col, user_col : str
-        Columns of ``events`` (``account_col`` also of ``accounts``).
+        Columns of ``events``.
     start_col, churn_col, seats_col : str
         Columns of ``accounts``.
+    accounts_account_col : str, optional
+        Account column of ``accounts``; default ``account_col``.
     expansion_account_col, expansion_time_col : str
         Columns of ``expansions`` (the account column defaults to ``account_col``).
 
@@ -107,7 +110,7 @@ def fit_expansion_model(
     period = _positive(period_days, "period_days", "period_days=7")
     cols = _cols(
         account_col, event_col, time_col, user_col, start_col, churn_col, seats_col,
-        expansion_account_col, expansion_time_col,
+        expansion_account_col, expansion_time_col, accounts_account_col,
     )  # fmt: skip
     steps = Progress("fit_expansion_model", total=2, enabled=progress)
     data = _prepare(events, expansions, trig, accounts, as_of, cols)
@@ -137,6 +140,7 @@ def expansion_scores(
     start_col: str = "started_at",
     churn_col: str = "churned_at",
     seats_col: str = "seats",
+    accounts_account_col: str | None = None,
     expansion_account_col: str | None = None,
     expansion_time_col: str = "timestamp",
 ) -> pd.DataFrame:
@@ -167,9 +171,11 @@ def expansion_scores(
     horizon_days, half_life_days, period_days, weights
         Fitting options (see :func:`fit_expansion_model`).
     account_col, event_col, time_col, user_col : str
-        Columns of ``events`` (``account_col`` also of ``accounts``).
+        Columns of ``events``.
     start_col, churn_col, seats_col : str
         Columns of ``accounts``.
+    accounts_account_col : str, optional
+        Account column of ``accounts``; default ``account_col``.
     expansion_account_col, expansion_time_col : str
         Columns of ``expansions`` (the account column defaults to ``account_col``).
 
@@ -203,7 +209,7 @@ def expansion_scores(
     trig = _check_triggers(triggers)
     cols = _cols(
         account_col, event_col, time_col, user_col, start_col, churn_col, seats_col,
-        expansion_account_col, expansion_time_col,
+        expansion_account_col, expansion_time_col, accounts_account_col,
     )  # fmt: skip
     if model is not None:
         if not isinstance(model, ExpansionModel):
