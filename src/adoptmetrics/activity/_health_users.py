@@ -49,6 +49,14 @@ def distinct_users(
     >>> distinct_users(ev).tolist()
     [2, 1]
     """
+    if isinstance(events, pd.DataFrame) and user_col in events.columns:
+        col = events[user_col]
+        if not isinstance(col.dtype, pd.CategoricalDtype):
+            # A hash in order of appearance: no sort of the (many) user ids is needed.
+            codes, uniques = pd.factorize(col, sort=False)
+            events = events.assign(
+                **{user_col: pd.Categorical.from_codes(codes, categories=pd.Index(uniques))}
+            )
     df = validate_events(
         events, account_col=account_col, event_col=None, time_col=time_col, user_col=user_col
     )

@@ -98,6 +98,12 @@ class _Inputs:
     seats_col: str | None
     nps: pd.DataFrame | None
     latest: pd.Timestamp | None
+    # Every account id of every table; the events' account column holds
+    # positions into it (integer categories), so joins are numpy indexing.
+    keys: pd.Index
+    rank: IntArray  # rank of each key in id order (for sorted output)
+    acc_code: IntArray  # key position of each accounts row
+    seats: FloatArray  # seats per key (NaN when unknown)
 
     def between(self, lo: int, hi: int) -> pd.DataFrame:
         """Events with ``lo < timestamp <= hi`` (nanoseconds)."""
@@ -125,20 +131,13 @@ def prepare_inputs(
     raw = events if isinstance(events, pd.DataFrame) else None
     has_users = user_col is not None and raw is not None and user_col in raw.columns
     if raw is not None:
-        events = _hashed_ids(raw, [account_col, event_col] + ([str(user_col)] if has_users else []))
-    ev = validate_events(
-        events,
-        account_col=account_col,
-        event_col=event_col,
-        time_col=time_col,
-        user_col=user_col if has_users else None,
-    )
-    keep = ["account_id", "event", "timestamp"] + (["user_id"] if has_users else [])
+        events = _hashed_ids(raw, [account_col, event_col])
+    ev = validate_events(events, account_col=account_col, event_col=event_col, time_col=time_col)
     ns = ev["timestamp"].to_numpy().view(np.int64)
     order = np.argsort(ns, kind="stable")
-    # A take on categoricals moves codes only; the categories stay shared.
-    ev = ev[keep].take(order).reset_index(drop=True)
     ns = ns[order]
+    # User ids are hashed per window, where they are needed (see distinct_users).
+    users = {"user_id": np.asarray(ev[str(user_col)])[order]} if has_users else {}
     acc = None
     if accounts is not None:
         acc = validate_accounts(
@@ -148,6 +147,7 @@ def prepare_inputs(
             acc["seats"] = _seats(acc[seats_col], seats_col)
         else:
             acc["seats"] = np.nan
+        acc["account_id"] = acc["account_id"].astype(object)
     nps_df = None
     if nps is not None:
         nps_df = validate_nps(
@@ -156,8 +156,34 @@ def prepare_inputs(
         nps_df = nps_df[["account_id", "timestamp", "score"]].sort_values(
             ["timestamp", "score"], kind="stable"
         )
+        nps_df["account_id"] = nps_df["account_id"].astype(object)
+    keys = pd.Index(np.asarray(ev["account_id"].cat.categories, dtype=object))
+    for table in (acc, nps_df):
+        if table is not None:
+            ids = pd.Index(pd.unique(table["account_id"].to_numpy()))
+            keys = keys.append(ids[keys.get_indexer(ids) < 0])
+    codes = ev["account_id"].cat.codes.to_numpy()[order]
+    events_sorted = pd.DataFrame(
+        {
+            "account_id": pd.Categorical.from_codes(codes, categories=pd.RangeIndex(len(keys))),
+            "event": ev["event"].array.take(order),
+            "timestamp": ns.view("datetime64[ns]"),
+            **users,
+        }
+    )
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[np.argsort(keys.astype(str).to_numpy(), kind="stable")] = np.arange(len(keys))
+    acc_code = np.zeros(0, dtype=np.int64)
+    seats = np.full(len(keys), np.nan)
+    if acc is not None:
+        acc_code = keys.get_indexer(pd.Index(acc["account_id"])).astype(np.int64)
+        seats[acc_code] = acc["seats"].to_numpy(dtype=float)
+    if nps_df is not None:
+        nps_df["code"] = keys.get_indexer(pd.Index(nps_df["account_id"]))
     latest = pd.Timestamp(int(ns[-1])) if len(ns) else None
-    return _Inputs(ev, ns, has_users, acc, seats_col, nps_df, latest)
+    return _Inputs(
+        events_sorted, ns, has_users, acc, seats_col, nps_df, latest, keys, rank, acc_code, seats
+    )
 
 
 def _hashed_ids(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -203,34 +229,45 @@ def _seats(values: pd.Series, column: str) -> pd.Series:
     return pd.Series(arr, index=values.index)
 
 
-def _position(ids: pd.Index, universe: pd.Index) -> IntArray:
-    """Position of each id in ``universe`` (−1 when absent)."""
-    return np.asarray(universe.get_indexer(pd.Index(np.asarray(ids, dtype=object))), dtype=np.int64)
-
-
-def _scatter(universe: pd.Index, ids: pd.Index, values: npt.ArrayLike, fill: float) -> FloatArray:
-    out = np.full(len(universe), fill, dtype=float)
-    pos = _position(ids, universe)
-    ok = pos >= 0
-    out[pos[ok]] = np.asarray(values, dtype=float)[ok]
+def _place(
+    pos: IntArray, n: int, codes: npt.ArrayLike, values: npt.ArrayLike, fill: float
+) -> FloatArray:
+    """Values keyed by account code, placed at their universe rows (``pos``: code → row)."""
+    out = np.full(n, fill, dtype=float)
+    where = pos[np.asarray(codes, dtype=np.int64)]
+    ok = where >= 0
+    out[where[ok]] = np.asarray(values, dtype=float)[ok]
     return out
 
 
-def universe_at(inp: _Inputs, t: pd.Timestamp) -> tuple[pd.Index, FloatArray]:
-    """Accounts to measure at ``t`` and their start (ns as float; NaN when unknown)."""
+def _codes(index: pd.Index | pd.Series) -> IntArray:
+    """Account codes of an activity-layer result (its ids are the integer categories)."""
+    return np.asarray(index, dtype=np.int64)
+
+
+def universe_at(inp: _Inputs, t: pd.Timestamp) -> tuple[IntArray, FloatArray]:
+    """Codes of the accounts to measure at ``t`` (in id order), and their start (ns, float)."""
     if inp.accounts is not None:
         acc = inp.accounts
-        alive = (acc["started_at"] <= t) & ~(acc["churned_at"] <= t)
-        sub = acc.loc[alive.to_numpy()]
-        ids = pd.Index(sub["account_id"].astype(object).to_numpy(), name="account_id")
-        start = sub["started_at"].to_numpy().view(np.int64).astype(float)
-        order = np.argsort(ids.to_numpy().astype(str), kind="stable")
-        return ids[order], start[order]
-    seen = first_last_seen(inp.between(np.iinfo(np.int64).min, t.value))
-    ids = pd.Index(seen["account_id"].astype(object).to_numpy(), name="account_id")
-    start = seen["first_seen"].to_numpy().view(np.int64).astype(float)
-    order = np.argsort(ids.to_numpy().astype(str), kind="stable")
-    return ids[order], start[order]
+        alive = ((acc["started_at"] <= t) & ~(acc["churned_at"] <= t)).to_numpy()
+        codes = inp.acc_code[alive]
+        start = acc["started_at"].to_numpy().view(np.int64)[alive].astype(float)
+    else:
+        seen = first_last_seen(inp.between(np.iinfo(np.int64).min, t.value))
+        codes = _codes(seen["account_id"])
+        start = seen["first_seen"].to_numpy().view(np.int64).astype(float)
+    order = np.argsort(inp.rank[codes], kind="stable")
+    return codes[order], start[order]
+
+
+def last_seen_by_code(inp: _Inputs, frame: pd.DataFrame, last: FloatArray) -> FloatArray:
+    """``last`` (ns per code) updated with the last event of each account in ``frame``."""
+    if len(frame):
+        fl = first_last_seen(frame)
+        codes = _codes(fl["account_id"])
+        seen = fl["last_seen"].to_numpy().view(np.int64).astype(float)
+        last[codes] = np.fmax(last[codes], seen)
+    return last
 
 
 def metrics_at(
@@ -239,12 +276,16 @@ def metrics_at(
     *,
     window_days: float,
     features: dict[str, list[str]],
-    last_seen: tuple[pd.Index, FloatArray] | None = None,
+    last_seen: FloatArray | None = None,
     warn: bool = True,
 ) -> pd.DataFrame:
     """The metrics table at ``t`` (see :func:`account_metrics`)."""
     universe, start = universe_at(inp, t)
     n = len(universe)
+    pos = np.full(len(inp.keys), -1, dtype=np.int64)
+    pos[universe] = np.arange(n)
+    if n == 0:
+        pos = np.full(len(inp.keys), -1, dtype=np.int64)
     w = round(window_days * _NS_PER_DAY)
     tv = t.value
     cur = inp.between(tv - w, tv)
@@ -255,11 +296,11 @@ def metrics_at(
     n_prev = np.zeros(n)
     if len(cur):
         wa = window_activity(cur, start=None, window_days=None)
-        active_days = _scatter(universe, wa.index, wa["active_days"], 0.0)
-        n_cur = _scatter(universe, wa.index, wa["n_events"], 0.0)
+        active_days = _place(pos, n, _codes(wa.index), wa["active_days"], 0.0)
+        n_cur = _place(pos, n, _codes(wa.index), wa["n_events"], 0.0)
     if len(prev):
         fl = first_last_seen(prev)
-        n_prev = _scatter(universe, pd.Index(fl["account_id"]), fl["n_events"], 0.0)
+        n_prev = _place(pos, n, _codes(fl["account_id"]), fl["n_events"], 0.0)
 
     users = np.full(n, np.nan)
     growth = np.full(n, np.nan)
@@ -268,10 +309,10 @@ def metrics_at(
         u_prev = np.zeros(n)
         if len(cur):
             du = distinct_users(cur)
-            u_cur = _scatter(universe, du.index, du.to_numpy(), 0.0)
+            u_cur = _place(pos, n, _codes(du.index), du.to_numpy(), 0.0)
         if len(prev):
             du = distinct_users(prev)
-            u_prev = _scatter(universe, du.index, du.to_numpy(), 0.0)
+            u_prev = _place(pos, n, _codes(du.index), du.to_numpy(), 0.0)
         users = u_cur
         with np.errstate(divide="ignore", invalid="ignore"):
             growth = np.where(u_prev > 0, u_cur / u_prev, np.nan)
@@ -290,24 +331,15 @@ def metrics_at(
             cols = [e for e in evs if e in counts.columns]
             if cols:
                 used[:, j] = (counts[cols].to_numpy() > 0).any(axis=1)
-        breadth = _scatter(universe, counts.index, used.mean(axis=1), 0.0)
+        breadth = _place(pos, n, _codes(counts.index), used.mean(axis=1), 0.0)
 
     if last_seen is None:
-        fl = first_last_seen(inp.between(np.iinfo(np.int64).min, tv))
-        last = _scatter(
-            universe,
-            pd.Index(fl["account_id"]),
-            fl["last_seen"].to_numpy().view(np.int64).astype(float),
-            np.nan,
-        )
-    else:
-        last = _scatter(universe, last_seen[0], last_seen[1], np.nan)
+        everything = inp.between(np.iinfo(np.int64).min, tv)
+        last_seen = last_seen_by_code(inp, everything, np.full(len(inp.keys), np.nan))
+    last = last_seen[universe]
     days_since = (tv - last) / _NS_PER_DAY
 
-    seats = np.full(n, np.nan)
-    if inp.accounts is not None:
-        acc = inp.accounts
-        seats = _scatter(universe, pd.Index(acc["account_id"].astype(object)), acc["seats"], np.nan)
+    seats = inp.seats[universe]
     with np.errstate(divide="ignore", invalid="ignore"):
         utilization = np.where(seats > 0, users / seats, np.nan)
     if warn and inp.accounts is not None and inp.seats_col in inp.accounts.columns and n:
@@ -315,7 +347,8 @@ def metrics_at(
         if no_seats.any():
             warnings.warn(
                 f"accounts: column {inp.seats_col!r} is 0 or missing for {int(no_seats.sum())} "
-                f"accounts (e.g. {list(universe[no_seats][:3])}); their seat_utilization is NaN. "
+                f"accounts (e.g. {list(inp.keys[universe[no_seats][:3]])}); their "
+                "seat_utilization is NaN. "
                 "Hint: fill in the licensed seats to score utilisation.",
                 UserWarning,
                 stacklevel=3,
@@ -325,15 +358,15 @@ def metrics_at(
     if inp.nps is not None:
         resp = inp.nps[inp.nps["timestamp"] <= t]
         if len(resp):
-            latest = resp.groupby("account_id", observed=True)["timestamp"].transform("max")
+            latest = resp.groupby("code")["timestamp"].transform("max")
             last_resp = resp[resp["timestamp"] == latest]
-            mean = last_resp.groupby("account_id", observed=True)["score"].mean()
-            score = _scatter(universe, pd.Index(mean.index.astype(object)), mean.to_numpy(), np.nan)
+            mean = last_resp.groupby("code")["score"].mean()
+            score = _place(pos, n, mean.index.to_numpy(), mean.to_numpy(), np.nan)
 
     tenure = (tv - start) / _NS_PER_DAY if inp.accounts is not None else np.full(n, np.nan)
     return pd.DataFrame(
         {
-            "account_id": universe.to_numpy(),
+            "account_id": np.asarray(inp.keys[universe], dtype=object),
             "active_days": active_days.astype(np.int64),
             "active_users": users,
             "seats": seats,
@@ -384,7 +417,7 @@ def resolve_features(
     upto = inp.between(np.iinfo(np.int64).min, t.value)
     if len(upto):
         codes = np.unique(upto["event"].cat.codes.to_numpy())
-        seen = upto["event"].cat.categories[codes]
+        seen = upto["event"].cat.categories[codes[codes >= 0]]
     out = _features(features, seen)
     if features is not None:
         known = set(seen.astype(str))

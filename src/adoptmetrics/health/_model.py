@@ -25,13 +25,13 @@ import pandas as pd
 from adoptmetrics._schema._validate import coerce_as_of
 from adoptmetrics._stats._intervals import z_value
 from adoptmetrics._stats._logistic import fit_logistic
-from adoptmetrics.activity import first_last_seen
 from adoptmetrics.health._metrics import (
     METRIC_COLUMNS,
     _Inputs,
     add_account_columns,
     check_days,
     default_as_of,
+    last_seen_by_code,
     metrics_at,
     prepare_inputs,
     resolve_features,
@@ -164,31 +164,25 @@ def stacked_snapshots(
     acc = inp.accounts
     if acc is None:
         raise TypeError("stacked snapshots need the accounts table.\nHint: pass accounts=.")
-    all_ids = pd.Index(acc["account_id"].astype(object).to_numpy())
-    churn = pd.Series(acc["churned_at"].to_numpy(), index=all_ids)
-    last = np.full(len(all_ids), np.nan)
+    churn = np.full(len(inp.keys), np.iinfo(np.int64).min, dtype=np.int64)  # NaT
+    churn[inp.acc_code] = acc["churned_at"].to_numpy().view(np.int64)
+    last = np.full(len(inp.keys), np.nan)
     lo = np.iinfo(np.int64).min
     frames = []
     for t in sorted(dates):
-        new = inp.between(lo, t.value)
-        if len(new):
-            fl = first_last_seen(new)
-            pos = all_ids.get_indexer(pd.Index(fl["account_id"].astype(object)))
-            ok = pos >= 0
-            seen = fl["last_seen"].to_numpy().view(np.int64).astype(float)[ok]
-            last[pos[ok]] = np.fmax(last[pos[ok]], seen)
+        last = last_seen_by_code(inp, inp.between(lo, t.value), last)
         lo = t.value
         m = metrics_at(
             inp,
             t,
             window_days=window_days,
             features=features,
-            last_seen=(all_ids, last),
+            last_seen=last,
             warn=False,
         )
         end = t + pd.Timedelta(days=horizon_days)
-        c = churn.reindex(pd.Index(m["account_id"])).to_numpy()
-        m["churned"] = (c > t.to_datetime64()) & (c <= end.to_datetime64())
+        c = churn[inp.keys.get_indexer(pd.Index(m["account_id"]))]
+        m["churned"] = (c > t.value) & (c <= end.value)
         m.insert(0, "snapshot", t)
         frames.append(m)
     return pd.concat(frames, ignore_index=True)

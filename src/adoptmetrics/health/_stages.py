@@ -149,10 +149,12 @@ def _missing_milestones(
     if not rules.milestones:
         return [()] * len(ids)
     upto = inp.between(np.iinfo(np.int64).min, t.value)
-    starts = pd.Series(start.astype(np.int64).view("datetime64[ns]"), index=ids)
+    # The events hold account codes (positions in inp.keys), not the ids themselves.
+    codes = pd.Index(inp.keys.get_indexer(ids).astype(np.int64))
+    starts = pd.Series(start.astype(np.int64).view("datetime64[ns]"), index=codes)
     wanted = sorted({m.event for m in rules.milestones})
     counts = event_counts(upto, start=starts, activity_events=wanted)
-    counts = counts.reindex(columns=wanted, fill_value=0).reindex(ids, fill_value=0)
+    counts = counts.reindex(columns=wanted, fill_value=0).reindex(codes, fill_value=0)
     missing = np.column_stack([counts[m.event].to_numpy() < m.min_count for m in rules.milestones])
     names = [m.name for m in rules.milestones]
     return [tuple(n for n, miss in zip(names, row, strict=True) if miss) for row in missing]
