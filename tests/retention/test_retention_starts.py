@@ -193,3 +193,18 @@ def test_accounts_same_as_start_and_every_started_account_counted(
     sizes = a.drop_duplicates("cohort")["cohort_size"].sum()
     assert sizes == int((started <= as_of).sum())
     assert a["retention_rate"].between(0, 1).all()
+
+
+def test_user_cohorts_from_a_start_series_and_two_account_columns() -> None:
+    # By hand: users u1 (starts W0, active W0 and W1) and u2 (starts W0, never active).
+    ev = EVENTS[EVENTS["account_id"] == "a"].assign(user_id="u1")
+    start = pd.Series(pd.to_datetime(["2024-01-01", "2024-01-02"]), index=["u1", "u2"])
+    users = cohort_retention(ev, level="user", start=start, as_of="2024-01-15")
+    assert _rows(users) == [("01-01", 0, 2, 2), ("01-01", 1, 2, 1), ("01-01", 2, 2, 0)]
+    acc = ACCOUNTS.assign(region=["eu", "us", "eu", "us"])
+    out = cohort_retention(EVENTS, accounts=acc, by=["plan", "region"], as_of=AS_OF)
+    assert list(out.columns[:3]) == ["plan", "region", "cohort"]
+    assert sorted(set(zip(out["plan"], out["region"], strict=True))) == [
+        ("basic", "us"),
+        ("pro", "eu"),
+    ]
