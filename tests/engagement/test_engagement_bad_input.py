@@ -137,3 +137,11 @@ def test_empty_events_give_empty_frames() -> None:
     assert lifecycle(empty, by="account_id").columns[0] == "account_id"
     assert stickiness(empty, level="account").empty
     assert feature_adoption(empty).empty
+
+
+def test_null_ids_and_mixed_id_types() -> None:
+    ev = EV.assign(account_id=["a", None, "b", "c"])
+    with pytest.raises(SchemaError, match=r"missing ids.*first offending rows: 1"):
+        active_counts(ev)
+    mixed = EV.assign(account_id=["a", 1, "b", 1])
+    assert active_counts(mixed, period="month")["n_active"].tolist() == [2, 1, 1]

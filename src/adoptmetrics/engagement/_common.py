@@ -26,6 +26,7 @@ from adoptmetrics.activity._encode import (
     period_index,
     period_start,
 )
+from adoptmetrics.activity._engagement_cells import categorical_ids
 
 __all__ = [
     "NS_PER_DAY",
@@ -107,8 +108,13 @@ def load(
             f"not {type(by).__name__}.\n"
             "Hint: e.g. by='plan' or by=accounts.set_index('account_id')['plan']."
         )
+    ids = [entity_col] + ([event_col] if event_col is not None else [])
     enc = _encode(
-        events, entity_col=entity_col, time_col=time_col, event_col=event_col, activity_events=None
+        categorical_ids(events, ids, [time_col]),  # type: ignore[arg-type]
+        entity_col=entity_col,
+        time_col=time_col,
+        event_col=event_col,
+        activity_events=None,
     )
     if len(enc.ns) == 0:
         if as_of is not None:
