@@ -47,6 +47,7 @@ from adoptmetrics.activity._encode import (
 from adoptmetrics.activity._encode import (
     period_start as period_start,
 )
+from adoptmetrics.activity._engine import engine_cells, engine_first_last
 from adoptmetrics.activity._triggers import (
     _grouped_searchsorted as _grouped_searchsorted,
 )
@@ -128,11 +129,18 @@ def first_last_seen(
         activity_events=activity_events,
     )
     n = len(enc.entities)
-    counts = np.bincount(enc.entity, minlength=n)
-    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
-    np.minimum.at(first, enc.entity, enc.ns)
-    np.maximum.at(last, enc.entity, enc.ns)
+    if enc.engine is not None and not enc.materialised:
+        code, lo, hi, k = engine_first_last(enc.engine)
+        counts = np.zeros(n, dtype=np.int64)
+        first = np.zeros(n, dtype=np.int64)
+        last = np.zeros(n, dtype=np.int64)
+        counts[code], first[code], last[code] = k, lo, hi
+    else:
+        counts = np.bincount(enc.entity, minlength=n)
+        first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        last = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+        np.minimum.at(first, enc.entity, enc.ns)
+        np.maximum.at(last, enc.entity, enc.ns)
     seen = counts > 0
     return pd.DataFrame(
         {
@@ -246,6 +254,12 @@ def _cells_from_encoded(enc: _Encoded, *, period: str, as_of: object) -> Activit
         ts = pd.Timestamp("1970-01-01")
     else:
         ts = coerce_as_of(as_of, default)
+    if enc.engine is not None and not enc.materialised:
+        # A lazy engine: the (entity, period) reduction runs there.
+        e, i, n = engine_cells(
+            enc.engine, period=period, as_of_ns=None if as_of is None else ts.value
+        )
+        return ActivityCells(enc.entities, period, e, i, n, ts)
     entity, ns = enc.entity, enc.ns
     if as_of is not None and len(ns) and ns.max() > ts.value:
         keep = ns <= ts.value

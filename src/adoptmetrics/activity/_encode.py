@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -19,6 +18,7 @@ from adoptmetrics._schema._validate import (
     coerce_timestamps,
     validate_events,
 )
+from adoptmetrics.activity._engine import EngineEvents, engine_events, engine_raw, lazy_frame
 
 Period = Literal["day", "week", "month"]
 PERIODS: tuple[str, ...] = ("day", "week", "month")
@@ -126,18 +126,78 @@ def _categorical(codes: IntArray, categories: pd.Index) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=categories)  # type: ignore[arg-type]
 
 
-@attrs.frozen(slots=True)
 class _Encoded:
-    """Events as integer arrays: entity codes, event codes, int64 nanoseconds."""
+    """Events as integer arrays: entity codes, event codes, int64 nanoseconds.
 
-    entities: pd.Index
-    entity: IntArray
-    ns: IntArray
-    events: pd.Index | None
-    event: IntArray | None
-    # Latest timestamp of the whole log, before any activity_events filter: the
-    # default as_of is "the latest data", not the latest qualifying event.
-    latest: int | None = None
+    For a lazy engine (``engine`` set) the arrays are collected only when read;
+    :func:`adoptmetrics.activity._cells._cells_from_encoded` and
+    ``first_last_seen`` reduce in the engine instead while they are unread.
+    ``n_rows`` and ``first`` never collect.
+    """
+
+    __slots__ = ("_entity", "_event", "_ns", "engine", "entities", "events", "latest")
+
+    def __init__(
+        self,
+        entities: pd.Index,
+        entity: IntArray | None,
+        ns: IntArray | None,
+        events: pd.Index | None,
+        event: IntArray | None,
+        latest: int | None = None,
+        engine: EngineEvents | None = None,
+    ) -> None:
+        self.entities = entities
+        self._entity = entity
+        self._ns = ns
+        self.events = events
+        self._event = event
+        # Latest timestamp of the whole log, before any activity_events filter: the
+        # default as_of is "the latest data", not the latest qualifying event.
+        self.latest = latest
+        self.engine = engine
+
+    @property
+    def materialised(self) -> bool:
+        return self._ns is not None
+
+    def _collect(self) -> None:
+        assert self.engine is not None  # only lazy logs start without arrays
+        self._entity, self._ns, self._event = engine_raw(self.engine)
+
+    @property
+    def entity(self) -> IntArray:
+        if self._entity is None:
+            self._collect()
+        assert self._entity is not None
+        return self._entity
+
+    @property
+    def ns(self) -> IntArray:
+        if self._ns is None:
+            self._collect()
+        assert self._ns is not None
+        return self._ns
+
+    @property
+    def event(self) -> IntArray | None:
+        if self._ns is None and self.engine is not None and self.engine.events is not None:
+            self._collect()
+        return self._event
+
+    @property
+    def n_rows(self) -> int:
+        """Number of (kept) events."""
+        if self._ns is None and self.engine is not None:
+            return self.engine.n_rows
+        return len(self.ns)
+
+    @property
+    def first(self) -> int | None:
+        """Earliest kept event (int64 ns), ``None`` when there is none."""
+        if self._ns is None and self.engine is not None:
+            return self.engine.first
+        return int(self.ns.min()) if len(self.ns) else None
 
 
 def _encode(
@@ -149,34 +209,67 @@ def _encode(
     activity_events: Sequence[str] | None,
     table: str = "events",
 ) -> _Encoded:
-    """Validate and encode; ``activity_events`` keeps only those event names."""
+    """Validate and encode; ``activity_events`` keeps only those event names.
+
+    A lazy frame (DuckDB, Polars lazy, Spark) stays in its engine: only the id
+    universe and the time range are read here (see :mod:`._engine`).
+    """
     if activity_events is not None and event_col is None:
         raise ValueError("activity_events needs event_col.\nHint: pass event_col='<column>'.")
+    native = lazy_frame(events)
+    if native is not None:
+        ee = engine_events(
+            native,
+            entity_col=entity_col,
+            time_col=time_col,
+            event_col=event_col,
+            activity_events=activity_events,
+            table=table,
+        )
+        if ee is not None:
+            return _Encoded(ee.entities, None, None, ee.events, None, ee.latest, ee)
+    cached = getattr(events, "_am_encoded", None)
+    if cached is not None:
+        enc: _Encoded = cached(entity_col=entity_col, time_col=time_col, event_col=event_col)
+        return _keep_events(enc, activity_events)
     df = validate_events(
         events, account_col=entity_col, event_col=event_col, time_col=time_col, table=table
     )
+    return _keep_events(_encode_valid(df, with_events=event_col is not None), activity_events)
+
+
+def _encode_valid(df: pd.DataFrame, *, with_events: bool) -> _Encoded:
+    """Integer arrays of a validated frame (canonical columns, categorical ids)."""
     ids = df["account_id"]
     entity = ids.cat.codes.to_numpy().astype(np.int64)
     ns = df["timestamp"].to_numpy().view(np.int64)
     latest = int(ns.max()) if len(ns) else None
     ev_index: pd.Index | None = None
     ev_codes: IntArray | None = None
-    if event_col is not None:
+    if with_events:
         ev = df["event"]
         ev_index = ev.cat.categories
         ev_codes = ev.cat.codes.to_numpy().astype(np.int64)
-    if activity_events is not None:
-        if isinstance(activity_events, str):
-            raise TypeError(
-                "activity_events must be a list of event names, not a string.\n"
-                f"Hint: pass activity_events=[{activity_events!r}]."
-            )
-        if ev_index is None or ev_codes is None:
-            raise ValueError("activity_events needs event_col.\nHint: pass event_col='<column>'.")
-        wanted = ev_index.get_indexer(pd.Index(list(activity_events)))
-        keep = np.isin(ev_codes, wanted[wanted >= 0])
-        entity, ns, ev_codes = entity[keep], ns[keep], ev_codes[keep]
     return _Encoded(ids.cat.categories, entity, ns, ev_index, ev_codes, latest)
+
+
+def _keep_events(enc: _Encoded, activity_events: Sequence[str] | None) -> _Encoded:
+    """Only the rows of ``activity_events`` (the whole log when ``None``)."""
+    if activity_events is None:
+        return enc
+    if isinstance(activity_events, str):
+        raise TypeError(
+            "activity_events must be a list of event names, not a string.\n"
+            f"Hint: pass activity_events=[{activity_events!r}]."
+        )
+    ev_index, ev_codes = enc.events, enc.event
+    if ev_index is None or ev_codes is None:
+        raise ValueError("activity_events needs event_col.\nHint: pass event_col='<column>'.")
+    wanted = ev_index.get_indexer(pd.Index(list(activity_events)))
+    keep = np.isin(ev_codes, wanted[wanted >= 0])
+    return _Encoded(
+        enc.entities, enc.entity[keep], enc.ns[keep], ev_index, ev_codes[keep], enc.latest
+    )
 
 
 def _start_per_entity(

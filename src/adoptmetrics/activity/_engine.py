@@ -1,0 +1,221 @@
+"""Event-sized reductions inside a lazy engine (DuckDB, Polars lazy, PySpark, ...).
+
+A lazy events frame is never collected whole. :func:`engine_events` checks its
+schema, counts nulls and reads the id universe and the time range with small
+aggregate queries; :func:`engine_cells` and :func:`engine_first_last` reduce it
+to one row per (entity, period) or per entity inside the engine through
+narwhals. Periods are integer arithmetic on epoch days computed from
+year/month/day (``dt.truncate`` with multi-unit periods and ``dt.timestamp``
+are not available on every engine). Functions that need the events one by one
+(windows, sequences) collect only the columns they read, after the
+``activity_events`` filter ran in the engine (:func:`engine_raw`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import narwhals.stable.v2 as nw
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from adoptmetrics._schema._frames import require_columns, to_narwhals
+from adoptmetrics._schema._validate import SchemaError
+
+IntArray = npt.NDArray[np.int64]
+
+_E, _T, _V = "__am_entity", "__am_time", "__am_event"
+
+
+def lazy_frame(events: object) -> Any | None:
+    """The narwhals LazyFrame of ``events`` when it is lazy, else ``None``."""
+    if isinstance(events, pd.DataFrame):
+        return None
+    try:
+        frame = nw.from_native(events, pass_through=False)  # type: ignore[call-overload]
+    except TypeError:
+        return None
+    return frame if isinstance(frame, nw.LazyFrame) else None
+
+
+def epoch_day(t: Any) -> Any:
+    """Days since 1970-01-01 of a datetime expression (Hinnant's days_from_civil)."""
+    m = t.dt.month().cast(nw.Int64)
+    early = (m <= 2).cast(nw.Int64)
+    y = t.dt.year().cast(nw.Int64) - early
+    era = y // 400
+    yoe = y - era * 400
+    mp = nw.when(m > 2).then(m - 3).otherwise(m + 9)
+    doy = (153 * mp + 2) // 5 + t.dt.day().cast(nw.Int64) - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def period_expr(t: Any, period: str) -> Any:
+    """The :func:`~adoptmetrics.activity.period_index` of a datetime expression."""
+    if period == "month":
+        return (t.dt.year().cast(nw.Int64) - 1970) * 12 + t.dt.month().cast(nw.Int64) - 1
+    day = epoch_day(t)
+    return day if period == "day" else (day + 3) // 7
+
+
+def _ns(value: Any) -> int:
+    return int(pd.Timestamp(value).value)
+
+
+@attrs.frozen
+class EngineEvents:
+    """A lazy event log reduced to canonical columns, with its small facts read."""
+
+    frame: Any  # narwhals LazyFrame: __am_entity, __am_time (naive UTC)[, __am_event]
+    entities: pd.Index
+    events: pd.Index | None
+    latest: int | None  # before the activity_events filter
+    first: int | None  # after it
+    n_rows: int  # after it
+
+
+def engine_events(
+    frame: Any,
+    *,
+    entity_col: str,
+    time_col: str,
+    event_col: str | None,
+    activity_events: Sequence[str] | None,
+    table: str = "events",
+) -> EngineEvents | None:
+    """Canonical lazy events, or ``None`` when the time column is not a datetime (collect)."""
+    frame = to_narwhals(frame, table)
+    required = {"account_col": entity_col, "time_col": time_col}
+    if event_col is not None:
+        required["event_col"] = event_col
+    require_columns(frame, table, required)
+    dtype = frame.collect_schema()[time_col]
+    if not isinstance(dtype, nw.Datetime):
+        return None  # strings or epoch numbers: parsed by the pandas boundary
+    t = nw.col(time_col)
+    if dtype.time_zone is not None:
+        t = t.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    cols = [nw.col(entity_col).alias(_E), t.alias(_T)]
+    if event_col is not None:
+        cols.append(nw.col(event_col).alias(_V))
+    canon = frame.select(*cols)
+    facts = [
+        nw.col(_T).max().alias("latest"),
+        nw.len().alias("n"),
+        nw.col(_E).is_null().sum().alias("null_e"),
+        nw.col(_T).is_null().sum().alias("null_t"),
+    ]
+    if event_col is not None:
+        facts.append(nw.col(_V).is_null().sum().alias("null_v"))
+    row = canon.select(*facts).collect().rows(named=True)[0]
+    for key, column, what in (
+        ("null_e", entity_col, "ids"),
+        ("null_t", time_col, "timestamps"),
+        ("null_v", event_col, "event names"),
+    ):
+        if row.get(key):
+            raise SchemaError(
+                table,
+                column,
+                f"has {int(row[key])} missing {what}",
+                "drop or fill those rows in the engine before calling "
+                f"(e.g. filter {column} IS NOT NULL).",
+            )
+    latest = None if row["latest"] is None else _ns(row["latest"])
+    events_index: pd.Index | None = None
+    if event_col is not None:
+        names = canon.select(nw.col(_V)).unique().collect().to_pandas()[_V]
+        events_index = pd.Index(np.sort(names.astype(object).to_numpy()))
+    if activity_events is not None:
+        if isinstance(activity_events, str):
+            raise TypeError(
+                "activity_events must be a list of event names, not a string.\n"
+                f"Hint: pass activity_events=[{activity_events!r}]."
+            )
+        canon = canon.filter(nw.col(_V).is_in(list(activity_events)))
+    small = canon.select(nw.col(_T).min().alias("first"), nw.len().alias("n")).collect()
+    srow = small.rows(named=True)[0]
+    ids = canon.select(nw.col(_E)).unique().collect().to_pandas()[_E]
+    entities = pd.Index(np.sort(ids.to_numpy(dtype=object)))
+    first = None if srow["first"] is None else _ns(srow["first"])
+    return EngineEvents(canon, entities, events_index, latest, first, int(srow["n"]))
+
+
+def _codes(values: pd.Series, index: pd.Index) -> IntArray:
+    codes: IntArray = index.get_indexer(pd.Index(values.to_numpy(dtype=object))).astype(np.int64)
+    return codes
+
+
+def engine_raw(ee: EngineEvents) -> tuple[IntArray, IntArray, IntArray | None]:
+    """The (filtered) events one by one: entity codes, int64 ns, event codes."""
+    cols = [_E, _T] + ([_V] if ee.events is not None else [])
+    df = ee.frame.select(*cols).collect().to_pandas()
+    entity = _codes(df[_E], ee.entities)
+    ns = df[_T].to_numpy().astype("datetime64[ns]").view(np.int64)
+    event = _codes(df[_V], ee.events) if ee.events is not None else None
+    return entity, ns, event
+
+
+def engine_cells(
+    ee: EngineEvents, *, period: str, as_of_ns: int | None
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Active (entity code, period index, n_events), sorted, reduced in the engine."""
+    frame = ee.frame
+    if as_of_ns is not None and (ee.latest is None or as_of_ns < ee.latest):
+        limit = pd.Timestamp(as_of_ns).to_pydatetime()
+        frame = frame.filter(nw.col(_T) <= limit)
+    cells = (
+        frame.select(nw.col(_E), period_expr(nw.col(_T), period).alias("p"))
+        .group_by(_E, "p")
+        .agg(nw.len().alias("n"))
+        .collect()
+        .to_pandas()
+    )
+    entity = _codes(cells[_E], ee.entities)
+    index = cells["p"].to_numpy().astype(np.int64)
+    n = cells["n"].to_numpy().astype(np.int64)
+    order = np.lexsort((index, entity))
+    return entity[order], index[order], n[order]
+
+
+def engine_first_last(ee: EngineEvents) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Per entity seen: code, first ns, last ns, number of events (in the engine)."""
+    out = (
+        ee.frame.group_by(_E)
+        .agg(
+            nw.col(_T).min().alias("first"),
+            nw.col(_T).max().alias("last"),
+            nw.len().alias("n"),
+        )
+        .collect()
+        .to_pandas()
+    )
+    entity = _codes(out[_E], ee.entities)
+    order = np.argsort(entity, kind="stable")
+
+    def ns(col: str) -> IntArray:
+        values: IntArray = out[col].to_numpy().astype("datetime64[ns]").view(np.int64)
+        return values[order]
+
+    return (
+        entity[order],
+        ns("first"),
+        ns("last"),
+        out["n"].to_numpy().astype(np.int64)[order],
+    )
+
+
+__all__ = [
+    "EngineEvents",
+    "engine_cells",
+    "engine_events",
+    "engine_first_last",
+    "engine_raw",
+    "epoch_day",
+    "lazy_frame",
+    "period_expr",
+]
