@@ -257,3 +257,15 @@ def test_a_segment_with_nothing_to_compare_is_left_out_with_a_warning() -> None:
     with pytest.warns(UserWarning, match="all_won'? left out"):
         res = success_paths(ev, y, by=seg.rename("group"), as_of="2024-06-01", max_length=1)
     assert set(res["group"]) == {"mixed"}
+
+
+def test_accounts_without_a_given_start_are_left_out() -> None:
+    rows = [(f"a{i}", "x" if i % 2 else "y", T0) for i in range(20)]
+    ev = pd.DataFrame(rows, columns=["account_id", "event", "timestamp"])
+    ids = [f"a{i}" for i in range(20)]
+    y = pd.Series([i % 3 == 0 for i in range(20)], index=ids)
+    start = pd.Series(T0, index=ids[2:])  # a0 and a1 have no start date
+    with pytest.warns(UserWarning, match=r"2 of 20 accounts have no start in start="):
+        res = success_paths(ev, y, start=start, as_of="2024-06-01", max_length=1)
+    assert res.attrs["n_accounts"] == 18
+    assert int(res["n_success"].sum() + res["n_failure"].sum()) == 18  # x or y, once each

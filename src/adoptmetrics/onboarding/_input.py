@@ -148,9 +148,10 @@ def _outcome_frame(
     """Sequences of the outcome's accounts whose window closed, the outcome, active days.
 
     Accounts whose window ``[start, start + window)`` has not closed at
-    ``pop.as_of`` are left out (with a warning); accounts without a start
-    (no event, when starts come from first events) count as having done
-    nothing. Events after ``as_of`` are ignored.
+    ``pop.as_of`` are left out (with a warning). Accounts without a start
+    count as having done nothing when starts come from first events (they
+    have no event at all) and are left out (with a warning) when starts were
+    given. Events after ``as_of`` are ignored.
     """
     ids = pd.Index(outcome.index)
     st = pop.starts.reindex(ids)
@@ -167,6 +168,19 @@ def _outcome_frame(
         )
     open_ = (st + pd.Timedelta(days=window) > pop.as_of).to_numpy()
     n_open = int(open_.sum())
+    if pop.source != "first event":
+        # a start given for other accounts but not these: their window is unknown
+        unknown = st.isna().to_numpy()
+        if unknown.any():
+            warnings.warn(
+                f"{function}: {int(unknown.sum())} of {len(ids)} accounts have no start in "
+                f"{pop.source}= and were left out (e.g. {list(ids[unknown][:3])}).\n"
+                "Hint: give every account of the outcome a start date.",
+                UserWarning,
+                stacklevel=3,
+            )
+            open_ |= unknown
+            n_open = int(open_.sum()) - int(unknown.sum())
     if n_open:
         warnings.warn(
             f"{function}: {n_open} of {len(ids)} accounts were left out because their "
@@ -175,7 +189,7 @@ def _outcome_frame(
             UserWarning,
             stacklevel=3,
         )
-    if n_open == len(ids):
+    if open_.all():
         raise NothingToAnalyse(
             f"no account's window has closed by as_of={pop.as_of}.\n"
             "Hint: pass a later as_of or a shorter window_days."
