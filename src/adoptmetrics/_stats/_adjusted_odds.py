@@ -464,6 +464,17 @@ def adjusted_odds(
     (their joint model when adjusted, their marginal 2 × 2 tables when not).
     Without it the selected candidates' Wald statistics come from the data
     that chose them and are anti-conservative.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> used = rng.random((2000, 3)) < 0.4  # entities × features, used early or not
+    >>> days = rng.integers(0, 8, 2000)  # active days in the first window
+    >>> eta = -1.0 + 0.3 * np.log1p(days) + np.log(2.5) * used[:, 0]
+    >>> retained = rng.random(2000) < 1 / (1 + np.exp(-eta))
+    >>> res = adjusted_odds(PresenceMatrix(used), retained, days)
+    >>> res.selected, bool(res.ci_lower[0] < 2.5 < res.ci_upper[0])
+    ([0], True)
     """
     ya = np.asarray(y, dtype=bool)
     n = len(ya)
