@@ -53,9 +53,9 @@ def test_learned_weights_rank_every_signal_above_the_decoy(
     signals = [s for s in TRUTH["signals"] if s in summary.index]  # type: ignore[index]
     assert len(signals) >= 4, signals
     for s in signals:
-        assert summary.loc[s, "weight"] > summary.loc[decoy, "weight"], (s, summary)
+        assert float(summary.loc[s, "weight"]) > float(summary.loc[decoy, "weight"]), summary
     # the decoy's odds ratio is compatible with no effect
-    assert summary.loc[decoy, "ci_lower"] < 1 < summary.loc[decoy, "ci_upper"]
+    assert float(summary.loc[decoy, "ci_lower"]) < 1 < float(summary.loc[decoy, "ci_upper"])
 
 
 def test_learned_versus_hand_scorecard_out_of_time(
@@ -75,6 +75,7 @@ def test_red_churns_more_than_green_with_separate_intervals(
 ) -> None:
     bt = fitted[1] if which == "hand" else fitted[2]
     bands: pd.DataFrame = bt.bands.set_index("band")
-    assert bands.loc["red", "churn_rate"] > bands.loc["green", "churn_rate"]
-    assert bands.loc["red", "ci_lower"] > bands.loc["green", "ci_upper"], bands
+    red, green = bands.loc["red"], bands.loc["green"]
+    assert float(red["churn_rate"]) > float(green["churn_rate"])
+    assert float(red["ci_lower"]) > float(green["ci_upper"]), bands
     assert bt.lift_red_vs_green > 1.5

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from adoptmetrics.datasets import simulate_saas
+from adoptmetrics.datasets import SaaSData, simulate_saas
 from adoptmetrics.health import (
     account_metrics,
     backtest_health,
@@ -19,20 +19,14 @@ from adoptmetrics.report._health import section
 
 
 @pytest.fixture(scope="module")
-def raw() -> object:
+def raw() -> SaaSData:
     return simulate_saas(400, seed=4)
 
 
 @pytest.fixture(scope="module")
-def data(raw: object) -> ReportData:
+def data(raw: SaaSData) -> ReportData:
     d = raw
-    return ReportData.from_frames(
-        d.events,  # type: ignore[attr-defined]
-        d.accounts,  # type: ignore[attr-defined]
-        nps=d.nps,  # type: ignore[attr-defined]
-        mrr=d.mrr,  # type: ignore[attr-defined]
-        as_of=d.as_of,  # type: ignore[attr-defined]
-    )
+    return ReportData.from_frames(d.events, d.accounts, nps=d.nps, mrr=d.mrr, as_of=d.as_of)
 
 
 def test_health_section_has_bands_moves_stages_and_bridge(data: ReportData) -> None:
@@ -70,13 +64,13 @@ def test_health_section_in_the_report(data: ReportData) -> None:
     assert "error" not in page.split('id="health"', 1)[1][:400].lower()
 
 
-def test_plots_return_their_axes(raw: object) -> None:
+def test_plots_return_their_axes(raw: SaaSData) -> None:
     d = raw
-    bt = backtest_health(d.events, d.accounts, cutoff="2025-01-01")  # type: ignore[attr-defined]
+    bt = backtest_health(d.events, d.accounts, cutoff="2025-01-01")
     _, ax = plt.subplots()
     assert plot_health_bands(bt, ax=ax) is ax
     assert [t.get_text() for t in ax.get_xticklabels()] == ["red", "yellow", "green"]
-    scores = health_scores(account_metrics(d.events, accounts=d.accounts))  # type: ignore[attr-defined]
+    scores = health_scores(account_metrics(d.events, accounts=d.accounts))
     _, ax = plt.subplots()
     acc = scores["account_id"].iloc[0]
     assert plot_health_components(scores, acc, ax=ax) is ax
@@ -85,7 +79,7 @@ def test_plots_return_their_axes(raw: object) -> None:
         d.events,
         d.accounts,
         start="2025-03-01",
-        end="2025-06-01",  # type: ignore[attr-defined]
+        end="2025-06-01",
     )
     _, ax = plt.subplots()
     assert plot_stage_flow(flow, ax=ax) is ax

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from adoptmetrics._schema._validate import validate_events
+from adoptmetrics.activity._encode import _categorical
 
 __all__ = ["distinct_users"]
 
@@ -55,7 +56,7 @@ def distinct_users(
             # A hash in order of appearance: no sort of the (many) user ids is needed.
             codes, uniques = pd.factorize(col, sort=False)
             events = events.assign(
-                **{user_col: pd.Categorical.from_codes(codes, categories=pd.Index(uniques))}
+                **{user_col: _categorical(codes.astype(np.int64), pd.Index(uniques))}
             )
     df = validate_events(
         events, account_col=account_col, event_col=None, time_col=time_col, user_col=user_col

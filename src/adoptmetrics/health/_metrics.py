@@ -26,6 +26,7 @@ from adoptmetrics._schema._validate import (
     validate_nps,
 )
 from adoptmetrics.activity import event_counts, first_last_seen, window_activity
+from adoptmetrics.activity._encode import _categorical
 from adoptmetrics.activity._health_users import distinct_users
 
 __all__ = ["METRIC_COLUMNS", "account_metrics"]
@@ -165,7 +166,7 @@ def prepare_inputs(
     codes = ev["account_id"].cat.codes.to_numpy()[order]
     events_sorted = pd.DataFrame(
         {
-            "account_id": pd.Categorical.from_codes(codes, categories=pd.RangeIndex(len(keys))),
+            "account_id": _categorical(codes.astype(np.int64), pd.RangeIndex(len(keys))),
             "event": ev["event"].array.take(order),
             "timestamp": ns.view("datetime64[ns]"),
             **users,
@@ -204,7 +205,7 @@ def _hashed_ids(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     out = frame.copy(deep=False)
     for c in todo:
         codes, uniques = pd.factorize(frame[c], sort=False)
-        out[c] = pd.Categorical.from_codes(codes, categories=pd.Index(uniques))
+        out[c] = _categorical(codes.astype(np.int64), pd.Index(uniques))
     return out
 
 
