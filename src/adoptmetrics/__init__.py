@@ -29,6 +29,7 @@ from adoptmetrics import (
     segments,
 )
 from adoptmetrics._schema._validate import SchemaError
+from adoptmetrics.activity import EventLog
 from adoptmetrics.churn import (
     ChurnModel,
     SBGModel,
@@ -117,6 +118,7 @@ __all__ = [
     "Account",
     "ChurnModel",
     "Event",
+    "EventLog",
     "ExpansionBacktest",
     "ExpansionModel",
     "HealthBacktest",

@@ -26,12 +26,14 @@ from adoptmetrics.activity._encode import (
     period_index,
     period_start,
 )
+from adoptmetrics.activity._log import EventLog
 from adoptmetrics.activity._triggers import (
     trigger_firings,
 )
 
 __all__ = [
     "ActivityCells",
+    "EventLog",
     "activity_cells",
     "event_counts",
     "event_sequences",

@@ -230,8 +230,13 @@ def _encode(
             return _Encoded(ee.entities, None, None, ee.events, None, ee.latest, ee)
     cached = getattr(events, "_am_encoded", None)
     if cached is not None:
-        enc: _Encoded = cached(entity_col=entity_col, time_col=time_col, event_col=event_col)
-        return _keep_events(enc, activity_events)
+        enc: _Encoded = cached(
+            entity_col=entity_col,
+            time_col=time_col,
+            event_col=event_col,
+            activity_events=activity_events,
+        )
+        return enc
     df = validate_events(
         events, account_col=entity_col, event_col=event_col, time_col=time_col, table=table
     )
