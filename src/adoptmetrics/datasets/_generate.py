@@ -416,12 +416,15 @@ def _seconds(ts: pd.Timestamp, t0: pd.Timestamp) -> int:
 
 
 def _new_dates(t0: pd.Timestamp, months: int) -> tuple[pd.Timestamp, tuple[pd.Timestamp, ...]]:
-    """Launch (two thirds into the window) and the campaign starts (null, helpful)."""
+    """Launch (two thirds into the window) and the campaign starts (null, helpful).
+
+    The outreach starts three months before ``as_of``, the webinar two weeks earlier.
+    """
     as_of = t0 + pd.DateOffset(months=months)
     launched_at = t0 + pd.DateOffset(months=(2 * months) // 3)
     earliest = t0 + pd.Timedelta(days=_planted.MIN_TENURE_DAYS)
-    null_start = max(as_of - pd.DateOffset(months=6), earliest)
     helpful_start = max(as_of - pd.DateOffset(months=3), earliest)
+    null_start = max(helpful_start - pd.Timedelta(days=14), earliest)
     return pd.Timestamp(launched_at), (pd.Timestamp(null_start), pd.Timestamp(helpful_start))
 
 

@@ -19,8 +19,8 @@ expansions) on the finished event arrays, each from its own random stream
   ``success_outreach`` campaign (three thinner weeks, then eight silent
   ones); the campaign reaches accounts whose active days decline and
   rescues 40 % of those that would otherwise be inactive in the next 28
-  days (one login); ``product_webinar`` reaches busy accounts and does
-  nothing.
+  days (one login); ``product_webinar`` reaches quiet accounts (few
+  active days) and does nothing.
 
 All times are integer seconds since the window start; accounts are indices.
 """
@@ -87,9 +87,10 @@ HELPFUL_TARGETING = (
     "P(exposed) = expit(-0.3 + 0.35 * d_early - 1.8 * d_late), d_early = active days "
     "in [t - 28d, t - 14d), d_late = active days in [t - 14d, t) (slipping accounts)"
 )
+NULL_COEF = (0.0, -0.35)  # intercept, active days in [t - 28 d, t)
 NULL_TARGETING = (
     "alive, tenure >= 56 days and active in the 28 days before exposure; "
-    "P(exposed) = expit(-3.5 + 0.15 * active days in [t - 28d, t)) (busy accounts)"
+    "P(exposed) = expit(0.0 - 0.35 * active days in [t - 28d, t)) (quiet accounts)"
 )
 
 
@@ -317,7 +318,7 @@ def _campaign(
     if helpful:
         p = _expit(HELPFUL_COEF[0] + HELPFUL_COEF[1] * d_early + HELPFUL_COEF[2] * d_late)
     else:
-        p = _expit(-3.5 + 0.15 * (d_early + d_late))
+        p = _expit(NULL_COEF[0] + NULL_COEF[1] * (d_early + d_late))
     exposed = eligible & (rng.random(n) < p)
     rescue_draw = rng.random(n)
     acc = np.flatnonzero(exposed)
@@ -371,9 +372,11 @@ def plant(
     rng_i = np.random.default_rng([seed, 18])
     effects: dict[str, float] = {}
     xp_acc, xp_c, xp_t = [], [], []
+    _lapses(rng_i, log, start, stop, campaign_starts[1])
+    # The webinar runs while accounts slip too (so its outcome varies); its exposure
+    # depends only on pre-period activity, so the outreach's rescues balance out
+    # between its exposed accounts and matched controls.
     for k, (name, helpful) in enumerate(((NULL_CAMPAIGN, False), (HELPFUL_CAMPAIGN, True))):
-        if helpful:
-            _lapses(rng_i, log, start, stop, campaign_starts[k])
         acc, t, effect = _campaign(
             rng_i, log, started, stop, campaign_starts[k], end, helpful, codes["login"]
         )
