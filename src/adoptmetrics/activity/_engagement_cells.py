@@ -52,11 +52,23 @@ def categorical_ids(events: object, ids: list[str], keep: list[str]) -> object:
         col = events[c]
         if col.dtype != object:
             continue
-        try:
-            codes, uniques = pd.factorize(col, sort=True)
+        codes, uniques = pd.factorize(col)
+        values = np.asarray(uniques)
+        try:  # sort the few distinct ids, not the rows; plain strings as fixed-width unicode
+            if pd.api.types.infer_dtype(values, skipna=False) == "string":
+                values = values.astype(str)
+            order = np.argsort(values, kind="stable")
         except TypeError:  # ids of mixed types: let the boundary handle them
             continue
-        out[c] = pd.Categorical.from_codes(codes, categories=uniques)  # type: ignore[arg-type]
+        rank = np.empty(len(order), dtype=codes.dtype)
+        rank[order] = np.arange(len(order), dtype=codes.dtype)
+        codes = np.where(codes >= 0, rank[codes], -1)
+        # The codes are in range by construction: skip from_codes' event-sized check.
+        out[c] = pd.Categorical.from_codes(  # type: ignore[call-arg]
+            codes,  # type: ignore[arg-type]
+            dtype=pd.CategoricalDtype(uniques[order]),
+            validate=False,
+        )
     return pd.DataFrame(out, index=events.index, copy=False)
 
 
