@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
+import attrs
 import numpy as np
 import pandas as pd
 import pytest
@@ -396,12 +398,28 @@ def test_hand_weights(saas: am.datasets.SaaSData) -> None:
         am.Trigger(t.name, event=t.event, weight=w)
         for t, w in zip(TRIGGERS, [2, 1, 0, 0], strict=True)
     ]
-    model = ex.fit_expansion_model(
-        saas.events, hand, expansions=saas.expansions, weights="hand", accounts=saas.accounts
-    )
+    kw: dict[str, Any] = {"expansions": saas.expansions, "accounts": saas.accounts}
+    model = ex.fit_expansion_model(saas.events, hand, weights="hand", **kw)
     np.testing.assert_array_equal(model.coef, [2.0, 1.0, 0.0, 0.0])
     assert model.weights == "hand"
-    assert np.isfinite(model.intercept)
+    # The weights act as set: a trigger of weight 0 has no influence at all, so
+    # removing its events changes neither the learnt baseline nor any score (the
+    # intercept's own known answer, against statsmodels, is in test_expansion_honesty).
+    no_decoys = saas.events[~saas.events["event"].isin(DECOYS)]
+    with pytest.warns(UserWarning, match="never"):
+        again = ex.fit_expansion_model(no_decoys, hand, weights="hand", **kw)
+    assert again.intercept == pytest.approx(model.intercept, rel=1e-12)
+    with_decoys = ex.expansion_scores(saas.events, hand, model=model, accounts=saas.accounts)
+    with pytest.warns(UserWarning, match="never"):
+        without = ex.expansion_scores(no_decoys, hand, model=again, accounts=saas.accounts)
+    np.testing.assert_allclose(with_decoys["score"], without["score"], rtol=1e-12)
+    # Only positive hand weights give reasons.
+    assert {x for r in with_decoys["reasons"] for x in r} == set(PLANTED)
+    # And a learnt intercept is not the hand one: setting the seat limit's weight
+    # higher must lower the baseline needed to explain the same expansions.
+    higher = [attrs.evolve(hand[0], weight=4.0), *hand[1:]]
+    steeper = ex.fit_expansion_model(saas.events, higher, weights="hand", **kw)
+    assert steeper.intercept < model.intercept
 
 
 def test_expansions_from_mrr(saas: am.datasets.SaaSData) -> None:
