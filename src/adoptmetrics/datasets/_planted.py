@@ -373,10 +373,10 @@ def plant(
     effects: dict[str, float] = {}
     xp_acc, xp_c, xp_t = [], [], []
     _lapses(rng_i, log, start, stop, campaign_starts[1])
-    # The webinar runs while accounts slip too (so its outcome varies); its exposure
-    # depends only on pre-period activity, so the outreach's rescues balance out
-    # between its exposed accounts and matched controls.
-    for k, (name, helpful) in enumerate(((NULL_CAMPAIGN, False), (HELPFUL_CAMPAIGN, True))):
+    # The webinar runs while accounts slip too (so its outcome varies). It is drawn
+    # last, from the final log: its exposure depends only on observed pre-period
+    # activity, so the outreach's rescues fall alike on its exposed and controls.
+    for k, name, helpful in ((1, HELPFUL_CAMPAIGN, True), (0, NULL_CAMPAIGN, False)):
         acc, t, effect = _campaign(
             rng_i, log, started, stop, campaign_starts[k], end, helpful, codes["login"]
         )
