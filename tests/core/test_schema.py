@@ -20,11 +20,15 @@ import adoptmetrics as am
 from adoptmetrics._schema._validate import (
     SchemaError,
     coerce_as_of,
+    coerce_timestamps,
+    refuse_future,
+    require_rows,
     validate_accounts,
     validate_events,
     validate_expansions,
     validate_mrr,
     validate_nps,
+    warn_after_as_of,
 )
 from strategies import accounts_frames, events_frames, mrr_frames, nps_frames
 
@@ -209,12 +213,95 @@ def test_timestamps_from_iso_strings() -> None:
     assert out["timestamp"].tolist() == EXPECTED
 
 
-def test_timestamps_from_strings_in_mixed_formats() -> None:
-    out = validate_events(_events(["2024-01-01", "01/02/2024 10:00"]))
+def test_iso_and_unambiguous_day_month_strings_in_one_column() -> None:
+    # 25/01 reads only day first, 01/01 the same both ways: nothing is ambiguous.
+    out = validate_events(_events(["2024-01-01", "25/01/2024 10:00", "01/01/2024"]))
     assert out["timestamp"].tolist() == [
         pd.Timestamp("2024-01-01"),
-        pd.Timestamp("2024-01-02 10:00"),
+        pd.Timestamp("2024-01-25 10:00"),
+        pd.Timestamp("2024-01-01"),
     ]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["01/02/2024 10:00", "03/04/2024"],
+        # one value reads only day first; 02/01 would still be read two ways
+        ["02/01/2024", "16/01/2024"],
+        ["02.01.2024", "03.01.2024"],
+    ],
+)
+def test_ambiguous_day_month_strings_are_refused_with_a_hint(values: list[str]) -> None:
+    err = _raises(
+        lambda: validate_events(_events(values)),
+        table="events",
+        column="timestamp",
+        match="read both as dd/mm and as mm/dd",
+    )
+    assert err.rows[0] == 0
+    assert "dayfirst=True" in err.hint
+    assert "time_format" in err.hint
+
+
+def test_dayfirst_reads_one_convention_for_the_whole_column() -> None:
+    values = pd.Series(["02/01/2024", "16/01/2024", "03/02/2024 14:30"])
+    day = coerce_timestamps(values, table="events", column="ts", dayfirst=True)
+    assert day.tolist() == [
+        pd.Timestamp("2024-01-02"),
+        pd.Timestamp("2024-01-16"),
+        pd.Timestamp("2024-02-03 14:30"),
+    ]
+    month = coerce_timestamps(values.iloc[[0, 2]], table="events", column="ts", dayfirst=False)
+    assert month.tolist() == [pd.Timestamp("2024-02-01"), pd.Timestamp("2024-03-02 14:30")]
+
+
+def test_dayfirst_false_refuses_a_day_first_value() -> None:
+    err = _raises(
+        lambda: coerce_timestamps(
+            pd.Series(["02/01/2024", "16/01/2024"]), table="events", column="ts", dayfirst=False
+        ),
+        table="events",
+        column="ts",
+        match="not timestamps",
+    )
+    assert err.rows == [1]
+
+
+def test_mixed_day_first_and_month_first_values_are_refused() -> None:
+    _raises(
+        lambda: coerce_timestamps(
+            pd.Series(["16/01/2024", "01/16/2024"]), table="events", column="ts"
+        ),
+        table="events",
+        column="ts",
+        match="mixes dd/mm dates",
+    )
+
+
+def test_time_format_is_used_for_every_value() -> None:
+    out = coerce_timestamps(
+        pd.Series(["02/01/2024 10:00", "16/01/2024 11:00"]),
+        table="events",
+        column="ts",
+        time_format="%d/%m/%Y %H:%M",
+    )
+    assert out.tolist() == [pd.Timestamp("2024-01-02 10:00"), pd.Timestamp("2024-01-16 11:00")]
+    err = _raises(
+        lambda: coerce_timestamps(
+            pd.Series(["2024-01-02"]), table="events", column="ts", time_format="%d/%m/%Y"
+        ),
+        table="events",
+        column="ts",
+        match="not timestamps",
+    )
+    assert "%d/%m/%Y" in err.hint
+
+
+@pytest.mark.parametrize(("option", "value"), [("dayfirst", "yes"), ("time_format", "iso")])
+def test_bad_time_options_are_type_errors(option: str, value: str) -> None:
+    with pytest.raises(TypeError, match="Hint:"):
+        coerce_timestamps(pd.Series(["2024-01-01"]), table="events", column="ts", **{option: value})
 
 
 @pytest.mark.parametrize(
@@ -282,10 +369,20 @@ def test_python_datetimes_of_one_zone_are_accepted_across_dst() -> None:
     ]
 
 
+def test_berlin_offsets_across_daylight_saving_are_exact_instants() -> None:
+    # Berlin switches from +01:00 to +02:00 at 2024-03-31 02:00 local (01:00 UTC).
+    values = ["2024-03-31T01:30:00+01:00", "2024-03-31T03:30:00+02:00", "2024-07-01T12:00+02:00"]
+    out = validate_events(_events(values))
+    assert out["timestamp"].tolist() == [
+        pd.Timestamp("2024-03-31 00:30"),
+        pd.Timestamp("2024-03-31 01:30"),
+        pd.Timestamp("2024-07-01 10:00"),
+    ]
+
+
 @pytest.mark.parametrize(
     "values",
     [
-        ["2024-01-01T00:00+01:00", "2024-01-01T00:00+02:00"],
         pd.Series(
             [
                 pd.Timestamp("2024-01-01", tz="Europe/Paris"),
@@ -295,20 +392,16 @@ def test_python_datetimes_of_one_zone_are_accepted_across_dst() -> None:
         ),
         [
             dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc),
-            dt.datetime(2024, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+            dt.datetime(2024, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
         ],
     ],
-    ids=["strings", "timestamps", "datetimes"],
+    ids=["timestamps", "datetimes"],
 )
-def test_mixed_time_zones_are_refused(values: Any) -> None:
-    err = _raises(
-        lambda: validate_events(_events(values)),
-        table="events",
-        column="timestamp",
-        match="mixes time zones",
-    )
-    assert err.rows == [1]
-    assert "utc=True" in err.hint
+def test_aware_values_of_several_zones_are_converted_to_utc(values: Any) -> None:
+    out = validate_events(_events(values))
+    # Paris midnight is 23:00 UTC the day before, New York midnight 05:00 UTC.
+    expected = pd.Timedelta(hours=6) if isinstance(values, pd.Series) else pd.Timedelta(hours=5)
+    assert out["timestamp"].iloc[1] - out["timestamp"].iloc[0] == expected
 
 
 @pytest.mark.parametrize(
@@ -692,3 +785,61 @@ def test_error_paths_do_not_mutate() -> None:
     with pytest.raises(SchemaError):
         validate_accounts(df)
     _assert_unchanged(before, df)
+
+
+# --------------------------------------------------------------------------- future rows, header
+
+
+def test_default_as_of_later_than_now_is_refused() -> None:
+    with pytest.raises(SchemaError, match="later than the moment of this call") as info:
+        coerce_as_of(None, pd.Timestamp("2099-01-01"), table="events", column="timestamp")
+    assert info.value.table == "events"
+    assert "as_of=" in info.value.hint
+    # an explicit as_of is the caller's choice: accepted even in the future
+    assert coerce_as_of("2099-01-01", pd.Timestamp("2099-01-01")) == pd.Timestamp("2099-01-01")
+    assert coerce_as_of(None, pd.Timestamp("2024-01-01")) == pd.Timestamp("2024-01-01")
+
+
+def test_refuse_future_names_the_rows() -> None:
+    ts = pd.Series(pd.to_datetime(["2024-01-01", "2099-01-01", "2024-02-01", "2099-01-01"]))
+    with pytest.raises(SchemaError, match="2 timestamps later") as info:
+        refuse_future(ts, table="events", column="ts")
+    assert info.value.rows == [1, 3]
+    assert info.value.column == "ts"
+    refuse_future(ts.iloc[[0, 2]], table="events", column="ts")  # nothing later: no error
+
+
+def test_rows_after_as_of_are_counted_in_a_warning() -> None:
+    ts = pd.Series(pd.to_datetime(["2024-01-01", "2099-01-01", "2024-02-01"]))
+    with pytest.warns(UserWarning, match="events: 1 rows have 'ts' after as_of"):
+        later = warn_after_as_of(ts, pd.Timestamp("2024-06-30"), table="events", column="ts")
+    assert later.tolist() == [False, True, False]
+
+
+@pytest.mark.parametrize(
+    "validate", [validate_events, validate_accounts, validate_nps, validate_mrr]
+)
+def test_duplicate_column_names_are_a_schema_error(
+    validate: Callable[..., pd.DataFrame],
+) -> None:
+    df = pd.DataFrame(
+        [["a", "2024-01-01", "2024-01-02", 1, "x"]],
+        columns=["account_id", "timestamp", "timestamp", "score", "event"],
+    )
+    df = df.assign(started_at="2024-01-01", month="2024-01-01", mrr=1.0)
+    df.columns = [*df.columns[:-4], "account_id", "started_at", "month", "mrr"]
+    with pytest.raises(SchemaError, match="appears 2 times"):
+        validate(df)
+
+
+def test_duplicate_time_column_in_coerce_timestamps() -> None:
+    df = pd.DataFrame([["2024-01-01", "2024-01-02"]], columns=["ts", "ts"])
+    with pytest.raises(SchemaError, match="'ts' appears 2 times"):
+        coerce_timestamps(df["ts"], table="events", column="ts")
+
+
+def test_header_only_table_has_no_rows() -> None:
+    with pytest.raises(SchemaError, match="no rows") as info:
+        require_rows(pd.DataFrame({"account_id": []}), "accounts")
+    assert info.value.table == "accounts"
+    require_rows(pd.DataFrame({"account_id": ["a"]}), "accounts")
