@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from adoptmetrics._schema._frames import to_narwhals
 from adoptmetrics._schema._validate import SchemaError, coerce_as_of
 from adoptmetrics._stats._intervals import check_confidence, wilson_interval
 from adoptmetrics.activity._encode import (
@@ -152,6 +153,7 @@ def _segments(
     active = np.zeros(n, dtype=bool)
     active[entity] = True
     if isinstance(by, str):
+        events, entity_col = _by_columns(events, entity_col, by)
         if by not in events.columns:
             raise SchemaError(
                 "events",
@@ -172,6 +174,8 @@ def _segments(
                 "fill them, e.g. 'unknown'.",
                 rows,
             )
+        if isinstance(values.dtype, pd.CategoricalDtype):  # sort by value, not category order
+            values = values.astype(object)
         codes, uniques = pd.factorize(values, sort=True)
         row_entity = _row_entities(events, entity_col, entities)
         lo = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
@@ -235,6 +239,36 @@ def _segments(
     return remap[seg_of], pd.DataFrame({name: labels[used]})
 
 
+def _by_columns(events: object, entity_col: str, by: str) -> tuple[pd.DataFrame, str]:
+    """A pandas frame holding the entity and ``by`` columns of any supported input.
+
+    Returns the frame and the name of its entity column (an EventLog's
+    validated frame uses the canonical names).
+    """
+    if isinstance(events, pd.DataFrame):
+        return events, entity_col
+    if hasattr(events, "_am_encoded") and hasattr(events, "to_pandas"):  # an EventLog
+        frame: pd.DataFrame = events.to_pandas()
+        roles = getattr(events, "columns", {})
+        canonical = "user_id" if entity_col in (roles.get("user"), "user_id") else "account_id"
+        return frame, canonical
+    nw_frame = to_narwhals(events, "events")
+    names = [str(c) for c in nw_frame.collect_schema().names()]
+    if by not in names:
+        raise SchemaError(
+            "events",
+            by,
+            f"(named by by=) is missing; the table has columns {names}",
+            "pass by=<a column of the events>, or a Series mapping id → segment such as "
+            "accounts.set_index('account_id')['plan'].",
+        )
+    sub = nw_frame.select([c for c in dict.fromkeys([entity_col, by]) if c in names])
+    if hasattr(sub, "collect"):
+        sub = sub.collect()
+    out: pd.DataFrame = sub.to_pandas()
+    return out, entity_col
+
+
 def _row_entities(events: pd.DataFrame, entity_col: str, entities: pd.Index) -> IntArray:
     col = events[entity_col]
     if isinstance(col.dtype, pd.CategoricalDtype) and col.cat.categories.equals(entities):
@@ -245,6 +279,12 @@ def _row_entities(events: pd.DataFrame, entity_col: str, entities: pd.Index) -> 
 def _through_accounts(
     events: pd.DataFrame, by: pd.Series, users: pd.Index, user_col: str, account_col: str
 ) -> tuple[pd.Series, IntArray]:
+    if hasattr(events, "_am_encoded"):  # an EventLog: canonical column names
+        user_col, account_col = "user_id", "account_id"
+    try:
+        events, user_col = _by_columns(events, user_col, account_col)
+    except SchemaError:
+        return by, np.full(len(users), -1, dtype=np.int64)
     if account_col not in events.columns:
         return by, np.full(len(users), -1, dtype=np.int64)
     pairs = events[[user_col, account_col]].drop_duplicates()
@@ -263,11 +303,23 @@ def _through_accounts(
 
 
 def feature_codes(
-    features: Features, events: pd.Index, *, argument: str = "features", stacklevel: int = 3
+    features: Features,
+    events: pd.Index,
+    *,
+    argument: str = "features",
+    stacklevel: int = 3,
+    occurring: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[list[str], list[IntArray]]:
-    """Feature names and, per feature, the event codes it covers (warns on unknown names)."""
-    if features is None:
-        return [str(e) for e in events], [np.array([i], dtype=np.int64) for i in range(len(events))]
+    """Feature names and, per feature, the event codes it covers (warns on unknown names).
+
+    ``occurring`` (per event code): which names occur in the log; the default
+    features are those (a categorical column may list names that never occur).
+    """
+    if features is None:  # every event name in the log, alphabetically
+        order = np.argsort(np.asarray(events.astype(str)), kind="stable")
+        if occurring is not None:
+            order = order[occurring[order]]
+        return [str(events[i]) for i in order], [np.array([i], dtype=np.int64) for i in order]
     if isinstance(features, str):
         raise TypeError(
             f"{argument} must be a list of event names or a mapping feature → event names, "

@@ -250,7 +250,8 @@ def feature_retention(
     )
     if log is None or log.events is None or log.event is None:
         raise ValueError("events is empty.\nHint: pass an event log with rows.")
-    names, codes = feature_codes(features, log.events)
+    occurring = np.bincount(log.event, minlength=len(log.events)) > 0
+    names, codes = feature_codes(features, log.events, occurring=occurring)
     start_ns = _starts(log, start, accounts, account_col=account_col, start_col=start_col)
     none = np.iinfo(np.int64).min
     closed = (start_ns != none) & (start_ns + round(hi * NS_PER_DAY) <= log.as_of.value)

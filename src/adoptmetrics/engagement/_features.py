@@ -143,7 +143,8 @@ def feature_adoption(
         body.update({c: empty_f([]) for c in ("adoption_rate", "ci_lower", "ci_upper")})
         body.update({"events_per_adopter": empty_f([]), "complete": empty_b([])})
         return finish(body, None, empty_i([]), by)
-    names, codes = feature_codes(features, log.events)
+    occurring = np.bincount(log.event, minlength=len(log.events)) > 0
+    names, codes = feature_codes(features, log.events, occurring=occurring)
     n_f = len(names)
     p0, p1 = period_range(log, period)
     n_p = p1 - p0 + 1

@@ -243,7 +243,9 @@ def adopter_categories(
     cuts = np.floor(np.asarray(_CUTS) * n).astype(np.int64)
     cat = np.searchsorted(cuts, rank, side="right")
     cat = np.where(did, cat, len(CATEGORIES) - 1)
-    order = np.lexsort((el, t))
+    # Listed by adoption time, then id (display only: categories never depend on ids).
+    names = np.asarray(got.log.entities[el].astype(str))
+    order = np.lexsort((names, t))
     el, t, did, cat = el[order], t[order], did[order], cat[order]
     days = np.where(did, (t - got.launch.value) / NS_PER_DAY, np.nan)
     adopted_at = np.where(did, t, np.iinfo(np.int64).min).view("datetime64[ns]")
