@@ -137,8 +137,11 @@ def prepare_inputs(
     ns = ev["timestamp"].to_numpy().view(np.int64)
     order = np.argsort(ns, kind="stable")
     ns = ns[order]
-    # User ids are hashed per window, where they are needed (see distinct_users).
-    users = {"user_id": np.asarray(ev[str(user_col)])[order]} if has_users else {}
+    users = {}
+    if has_users:
+        # Hashed once, kept as integer codes: only distinct counts are ever needed.
+        ucodes, uniq = pd.factorize(ev[str(user_col)], sort=False)
+        users["user_id"] = _categorical(ucodes[order].astype(np.int64), pd.RangeIndex(len(uniq)))
     acc = None
     if accounts is not None:
         acc = validate_accounts(
