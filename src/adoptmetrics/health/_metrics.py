@@ -135,7 +135,8 @@ def prepare_inputs(
         events = _hashed_ids(raw, [account_col, event_col])
     ev = validate_events(events, account_col=account_col, event_col=event_col, time_col=time_col)
     ns = ev["timestamp"].to_numpy().view(np.int64)
-    order = np.argsort(ns, kind="stable")
+    # Row order within one timestamp never matters (only counts are taken).
+    order = np.argsort(ns)
     ns = ns[order]
     users = {}
     if has_users:
