@@ -430,3 +430,27 @@ def test_by_series_and_column_name_the_output_column() -> None:
     twice = pd.concat([tier, tier])
     with pytest.raises(SchemaError, match="duplicate account ids"):
         churn.compare_churn(acc, by=twice, as_of="2024-06-01")
+
+
+@pytest.mark.slow
+def test_greenwood_interval_covers_the_truth() -> None:
+    # Coverage: exponential lifetimes (mean 200 days), uniform censoring and delayed entry;
+    # the 95 % log-log interval of S(100) should cover exp(-0.5) in 93–97 % of 400 draws.
+    rng = np.random.default_rng(2024)
+    truth = np.exp(-100 / 200)
+    hits = 0
+    draws = 400
+    for _ in range(draws):  # simulation draws, not accounts
+        n = 200
+        life = np.floor(rng.exponential(200.0, n)).astype(int)
+        cens = rng.integers(50, 400, n)
+        entry = np.where(rng.random(n) < 0.3, rng.integers(0, 60, n), 0)
+        keep = life > entry  # left truncation: only accounts still active at entry are seen
+        duration = np.minimum(life, cens)[keep]
+        event = (life <= cens)[keep]
+        en = np.minimum(entry[keep], duration)
+        km = kaplan_meier(duration, event, entry=en)
+        pos = np.searchsorted(km["time"], 100, side="right") - 1
+        lo, hi = km["ci_lower"][pos], km["ci_upper"][pos]
+        hits += int(lo <= truth <= hi)
+    assert 0.93 <= hits / draws <= 0.97
