@@ -63,3 +63,20 @@ def test_same_answer_on_every_engine(name: str, engine: str) -> None:
     pd.testing.assert_frame_equal(
         got.reset_index(drop=True).astype(str), expected.reset_index(drop=True).astype(str)
     )
+
+
+@pytest.mark.parametrize(
+    "name", ["active_counts", "stickiness", "active_days_distribution", "lifecycle"]
+)
+def test_counts_stay_in_a_lazy_engine(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    expected = CALLS[name](EV)
+
+    def no_raw_rows(*args: object, **kwargs: object) -> None:
+        raise AssertionError("raw events were collected from the engine")
+
+    monkeypatch.setattr("adoptmetrics.activity._encode.engine_raw", no_raw_rows)
+    got = CALLS[name](duckdb.from_df(EV))
+    pd.testing.assert_frame_equal(
+        got.reset_index(drop=True).astype(str), expected.reset_index(drop=True).astype(str)
+    )

@@ -18,16 +18,18 @@ import pandas as pd
 from adoptmetrics._schema._frames import to_narwhals
 from adoptmetrics._schema._validate import SchemaError, coerce_as_of
 from adoptmetrics._stats._intervals import check_confidence, wilson_interval
+from adoptmetrics.activity._cells import _cells_from_encoded
 from adoptmetrics.activity._encode import (
     _NS_PER_DAY,
     PERIODS,
     IntArray,
     _encode,
+    _Encoded,
     entity_column,
     period_index,
     period_start,
 )
-from adoptmetrics.activity._engagement_cells import categorical_ids
+from adoptmetrics.activity._engagement_cells import categorical_ids, entity_period_cells
 
 __all__ = [
     "NS_PER_DAY",
@@ -52,24 +54,68 @@ By = str | pd.Series | None
 Features = Sequence[str] | Mapping[str, Sequence[str] | str] | None
 
 
-@attrs.frozen(slots=True)
+@attrs.define(slots=True)
 class Log:
-    """The encoded events up to ``as_of`` with each entity's segment code."""
+    """The encoded events up to ``as_of`` with each entity's segment code.
+
+    On a lazy engine (DuckDB, Polars lazy, Spark) the rows stay in the engine
+    until a function reads ``entity``/``ns``/``event``; :meth:`cells` then
+    reduces to (entity, period) cells there.
+    """
 
     entity_col: str
     entities: pd.Index
-    entity: IntArray
-    ns: IntArray
+    enc: _Encoded
     events: pd.Index | None
-    event: IntArray | None
     as_of: pd.Timestamp
     first_ns: int
     seg: IntArray  # per entity (all of ``entities``)
     segments: pd.DataFrame | None  # one row per segment code, or None without ``by``
+    _rows: tuple[IntArray, IntArray, IntArray | None] | None = None
 
     @property
     def n_seg(self) -> int:
         return 1 if self.segments is None else len(self.segments)
+
+    @property
+    def lazy(self) -> bool:
+        return self.enc.engine is not None and not self.enc.materialised and self._rows is None
+
+    def _cut(self) -> tuple[IntArray, IntArray, IntArray | None]:
+        if self._rows is None:
+            entity, ns, event = self.enc.entity, self.enc.ns, self.enc.event
+            if len(ns) and int(ns.max()) > self.as_of.value:
+                keep = ns <= self.as_of.value
+                entity, ns = entity[keep], ns[keep]
+                event = event[keep] if event is not None else None
+            self._rows = (entity, ns, event)
+        return self._rows
+
+    @property
+    def entity(self) -> IntArray:
+        return self._cut()[0]
+
+    @property
+    def ns(self) -> IntArray:
+        return self._cut()[1]
+
+    @property
+    def event(self) -> IntArray | None:
+        return self._cut()[2]
+
+    def cells(self, period: str, p0: int, n_periods: int) -> tuple[IntArray, IntArray]:
+        """Distinct active (entity, period index) cells, sorted by entity then period."""
+        if self.lazy:
+            c = _cells_from_encoded(self.enc, period=period, as_of=self.as_of)
+            return c.entity, c.index
+        return entity_period_cells(
+            self.entity,
+            self.ns,
+            period=period,
+            p0=p0,
+            n_periods=n_periods,
+            n_entities=len(self.entities),
+        )
 
 
 def check_period(name: str, value: object, allowed: Sequence[str] = PERIODS) -> str:
@@ -117,24 +163,32 @@ def load(
         event_col=event_col,
         activity_events=None,
     )
-    if len(enc.ns) == 0:
+    lazy = enc.engine is not None and not enc.materialised
+    first = enc.first if lazy else (int(enc.ns.min()) if len(enc.ns) else None)
+    if first is None:
         if as_of is not None:
             coerce_as_of(as_of, None)
         return None
     ts = coerce_as_of(as_of, pd.Timestamp(enc.latest) if enc.latest is not None else None)
-    first_ns = int(enc.ns.min())
-    if ts.value < first_ns:
+    if ts.value < first:
         raise ValueError(
-            f"as_of={ts} is earlier than every event (the first is {pd.Timestamp(first_ns)}).\n"
+            f"as_of={ts} is earlier than every event (the first is {pd.Timestamp(first)}).\n"
             "Hint: pass an as_of at or after the first event, or None for the latest event."
         )
-    entity, ns, event = enc.entity, enc.ns, enc.event
-    if enc.latest is not None and enc.latest > ts.value:
-        keep = ns <= ts.value
-        entity, ns = entity[keep], ns[keep]
-        event = event[keep] if event is not None else None
-    seg, segments = _segments(events, by, enc.entities, entity, entity_col, account_col, level)
-    return Log(entity_col, enc.entities, entity, ns, enc.events, event, ts, first_ns, seg, segments)
+    log = Log(entity_col, enc.entities, enc, enc.events, ts, first, _NO_SEG, None)
+    if not lazy:
+        active_ent = log.entity
+    elif by is None:  # no segments to check: nothing to read from the engine
+        active_ent = np.arange(len(enc.entities), dtype=np.int64)
+    else:  # entities active up to as_of, from the engine's cells (no raw rows collected)
+        active_ent = log.cells("day", 0, 0)[0]
+    log.seg, log.segments = _segments(
+        events, by, enc.entities, active_ent, entity_col, account_col, level
+    )
+    return log
+
+
+_NO_SEG = np.zeros(0, dtype=np.int64)
 
 
 def _segments(
@@ -262,7 +316,8 @@ def _by_columns(events: object, entity_col: str, by: str) -> tuple[pd.DataFrame,
             "pass by=<a column of the events>, or a Series mapping id → segment such as "
             "accounts.set_index('account_id')['plan'].",
         )
-    sub = nw_frame.select([c for c in dict.fromkeys([entity_col, by]) if c in names])
+    # Distinct (entity, segment) pairs, reduced where the data lives.
+    sub = nw_frame.select([c for c in dict.fromkeys([entity_col, by]) if c in names]).unique()
     if hasattr(sub, "collect"):
         sub = sub.collect()
     out: pd.DataFrame = sub.to_pandas()

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from adoptmetrics.activity._encode import IntArray, period_index, period_start
-from adoptmetrics.activity._engagement_cells import entity_period_cells, period_offsets
+from adoptmetrics.activity._engagement_cells import period_offsets
 from adoptmetrics.engagement._common import (
     NS_PER_DAY,
     By,
@@ -31,14 +31,7 @@ _ORDER = {"day": 0, "week": 1, "month": 2}
 def _cells(log: Log, period: str) -> tuple[IntArray, IntArray, int, int]:
     """Distinct (entity, period) cells of the log, and the period range [p0, p1]."""
     p0, p1 = period_range(log, period)
-    ent, idx = entity_period_cells(
-        log.entity,
-        log.ns,
-        period=period,
-        p0=p0,
-        n_periods=p1 - p0 + 1,
-        n_entities=len(log.entities),
-    )
+    ent, idx = log.cells(period, p0, p1 - p0 + 1)
     return ent, idx, p0, p1
 
 

@@ -8,7 +8,6 @@ import pandas as pd
 
 from adoptmetrics._schema._validate import SchemaError, coerce_timestamps, validate_accounts
 from adoptmetrics.activity._encode import IntArray, period_index, period_start
-from adoptmetrics.activity._engagement_cells import entity_period_cells
 from adoptmetrics.engagement._common import (
     By,
     check_period,
@@ -131,9 +130,7 @@ def lifecycle(
         return finish(body, None, empty_i([]), by)
     p0, p1 = period_range(log, period)
     n_ent = len(log.entities)
-    ent, idx = entity_period_cells(
-        log.entity, log.ns, period=period, p0=p0, n_periods=p1 - p0 + 1, n_entities=n_ent
-    )
+    ent, idx = log.cells(period, p0, p1 - p0 + 1)
     if start is None:
         first_p = np.zeros(n_ent, dtype=np.int64)
         run_start = np.r_[True, ent[1:] != ent[:-1]] if len(ent) else np.zeros(0, dtype=bool)
