@@ -36,6 +36,8 @@ def _accounts(n: int = 400, seed: int = 0) -> pd.DataFrame:
     scale = np.select([plan == "basic", plan == "pro"], [200.0, 330.0], 600.0)
     life = pd.to_timedelta((rng.exponential(scale) * 86_400).astype(np.int64), unit="s")
     churned = (start + life).where(rng.random(n) < 0.9)
+    # Nothing after the export date (the default as_of may not be in the future).
+    churned = churned.where(churned <= pd.Timestamp("2026-06-30"))
     return pd.DataFrame(
         {
             "account_id": [f"acc{i:04d}" for i in range(n)],
@@ -389,6 +391,11 @@ def test_bad_accounts_raise_schema_errors() -> None:
         churn.compare_churn(nulls, by="plan")
     with pytest.raises(SchemaError, match="churned_at"):
         churn.survival_table(acc.drop(columns="churned_at"))
+    # A future churn date cannot become the default as_of; an explicit as_of is fine.
+    future = acc.assign(churned_at=acc["churned_at"].fillna(pd.Timestamp("2099-01-01")))
+    with pytest.raises(SchemaError, match="accounts"):
+        churn.churn_curve(future)
+    assert len(churn.churn_curve(future, as_of="2025-06-30")) > 0
 
 
 def test_bad_options() -> None:

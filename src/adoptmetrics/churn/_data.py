@@ -72,7 +72,12 @@ def prepare(
     latest = max(acc["started_at"].max(), acc["churned_at"].max())
     if until is not None:
         latest = until if pd.isna(latest) else max(latest, until)
-    ts = coerce_as_of(as_of, None if pd.isna(latest) else pd.Timestamp(latest))
+    ts = coerce_as_of(
+        as_of,
+        None if pd.isna(latest) else pd.Timestamp(latest),
+        table="accounts",
+        column=f"{start_col}/{churn_col}",
+    )
     if until is not None and as_of is not None and ts > until:
         warnings.warn(
             f"as_of={ts.date()} is after the table's end of observation "
