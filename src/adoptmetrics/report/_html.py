@@ -159,6 +159,7 @@ class Outcome:
     section: Section | None = None
     error: str | None = None
     caveats: tuple[str, ...] = ()
+    unavailable: tuple[str, str] | None = None  # (why not, what to configure)
 
 
 _CSS = """
@@ -188,6 +189,12 @@ break-inside:avoid-page}
 .card h2{margin:0 0 12px;font-size:20px}
 .card.error{border-color:var(--err);background:var(--err-bg)}
 .card.error pre{white-space:pre-wrap;margin:8px 0 0;font-size:13px}
+.card.unavailable{border-style:dashed;background:var(--bg)}
+.banner{background:var(--err-bg);border:2px solid var(--err);border-radius:10px;
+padding:12px 18px;margin:20px 0}
+.banner ul{margin:4px 0 0;padding-left:20px}
+.card{overflow-x:auto}
+td.num{white-space:nowrap}
 .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:12px}
 .tile{border:1px solid var(--line);border-radius:8px;padding:10px 14px;background:var(--bg)}
 .tile .label{font-size:12.5px;color:var(--muted)}
@@ -251,6 +258,14 @@ def _tiles(outcomes: Sequence[Outcome]) -> str:
 
 
 def _card(o: Outcome) -> str:
+    if o.unavailable is not None:
+        why, fix = o.unavailable
+        return (
+            f'<section class="card unavailable" id="{html.escape(_anchor(o))}">'
+            f"<h2>{html.escape(o.title)}</h2>"
+            f"<p><strong>Not shown:</strong> {html.escape(why)}.</p>"
+            f"<p><strong>To show it:</strong> {html.escape(fix)}.</p></section>"
+        )
     if o.section is None:
         return (
             f'<section class="card error" id="{html.escape(_anchor(o))}">'
@@ -289,20 +304,31 @@ def render_page(
     coverage: Sequence[tuple[str, str]],
     outcomes: Sequence[Outcome],
     footer: str,
+    notes: Sequence[str] = (),
 ) -> str:
-    """The whole HTML page."""
+    """The whole HTML page; ``notes`` are data problems shown in a banner at the top."""
     cov = "".join(
         f'<li><span class="k">{html.escape(k)}</span><span class="v">{html.escape(v)}</span></li>'
         for k, v in coverage
     )
     toc_items = ['<li><a href="#summary">Executive summary</a></li>']
     for o in outcomes:
-        cls = ' class="failed"' if o.section is None else ""
-        label = o.title + (" (failed)" if o.section is None else "")
+        failed = o.section is None and o.unavailable is None
+        cls = ' class="failed"' if failed else ""
+        label = o.title + (" (failed)" if failed else "")
+        if o.unavailable is not None:
+            label += " (not shown)"
         toc_items.append(
             f'<li{cls}><a href="#{html.escape(_anchor(o))}">{html.escape(label)}</a></li>'
         )
     body = "".join(_card(o) for o in outcomes)
+    banner = ""
+    if notes:
+        items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+        banner = (
+            '<div class="banner" role="alert"><strong>Check your data first: the tables do '
+            f"not match, and every number below is affected.</strong><ul>{items}</ul></div>\n"
+        )
     csp = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
     return (
         "<!DOCTYPE html>\n"
@@ -314,7 +340,8 @@ def render_page(
         f'<header><div class="wrap"><h1>{html.escape(title)}</h1>'
         f'<p class="sub">{html.escape(subtitle)}</p>'
         f'<ul class="coverage">{cov}</ul></div></header>\n'
-        f'<main class="wrap"><nav class="toc" aria-label="Contents"><strong>Contents</strong>'
+        f'<main class="wrap">{banner}<nav class="toc" aria-label="Contents">'
+        "<strong>Contents</strong>"
         f"<ol>{''.join(toc_items)}</ol></nav>\n"
         f'<section class="card" id="summary"><h2>Executive summary</h2>'
         f"{_tiles(outcomes)}</section>\n"

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure as MplFigure
     from matplotlib.figure import SubFigure
 
-__all__ = ["Figure", "Metric", "Section", "render_figure"]
+__all__ = ["Figure", "Metric", "Section", "SectionUnavailable", "render_figure"]
 
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
 
@@ -65,6 +65,31 @@ def _figures(values: Iterable[Figure]) -> tuple[Figure, ...]:
 
 def _metrics(values: Iterable[Metric]) -> tuple[Metric, ...]:
     return _check_items(values, Metric, "build them with Metric(label, value, detail).")
+
+
+class SectionUnavailable(Exception):
+    """Raised by a section builder that cannot be built on these data.
+
+    The report shows a card with the reason and the fix instead of the
+    section (never a silent omission).
+
+    Parameters
+    ----------
+    reason : str
+        Why the section cannot be built ("the config names no milestones").
+    fix : str
+        What to configure ("set [onboarding] milestones = [...]").
+
+    Examples
+    --------
+    >>> SectionUnavailable("no NPS table", "add [tables] nps").fix
+    'add [tables] nps'
+    """
+
+    def __init__(self, reason: str, fix: str) -> None:
+        self.reason = reason
+        self.fix = fix
+        super().__init__(f"{reason}. To show it: {fix}")
 
 
 @attrs.frozen(slots=True)
