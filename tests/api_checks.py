@@ -73,6 +73,7 @@ POPULATION_SUMMARIES = {
     "onboarding_funnel",
     "time_to_value",
     "success_paths",
+    "golden_path",
     "trigger_lift",
     "active_counts",
     "stickiness",

@@ -34,10 +34,12 @@ def test_fit_expansion_model_progress(
     data: am.SaaSData, capsys: pytest.CaptureFixture[str]
 ) -> None:
     triggers = [am.Trigger("seat limit", event="seat_limit_reached")]
-    am.fit_expansion_model(data.events, data.expansions, triggers, accounts=data.accounts)
+    am.fit_expansion_model(
+        data.events, triggers, expansions=data.expansions, accounts=data.accounts
+    )
     assert capsys.readouterr().err == ""
     am.fit_expansion_model(
-        data.events, data.expansions, triggers, accounts=data.accounts, progress=True
+        data.events, triggers, expansions=data.expansions, accounts=data.accounts, progress=True
     )
     assert "[fit_expansion_model] 2/2 hazard model" in capsys.readouterr().err
 
