@@ -41,13 +41,13 @@ def test_short_not_shorter_than_long() -> None:
 def test_unknown_period() -> None:
     for fn in (active_counts, lifecycle, feature_adoption, active_days_distribution):
         with pytest.raises(ValueError, match=r"(?s)period='quarter' is not supported.*Hint"):
-            fn(EV, period="quarter")  # type: ignore[operator]
+            fn(EV, period="quarter")  # type: ignore[operator, unused-ignore]
 
 
 def test_user_level_without_user_column() -> None:
     for fn in (active_counts, lifecycle, feature_adoption, active_days_distribution, stickiness):
         with pytest.raises(ValueError, match=r"(?s)level='user' needs a user column.*user_col"):
-            fn(EV, level="user")  # type: ignore[operator]
+            fn(EV, level="user")  # type: ignore[operator, unused-ignore]
     with pytest.raises(ValueError, match="user_col is None"):
         active_counts(EV, level="user", user_col=None)
 
@@ -68,7 +68,7 @@ def test_unknown_feature_warns_with_its_name() -> None:
 
 def test_features_as_a_string() -> None:
     with pytest.raises(TypeError, match=r"features=\['export'\]"):
-        feature_adoption(EV, features="export")  # type: ignore[arg-type]
+        feature_adoption(EV, features="export")  # type: ignore[arg-type, unused-ignore]
 
 
 def test_launched_at_after_as_of_or_before_the_data() -> None:
@@ -140,7 +140,7 @@ def test_empty_events_give_empty_frames() -> None:
 
 
 def test_null_ids_and_mixed_id_types() -> None:
-    ev = EV.assign(account_id=["a", None, "b", "c"])
+    ev = EV.assign(account_id=pd.Series(["a", None, "b", "c"], dtype=object))
     with pytest.raises(SchemaError, match=r"missing ids.*first offending rows: 1"):
         active_counts(ev)
     mixed = EV.assign(account_id=["a", 1, "b", 1])

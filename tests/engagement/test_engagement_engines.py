@@ -29,7 +29,7 @@ def _inputs() -> dict[str, Callable[[pd.DataFrame], Any]]:
     except ImportError:  # pragma: no cover - optional
         pass
     try:
-        import pyarrow as pa
+        import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
         out["pyarrow"] = lambda ev: pa.Table.from_pandas(ev, preserve_index=False)
     except ImportError:  # pragma: no cover - optional

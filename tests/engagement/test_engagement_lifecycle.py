@@ -108,8 +108,9 @@ def test_lifecycle_identities_loop_and_row_order(ev: pd.DataFrame, seed: int) ->
     assert (out["n_active"] == prev + out["new"] + out["resurrecting"] - out["dormant"]).all()
     assert (out[["new", "returning", "resurrecting", "dormant"]] >= 0).all().all()
     loop = _loop_lifecycle(ev)
-    for row in out.itertuples():
-        assert (row.new, row.returning, row.resurrecting, row.dormant) == loop[row.period]
+    cols = ["new", "returning", "resurrecting", "dormant"]
+    got = dict(zip(out["period"], map(tuple, out[cols].to_numpy().tolist()), strict=True))
+    assert got == loop
     pd.testing.assert_frame_equal(lifecycle(shuffled(ev, seed), as_of=as_of), out)
 
 

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.patches import Rectangle
 
 import adoptmetrics as am
 from adoptmetrics.plotting import (
@@ -27,7 +28,7 @@ def test_lifecycle_bars_put_dormant_below_zero(demo: am.SaaSData) -> None:
     lc = am.lifecycle(demo.events, period="week")
     _, ax = plt.subplots()
     assert plot_lifecycle(lc, ax=ax) is ax
-    heights = [p.get_height() for p in ax.patches]
+    heights = [p.get_height() for p in ax.patches if isinstance(p, Rectangle)]
     assert min(heights) == -lc["dormant"].max()
     plt.close("all")
 
@@ -50,7 +51,9 @@ def test_feature_heatmap_and_lines(demo: am.SaaSData) -> None:
     ax = plot_feature_heatmap(fa, top=5)
     assert len(ax.get_yticklabels()) == 5
     ax = plot_feature_adoption(fa, features=["login", "create_report"])
-    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["login", "create_report"]
+    legend = ax.get_legend()
+    assert legend is not None
+    assert [t.get_text() for t in legend.get_texts()][:2] == ["login", "create_report"]
     plt.close("all")
 
 

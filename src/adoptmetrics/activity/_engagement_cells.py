@@ -64,8 +64,8 @@ def categorical_ids(events: object, ids: list[str], keep: list[str]) -> object:
         rank[order] = np.arange(len(order), dtype=codes.dtype)
         codes = np.where(codes >= 0, rank[codes], -1)
         # The codes are in range by construction: skip from_codes' event-sized check.
-        out[c] = pd.Categorical.from_codes(  # type: ignore[call-arg]
-            codes,  # type: ignore[arg-type]
+        out[c] = pd.Categorical.from_codes(  # type: ignore[call-arg, unused-ignore]
+            codes,  # type: ignore[arg-type, unused-ignore]
             dtype=pd.CategoricalDtype(uniques[order]),
             validate=False,
         )

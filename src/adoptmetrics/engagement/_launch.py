@@ -254,7 +254,7 @@ def adopter_categories(
             got.log.entity_col: got.log.entities[el],
             "adopted_at": adopted_at,
             "days_to_adopt": days,
-            "category": pd.Categorical.from_codes(cat, dtype=dtype),  # type: ignore[arg-type]
+            "category": pd.Categorical.from_codes(cat, dtype=dtype),  # type: ignore[arg-type, unused-ignore]
         }
     )
 
