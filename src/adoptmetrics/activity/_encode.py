@@ -315,8 +315,10 @@ def _start_per_entity(
             )
         ts = coerce_timestamps(start, table=argument, column=str(start.name or "start"))
         universe = pd.Index(start.index)
-        pos = universe.get_indexer(enc.entities.astype(universe.dtype, copy=False))
         kinds = (universe.inferred_type, enc.entities.inferred_type)
+        # Cast only ids of one kind (pandas 3 would cast integers to matching strings).
+        same = enc.entities if kinds[0] != kinds[1] else enc.entities.astype(universe.dtype)
+        pos = universe.get_indexer(same)
         if len(pos) and len(universe) and not (pos >= 0).any() and kinds[0] != kinds[1]:
             raise SchemaError(
                 argument,
