@@ -122,8 +122,7 @@ def period_start(index: npt.ArrayLike, period: str) -> npt.NDArray[np.datetime64
 
 def _categorical(codes: IntArray, categories: pd.Index) -> pd.Categorical:
     """Categorical from integer codes without a Python-level copy."""
-    # pandas-stubs types codes as Sequence[int]; an int ndarray is what pandas uses inside.
-    return pd.Categorical.from_codes(codes, categories=categories)  # type: ignore[arg-type]
+    return pd.Categorical.from_codes(codes, categories=categories)
 
 
 class _Encoded:
