@@ -128,7 +128,7 @@ def prepare_inputs(
     score_col: str,
     nps_time_col: str,
 ) -> _Inputs:
-    """Validate every table once; sort the events by time."""
+    """Validate every table once; sort the events by time; put every id in one code space."""
     raw = events if isinstance(events, pd.DataFrame) else None
     has_users = user_col is not None and raw is not None and user_col in raw.columns
     if raw is not None:
@@ -287,10 +287,8 @@ def metrics_at(
     """The metrics table at ``t`` (see :func:`account_metrics`)."""
     universe, start = universe_at(inp, t)
     n = len(universe)
-    pos = np.full(len(inp.keys), -1, dtype=np.int64)
+    pos = np.full(len(inp.keys), -1, dtype=np.int64)  # account code → output row
     pos[universe] = np.arange(n)
-    if n == 0:
-        pos = np.full(len(inp.keys), -1, dtype=np.int64)
     w = round(window_days * _NS_PER_DAY)
     tv = t.value
     cur = inp.between(tv - w, tv)
