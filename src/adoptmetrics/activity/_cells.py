@@ -249,6 +249,20 @@ def activity_cells(
 
 
 def _cells_from_encoded(enc: _Encoded, *, period: str, as_of: object) -> ActivityCells:
+    """Active cells of encoded events; memoised on an EventLog's encoding (read-only arrays)."""
+    if enc.cache is None:
+        return _compute_cells(enc, period=period, as_of=as_of)
+    key = (period, None if as_of is None else coerce_as_of(as_of, None).value)
+    if key not in enc.cache:
+        cells = _compute_cells(enc, period=period, as_of=as_of)
+        for arr in (cells.entity, cells.index, cells.n_events):
+            arr.flags.writeable = False  # shared by every analysis of the log
+        enc.cache[key] = cells
+    cached: ActivityCells = enc.cache[key]
+    return cached
+
+
+def _compute_cells(enc: _Encoded, *, period: str, as_of: object) -> ActivityCells:
     default = pd.Timestamp(enc.latest) if enc.latest is not None else None
     if as_of is None and default is None:
         ts = pd.Timestamp("1970-01-01")

@@ -6,7 +6,7 @@ Public names are re-exported by :mod:`adoptmetrics.activity`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -134,7 +134,7 @@ class _Encoded:
     ``n_rows`` and ``first`` never collect.
     """
 
-    __slots__ = ("_entity", "_event", "_ns", "engine", "entities", "events", "latest")
+    __slots__ = ("_entity", "_event", "_ns", "cache", "engine", "entities", "events", "latest")
 
     def __init__(
         self,
@@ -155,6 +155,8 @@ class _Encoded:
         # default as_of is "the latest data", not the latest qualifying event.
         self.latest = latest
         self.engine = engine
+        # An EventLog's encodings memoise derived compact tables here (see _cells).
+        self.cache: dict[Any, Any] | None = None
 
     @property
     def materialised(self) -> bool:

@@ -102,6 +102,7 @@ class EventLog:
         self._encoded: dict[tuple[Any, ...], _Encoded] = {}
         if not self._lazy:
             self._validate()
+            self._am_encoded(entity_col=account_col, time_col=time_col, event_col=None)
 
     def _cut_lazy(self, frame: Any) -> Any:
         assert self._as_of is not None
@@ -225,6 +226,7 @@ class EventLog:
                     self._encoded[key] = _Encoded(
                         ee.entities, None, None, ee.events, None, ee.latest, ee
                     )
+                    self._encoded[key].cache = {}
             if key in self._encoded:
                 return self._encoded[key]
         key = (entity, event)
@@ -237,4 +239,11 @@ class EventLog:
                 table="events",
             )
             self._encoded[key] = _encode_valid(df, with_events=event is not None)
-        return _keep_events(self._encoded[key], activity_events)
+            self._encoded[key].cache = {}
+        if activity_events is None:
+            return self._encoded[key]
+        wanted_key = (entity, event, tuple(activity_events))
+        if wanted_key not in self._encoded:
+            self._encoded[wanted_key] = _keep_events(self._encoded[key], activity_events)
+            self._encoded[wanted_key].cache = {}
+        return self._encoded[wanted_key]
