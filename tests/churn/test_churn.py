@@ -468,3 +468,30 @@ def test_lapse_table_properties(events: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(
         out, churn.lapse_table(shuffled(events, 5), inactive_days=14, as_of=as_of)
     )
+
+
+def test_arrow_string_ids_take_the_fast_boundary_and_still_refuse_duplicates() -> None:
+    pytest.importorskip("pyarrow")
+    acc = _accounts(300, seed=2)
+    arrow = acc.assign(account_id=acc["account_id"].astype("string[pyarrow]"))
+    pd.testing.assert_frame_equal(
+        churn.churn_curve(arrow, by="plan", as_of="2025-03-01"),
+        churn.churn_curve(acc, by="plan", as_of="2025-03-01"),
+    )
+    st = churn.survival_table(arrow, as_of="2025-03-01")
+    ref = churn.survival_table(acc, as_of="2025-03-01")
+    assert st["account_id"].tolist() == ref["account_id"].tolist()
+    assert st["account_id"].tolist() == sorted(st["account_id"].tolist())
+
+    def with_ids(values: list[object]) -> pd.DataFrame:
+        return arrow.assign(account_id=pd.Series(values, dtype="string[pyarrow]"))
+
+    ids: list[object] = acc["account_id"].tolist()
+    dup = with_ids([*ids[:5], ids[7], *ids[6:]])
+    with pytest.raises(SchemaError, match="duplicate"):
+        churn.churn_curve(dup, as_of="2025-03-01")
+    mixed = with_ids([*ids[:3], "x", *ids[4:]])  # ids of different lengths: the exact path
+    assert len(churn.churn_curve(mixed, as_of="2025-03-01")) > 0
+    missing = with_ids([*ids[:4], None, *ids[5:]])
+    with pytest.raises(SchemaError, match="missing ids"):
+        churn.churn_curve(missing, as_of="2025-03-01")

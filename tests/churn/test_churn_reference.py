@@ -272,7 +272,7 @@ def test_cox_matches_explicit_efron_and_statsmodels() -> None:
     )
     se = np.sqrt(np.diag(np.linalg.inv(-hess)))
     np.testing.assert_allclose(fit.se, se, rtol=1e-4)
-    from statsmodels.duration.hazard_regression import PHReg  # type: ignore[import-untyped]
+    from statsmodels.duration.hazard_regression import PHReg
 
     plain, _ = fit_cox(x, duration, event, columns=["a", "b"])
     sm = PHReg(duration.astype(float), x, status=event.astype(float), ties="efron").fit()

@@ -149,12 +149,15 @@ def _validated(
     ids = accounts[account_col]
     if isinstance(ids, pd.DataFrame):  # duplicate column names: let the boundary say so
         return validate_accounts(accounts, **kwargs)
-    codes, uniques = pd.factorize(ids, sort=False)
-    if len(uniques) != len(ids) or (codes < 0).any():
-        return validate_accounts(accounts, **kwargs)
+    if _fixed_width_unique(ids):
+        codes = np.arange(len(ids))  # unique ids: row positions are codes
+    else:
+        codes, uniques = pd.factorize(ids, sort=False)
+        if len(uniques) != len(ids) or (codes < 0).any():
+            return validate_accounts(accounts, **kwargs)
     # Codes over a RangeIndex of categories: nothing left for the boundary to hash or sort.
     coded = pd.Categorical.from_codes(
-        codes,  # type: ignore[arg-type]  # pandas-stubs: an int array is accepted
+        codes,
         dtype=pd.CategoricalDtype(pd.RangeIndex(len(ids))),
     )
     proxy = pd.DataFrame(
@@ -169,6 +172,52 @@ def _validated(
     # Back to the user's ids (same rows, same order): no copy, no conversion.
     acc["account_id"] = pd.Series(ids.array, index=acc.index)
     return acc
+
+
+def _fixed_width_unique(ids: pd.Series) -> bool:
+    """True when Arrow-backed string ids of one byte length are provably unique and non-null.
+
+    Ids read by pandas 3 (or as ``string[pyarrow]``) sit in one byte buffer;
+    when all have the same length (zero-padded numbers, UUIDs), each is a
+    row of 8-byte words, hashed into one integer without touching Python
+    objects. Distinct hashes prove distinct ids; anything else (a hash
+    collision, a real duplicate, nulls, other dtypes) returns False and the
+    caller takes the exact path.
+    """
+    array = ids.array
+    if not hasattr(array, "__arrow_array__") or not pd.api.types.is_string_dtype(ids.dtype):
+        return False
+    try:
+        import pyarrow as pa  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover - Arrow-backed strings imply pyarrow
+        return False
+    chunked = array.__arrow_array__()
+    flat = chunked.combine_chunks() if isinstance(chunked, pa.ChunkedArray) else chunked
+    n = len(flat)
+    if (
+        n == 0
+        or flat.null_count
+        or not (pa.types.is_string(flat.type) or pa.types.is_large_string(flat.type))
+    ):
+        return False
+    width = np.int64 if pa.types.is_large_string(flat.type) else np.int32
+    _, offsets_buf, data_buf = flat.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=width)[flat.offset : flat.offset + n + 1]
+    length = int(offsets[1] - offsets[0])
+    if length == 0 or int(offsets[-1] - offsets[0]) != n * length:
+        return False
+    if not np.all(np.diff(offsets) == length):
+        return False
+    raw = np.frombuffer(data_buf, dtype=np.uint8)[int(offsets[0]) : int(offsets[0]) + n * length]
+    words = -(-length // 8)
+    padded = np.zeros((n, words * 8), dtype=np.uint8)
+    padded[:, :length] = raw.reshape(n, length)
+    cols = padded.view(np.uint64)
+    key = cols[:, 0].copy()
+    with np.errstate(over="ignore"):
+        for j in range(1, words):  # 8-byte words of one id, not rows
+            key = key * np.uint64(0x9E3779B97F4A7C15) + cols[:, j]
+    return bool(len(pd.unique(key)) == n)
 
 
 def _ns(values: pd.Series) -> IntArray:
