@@ -167,6 +167,15 @@ def read_table(
                         f"its separator looks like {shown!r}; pass --sep '{shown}' "
                         f'(config: [csv] sep = "{shown}")'
                     )
+            raw = pd.read_csv(p, sep=use, header=None, nrows=1, dtype=str).iloc[0].tolist()
+            repeated = sorted({str(c) for c in raw if raw.count(c) > 1})
+            if repeated:
+                # pandas would rename the repeat to "name.1" and read on silently
+                raise InputError(
+                    f"{path} ({table} table): column {repeated[0]!r} appears "
+                    f"{raw.count(repeated[0])} times in the header (line 1). Hint: give every "
+                    "column a distinct name, or drop the duplicate, before exporting"
+                )
             dtypes: dict[Any, Any] = {c: str for c in ids if c in header.columns}
             return pd.read_csv(
                 p,
@@ -380,7 +389,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _report_data(args: argparse.Namespace, say_warning: Any) -> Any:
+def _report_data(args: argparse.Namespace, say_warning: Any, say: Any) -> Any:
     from adoptmetrics._schema._validate import SchemaError
     from adoptmetrics.report import ReportData
 
@@ -447,7 +456,9 @@ def _report_data(args: argparse.Namespace, say_warning: Any) -> Any:
         raise InputError(_cli_words(str(exc), "events")) from None
     for w in caught:
         if issubclass(w.category, UserWarning):
-            say_warning(str(w.message))
+            text = str(w.message)
+            # Tables that do not match are loud; rows cut at a chosen --as-of are progress.
+            (say_warning if text in data.notes else say)(text)
     args.title = s["title"]
     return data
 
@@ -467,7 +478,7 @@ def _report(args: argparse.Namespace) -> int:
         print(f"adoptmetrics: WARNING: {_one_line(line)}", file=sys.stderr, flush=True)
 
     say("reading the demo data…" if args.demo else "reading and validating the tables…")
-    data = _report_data(args, loud)
+    data = _report_data(args, loud, say)
     say(
         f"{len(data.accounts):,} accounts, {len(data.events):,} events, as of {data.as_of:%Y-%m-%d}"
     )

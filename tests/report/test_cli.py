@@ -20,6 +20,7 @@ COLS = [
     "--account-col", "org", "--time-col", "ts", "--event-col", "action",
     "--user-col", "member", "--start-col", "signup", "--churn-col", "lost",
     "--score-col", "rating", "--month-col", "period", "--mrr-col", "revenue",
+    "--nps-time-col", "ts", "--expansions-time-col", "ts",
 ]  # fmt: skip
 
 
@@ -155,12 +156,12 @@ def test_sections_option(
     [
         ("missing", "events file not found"),
         ("garbage_parquet", "cannot read events file"),
-        ("extension", "unsupported extension"),
-        ("schema", "account_col"),
+        ("extension", "save it as CSV"),
+        ("schema", "--account-col"),
         ("bad_timestamp", "not timestamps"),
         ("directory", "is a directory"),
         ("no_accounts", "--accounts"),
-        ("bad_as_of", "as_of"),
+        ("bad_as_of", "--as-of"),
         ("output_folder", "does not exist"),
     ],
 )

@@ -17,7 +17,7 @@ import pandas as pd
 
 from adoptmetrics.report._section import Section
 
-__all__ = ["Outcome", "fmt_int", "fmt_pct", "html_table", "render_page"]
+__all__ = ["Outcome", "fmt_int", "fmt_p", "fmt_pct", "header_label", "html_table", "render_page"]
 
 Formatter = Callable[[Any], str]
 _NUM = ' class="num"'
@@ -67,6 +67,73 @@ def fmt_pct(value: float, digits: int = 0) -> str:
     return "–" if pd.isna(value) else f"{100 * float(value):.{digits}f} %"
 
 
+def fmt_p(value: float) -> str:
+    """Format a p- or q-value: three decimals, ``< 0.001`` below that (never ``2.7e-18``).
+
+    Examples
+    --------
+    >>> fmt_p(0.0123), fmt_p(2.7e-18)
+    ('0.012', '< 0.001')
+    """
+    if pd.isna(value):
+        return "–"
+    return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+
+
+#: Column headers in words; other snake_case names get spaces and a capital.
+_HEADERS = {
+    "account_id": "Account",
+    "user_id": "User",
+    "n": "n",
+    "n_accounts": "Accounts",
+    "n_at_risk": "At risk",
+    "n_retained": "Retained",
+    "n_churned": "Churned",
+    "n_active": "Active",
+    "n_fired": "Fired",
+    "n_expanded": "Expanded",
+    "n_success": "Successful",
+    "n_failure": "Not successful",
+    "n_exposed": "Reached",
+    "n_matched": "Matched",
+    "ci_lower": "95 % CI low",
+    "ci_upper": "95 % CI high",
+    "p_value": "p-value",
+    "q_value": "q-value (FDR)",
+    "odds_ratio": "Odds ratio",
+    "hazard_ratio": "Hazard ratio",
+    "rate_ratio": "Rate ratio",
+    "support_success": "Share of successful",
+    "support_failure": "Share of others",
+    "baseline_rate": "Baseline rate",
+    "median_lead_days": "Median lead (days)",
+    "churn_probability": "Churn probability",
+    "conversion_from_previous": "Conversion from previous step",
+    "conversion_from_first": "Conversion from first step",
+    "group_share": "Share in group",
+    "rest_share": "Share in the rest",
+    "mean_usage": "Mean usage (active days)",
+    "recommended_action": "Recommended action",
+}
+
+
+def header_label(name: object) -> str:
+    """A column header for readers: ``q_value`` → ``q-value (FDR)``, ``n_users`` → ``N users``.
+
+    Examples
+    --------
+    >>> header_label("ci_lower"), header_label("days_to_adopt"), header_label("Plan")
+    ('95 % CI low', 'Days to adopt', 'Plan')
+    """
+    text = str(name)
+    if text in _HEADERS:
+        return _HEADERS[text]
+    if "_" not in text:
+        return text
+    words = text.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
 def _default_format(value: Any) -> str:
     if value is None or (
         not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)
@@ -78,6 +145,8 @@ def _default_format(value: Any) -> str:
         return f"{int(value):,}"
     if isinstance(value, (float, np.floating)):
         v = float(value)
+        if not np.isfinite(v):
+            return "∞" if v > 0 else "−∞"
         if v == round(v) and abs(v) < 1e15:
             return f"{round(v):,}"
         return f"{v:,.3g}" if abs(v) < 1 else f"{v:,.2f}"
@@ -124,7 +193,7 @@ def html_table(
     <table><thead>...<tbody><tr><td>&lt;b&gt;</td><td class="num">1,200</td></tr></tbody></table>
     """
     df = frame.reset_index() if index else frame
-    formats = dict(formats or {})
+    formats = {**{c: fmt_p for c in ("p_value", "q_value") if c in df.columns}, **(formats or {})}
     shown = df if max_rows is None or len(df) <= max_rows else df.head(max_rows)
     numeric = {
         c: pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
@@ -134,7 +203,7 @@ def html_table(
     if caption:
         parts.append(f"<caption>{html.escape(caption)}</caption>")
     head = "".join(
-        f"<th{_NUM if numeric[c] else ''}>{html.escape(str(c))}</th>" for c in df.columns
+        f"<th{_NUM if numeric[c] else ''}>{html.escape(header_label(c))}</th>" for c in df.columns
     )
     parts.append(f"<thead><tr>{head}</tr></thead><tbody>")
     columns = [(c, formats.get(str(c), _default_format), shown[c].tolist()) for c in df.columns]

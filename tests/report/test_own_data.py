@@ -1,0 +1,170 @@
+"""A realistic own-data export driven through ``adoptmetrics init`` and ``report --config``.
+
+The fixture set (``tests/report/fixtures``, written by ``make_fixtures.py``) has
+other column names, Berlin-time ISO strings with ``+01:00``/``+02:00``,
+``dd/mm/yyyy`` account dates read with ``[time] dayfirst = true``, an NPS
+table with its own time column and comments, a boolean ``onboarded_ok``
+column and three accounts whose ids are upper-cased in the accounts table.
+The hand-checked numbers are computed here from the CSV text with the
+standard library (``csv``, ``datetime``), independently of pandas.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from adoptmetrics.cli import main
+from adoptmetrics.report import SECTION_MODULES, ReportData, load_config
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CONFIG = FIXTURES / "adoptmetrics.toml"
+MISMATCHED = {"org-0007", "org-0042", "org-0099"}
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (FIXTURES / name).open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, str]:
+    """One report of the fixture through --config: exit code, stderr, page."""
+    out = tmp_path_factory.mktemp("own") / "report.html"
+    capture = tmp_path_factory.mktemp("err") / "stderr.txt"
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["report", "--config", str(CONFIG), "-o", str(out)])
+    capture.write_text(err.getvalue())
+    return code, err.getvalue(), out.read_text(encoding="utf-8") if out.exists() else ""
+
+
+def test_the_report_builds_and_shows_every_section(run: tuple[int, str, str]) -> None:
+    code, err, page = run
+    assert code == 0, err
+    assert "Traceback" not in err
+    for name in SECTION_MODULES:
+        assert f'id="{name}"' in page, name
+    assert "(failed)" not in page, re.findall(r"<pre>(.*?)</pre>", page)
+    assert "Not shown:" not in page, re.findall(r"Not shown:</strong>(.*?)</p>", page)
+
+
+def test_mismatched_ids_are_loud_on_stderr_and_in_a_banner(run: tuple[int, str, str]) -> None:
+    _, err, page = run
+    warning = [line for line in err.splitlines() if line.startswith("adoptmetrics: WARNING:")]
+    assert any("events: 3 of 150 account ids are not in the accounts table" in w for w in warning)
+    assert any("upper/lower case" in w for w in warning)
+    assert 'class="banner"' in page
+    assert page.index('class="banner"') < page.index('id="summary"')
+    assert "&#x27;org-0007&#x27;" in page or "'org-0007'" in page
+
+
+def test_hand_checked_coverage(run: tuple[int, str, str]) -> None:
+    _, _, page = run
+    accounts = _rows("accounts.csv")
+    active = sum(1 for r in accounts if not r["cancel_date"])
+    assert f"{len(accounts):,} ({active:,} active)" in page
+    events = [r for r in _rows("events.csv") if r["org_id"] not in MISMATCHED]
+    assert f'<span class="v">{len(events):,}</span>' in page
+    # Berlin offsets converted to UTC instants: the span of the events in UTC days.
+    times = [_utc(r["ts"]) for r in events]
+    assert f"{min(times):%Y-%m-%d} – {max(times):%Y-%m-%d}" in page
+    nps = [r for r in _rows("nps.csv") if r["org_id"] not in MISMATCHED]
+    assert f'NPS responses</span><span class="v">{len(nps):,}</span>' in page
+
+
+def test_hand_checked_recent_activity(run: tuple[int, str, str]) -> None:
+    # Overview: active accounts (no cancel date) with an event in the 28 days before as_of.
+    _, _, page = run
+    events = [r for r in _rows("events.csv") if r["org_id"] not in MISMATCHED]
+    last: dict[str, dt.datetime] = {}
+    for r in events:
+        t = _utc(r["ts"])
+        if r["org_id"] not in last or t > last[r["org_id"]]:
+            last[r["org_id"]] = t
+    as_of = max(last.values())
+    active = {r["org_id"] for r in _rows("accounts.csv") if not r["cancel_date"]}
+    recent = sum(1 for a in active if a in last and last[a] > as_of - dt.timedelta(days=28))
+    assert f"{recent} of {len(active)} active accounts" in page
+
+
+def test_dst_offsets_and_day_first_dates_are_read_exactly() -> None:
+    events = pd.read_csv(FIXTURES / "events.csv", dtype=str)
+    accounts = pd.read_csv(FIXTURES / "accounts.csv", dtype={"org_id": str})
+    matched = events[~events["org_id"].isin(MISMATCHED)]
+    summer = matched[matched["ts"].str.endswith("+02:00")].iloc[0]
+    winter = matched[matched["ts"].str.endswith("+01:00")].iloc[0]
+    with pytest.warns(UserWarning, match="account ids are not in the accounts table"):
+        data = ReportData.from_frames(
+            events,
+            accounts,
+            account_col="org_id",
+            user_col="user_email",
+            time_col="ts",
+            event_col="action",
+            start_col="signup_date",
+            churn_col="cancel_date",
+            dayfirst=True,
+        )
+    stamps = set(data.events["timestamp"])
+    assert pd.Timestamp(_utc(summer["ts"])) in stamps
+    assert pd.Timestamp(_utc(winter["ts"])) in stamps
+    # ORG-0099 signed up on 02/01/2024: 2 January under dayfirst.
+    row = data.accounts[data.accounts["account_id"].astype(str) == "ORG-0099"]
+    assert row["started_at"].iloc[0] == pd.Timestamp("2024-01-02")
+
+
+def test_init_writes_the_fixture_config_but_the_one_edit(tmp_path: Path) -> None:
+    for f in FIXTURES.glob("*.csv"):
+        shutil.copy(f, tmp_path / f.name)
+    out = tmp_path / "adoptmetrics.toml"
+    args = ["init", "-o", str(out)]
+    for table, file in (
+        ("events", "events.csv"),
+        ("accounts", "accounts.csv"),
+        ("nps", "nps.csv"),
+        ("mrr", "mrr.csv"),
+        ("expansions", "expansions.csv"),
+        ("exposures", "outreach.csv"),
+    ):
+        args += [f"--{table}", str(tmp_path / file)]
+    assert main(args) == 0
+    written = load_config(out)
+    expected = load_config(CONFIG)
+    assert written.columns == expected.columns
+    assert {k: v.name for k, v in written.tables.items()} == {
+        k: v.name for k, v in expected.tables.items()
+    }
+    assert written.dayfirst is True
+    assert written.options.outcome == "onboarded_ok"
+    text = out.read_text()
+    for name in (*expected.options.milestones, *(t.event for t in expected.options.triggers)):
+        assert f'"{name}"' in text, name  # listed as a commented candidate
+    # The one edit: uncomment milestones. The report then runs on the written file.
+    assert main(["init", "-o", str(out), "--events", str(tmp_path / "events.csv"),
+                 "--accounts", str(tmp_path / "accounts.csv")]) == 2  # fmt: skip
+
+
+def test_command_line_overrides_the_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.html"
+    code = main(
+        ["report", "--config", str(CONFIG), "--as-of", "2025-03-31", "--sections", "overview",
+         "-q", "-o", str(out)]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert "as of 2025-03-31" in out.read_text(encoding="utf-8")
