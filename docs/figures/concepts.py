@@ -50,8 +50,8 @@ def _save(fig: Figure, name: str) -> None:
 def censoring(demo: SaaSData) -> None:
     """Naive (unfinished = 0) vs pooled retention curve, weekly, on the demo."""
     start = demo.accounts.set_index("account_id")["started_at"]
-    cells = retention.cohort_retention(demo.events, cohort_start=start)
-    pooled = retention.retention_curve(demo.events, cohort_start=start)
+    cells = retention.cohort_retention(demo.events, start=start)
+    pooled = retention.retention_curve(demo.events, start=start)
     # The naive table: every cohort in the denominator at every week, and
     # nothing retained where the week is not over yet (or has not come).
     sizes = cells.drop_duplicates("cohort")["cohort_size"].sum()
@@ -86,7 +86,7 @@ def censoring(demo: SaaSData) -> None:
     )
     left.legend(frameon=False, loc="lower left")
     plot_retention_curve(shown, ax=right, label="pooled (95 % Wilson band)")
-    chained = retention.retention_curve(demo.events, cohort_start=start, method="chained")
+    chained = retention.retention_curve(demo.events, start=start, method="chained")
     chained = chained[chained["period"] <= 65]
     right.plot(chained["period"], chained["retention_rate"], color=color(2), lw=1, label="chained")
     right.set(
