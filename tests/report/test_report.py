@@ -22,6 +22,7 @@ from adoptmetrics.report import (
     Metric,
     ReportData,
     Section,
+    SectionUnavailable,
     build_report,
     fmt_int,
     fmt_pct,
@@ -282,8 +283,21 @@ def test_section_returning_none_or_garbage(tiny: ReportData) -> None:
         return "<p>not a Section</p>"
 
     page = build_report(tiny, sections=[nothing, garbage])  # type: ignore[list-item]
-    assert 'id="nothing"' not in page
+    # never a silent omission: a card that says it has nothing to show
+    assert 'class="card unavailable" id="nothing"' in page
+    assert "Not shown:" in page
     assert "returned str, not Section" in page
+
+
+def test_unavailable_section_says_why_and_what_to_configure(tiny: ReportData) -> None:
+    def needs_config(data: ReportData) -> Section:
+        raise SectionUnavailable("the config names no milestones", "set [onboarding] milestones")
+
+    page = build_report(tiny, sections=[needs_config])
+    assert "the config names no milestones" in page
+    assert "set [onboarding] milestones" in page
+    assert "(not shown)" in page  # in the contents
+    assert "card error" not in page
 
 
 def test_section_warnings_become_caveats(tiny: ReportData) -> None:
@@ -311,7 +325,17 @@ def test_bad_sections_option(tiny: ReportData) -> None:
 
 def test_registry_order() -> None:
     assert SECTION_MODULES[0] == "overview"
-    assert SECTION_MODULES == ("overview", "retention", "churn", "nps", "onboarding", "expansion")
+    assert SECTION_MODULES == (
+        "overview",
+        "retention",
+        "churn",
+        "nps",
+        "onboarding",
+        "expansion",
+        "engagement",
+        "health",
+        "impact",
+    )
 
 
 def test_write_report(tiny: ReportData, tmp_path: Path) -> None:
@@ -417,3 +441,76 @@ def test_report_on_simulated_data() -> None:
     assert_self_contained(page)
     assert 'id="overview"' in page
     assert "<td>Accounts</td><td>120</td>" in page  # the 120 simulated accounts
+
+
+def test_ids_missing_between_tables_are_counted_each_way_with_examples() -> None:
+    ev = pd.DataFrame(
+        {
+            "account_id": ["acme", "acme", "beta", "gamma"],
+            "event": "login",
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]),
+        }
+    )
+    acc = pd.DataFrame(
+        {"account_id": ["ACME", "BETA", "gamma"], "started_at": pd.Timestamp("2024-01-01")}
+    )
+    nps = pd.DataFrame(
+        {"account_id": ["acme", "gamma"], "timestamp": pd.Timestamp("2024-01-03"), "score": 9}
+    )
+    with pytest.warns(UserWarning, match="not in the accounts table") as caught:
+        data = ReportData.from_frames(ev, acc, nps=nps)
+    messages = [str(w.message) for w in caught]
+    # By hand: events have acme, beta, gamma; accounts ACME, BETA, gamma.
+    assert any(
+        "events: 2 of 3 account ids are not in the accounts table (e.g. 'acme', 'beta')" in m
+        and "2 of 3 accounts have no events (e.g. 'ACME', 'BETA')" in m
+        and "2 of them match when upper/lower case is ignored" in m
+        for m in messages
+    ), messages
+    assert any("nps: 1 of 2 account ids" in m for m in messages)
+    assert len(data.notes) == 2
+    assert data.nps is not None
+    assert data.nps["account_id"].astype(str).tolist() == ["gamma"]  # acme's answer left out
+    assert len(data.events) == 4  # events are kept as activity
+
+
+def test_future_rows_are_refused_unless_as_of_is_given() -> None:
+    ev = pd.DataFrame(
+        {
+            "account_id": ["a", "a", "a"],
+            "event": "login",
+            "timestamp": ["2024-01-01", "2099-01-01", "2024-02-01"],
+        }
+    )
+    acc = pd.DataFrame({"account_id": ["a"], "started_at": ["2024-01-01"]})
+    with pytest.raises(SchemaError, match="later than the moment of this call") as info:
+        ReportData.from_frames(ev, acc)
+    assert info.value.table == "events"
+    assert info.value.rows == [1]
+    with pytest.warns(UserWarning, match="events: 1 rows have 'timestamp' after as_of"):
+        data = ReportData.from_frames(ev, acc, as_of="2024-06-30")
+    assert len(data.events) == 2
+    assert data.as_of == pd.Timestamp("2024-06-30")
+
+
+@pytest.mark.parametrize("table", ["events", "accounts", "nps"])
+def test_header_only_tables_are_refused(table: str) -> None:
+    frames = {
+        "events": tiny_events(),
+        "accounts": tiny_accounts(),
+        "nps": pd.DataFrame({"account_id": ["a"], "timestamp": ["2024-01-02"], "score": [9]}),
+    }
+    frames[table] = frames[table].iloc[:0]
+    with pytest.raises(SchemaError, match="has no rows") as info:
+        ReportData.from_frames(frames["events"], frames["accounts"], nps=frames["nps"])
+    assert info.value.table == table
+
+
+def test_dayfirst_reaches_every_table() -> None:
+    ev = pd.DataFrame({"account_id": ["a"], "event": "x", "timestamp": ["03/02/2024 10:00"]})
+    acc = pd.DataFrame({"account_id": ["a"], "started_at": ["02/01/2024"]})
+    with pytest.raises(SchemaError, match="read both as dd/mm and as mm/dd"):
+        ReportData.from_frames(ev, acc)
+    data = ReportData.from_frames(ev, acc, dayfirst=True)
+    assert data.accounts["started_at"].iloc[0] == pd.Timestamp("2024-01-02")
+    assert data.events["timestamp"].iloc[0] == pd.Timestamp("2024-02-03 10:00")

@@ -312,9 +312,6 @@ class ReportData:
         )
         for note in notes:
             warnings.warn(note, UserWarning, stacklevel=2)
-        if "events" in keep:
-            ev = ev.loc[keep["events"]].reset_index(drop=True)
-            ev = ev.assign(account_id=ev["account_id"].cat.remove_unused_categories())
         nps_v = _kept(nps_v, keep.get("nps"))
         mrr_v = _kept(mrr_v, keep.get("mrr"))
         exp_v = _kept(exp_v, keep.get("expansions"))
@@ -393,7 +390,8 @@ def _id_notes(
         if len(missing) == 0:
             continue
         inside = frame["account_id"].astype(str).isin(known).to_numpy()
-        keep[name] = inside
+        if name != "events":
+            keep[name] = inside
         text = (
             f"{name}: {len(missing):,} of {len(ids):,} account ids are not in the accounts table "
             f"(e.g. {_examples(missing.to_numpy())})"
@@ -409,10 +407,14 @@ def _id_notes(
                 f". {int(lower.sum()):,} of them match when upper/lower case is ignored: "
                 "make the ids of both tables the same case"
             )
-        text += (
-            f". Their {int((~inside).sum()):,} rows of {name} are left out of the report; "
-            "check that both tables use the same id column and spelling."
-        )
+        if name == "events":
+            text += (
+                f". Their {int((~inside).sum()):,} events count as activity but belong to no "
+                "account (no start, plan or churn date)"
+            )
+        else:
+            text += f". Their {int((~inside).sum()):,} rows of {name} are left out of the report"
+        text += "; check that both tables use the same id column and spelling."
         notes.append(text)
     return tuple(notes), keep
 
