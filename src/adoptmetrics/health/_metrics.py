@@ -329,11 +329,13 @@ def metrics_at(
     breadth = np.zeros(n)
     if len(cur):
         counts = event_counts(cur, start=None, window_days=None)
+        done = counts.to_numpy() > 0
+        column = {c: i for i, c in enumerate(counts.columns)}
         used = np.zeros((len(counts), len(features)), dtype=bool)
-        for j, evs in enumerate(features.values()):
-            cols = [e for e in evs if e in counts.columns]
-            if cols:
-                used[:, j] = (counts[cols].to_numpy() > 0).any(axis=1)
+        for j, evs in enumerate(features.values()):  # a loop over features, not rows
+            idx = [column[e] for e in evs if e in column]
+            if idx:
+                used[:, j] = done[:, idx].any(axis=1)
         breadth = _place(pos, n, _codes(counts.index), used.mean(axis=1), 0.0)
 
     if last_seen is None:
