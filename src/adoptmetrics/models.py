@@ -589,7 +589,8 @@ def to_frame(records: Iterable[Record]) -> pd.DataFrame:
     frame = pd.DataFrame(data)
     for col in ("started_at", "churned_at", "timestamp"):
         if col in frame.columns:
-            frame[col] = pd.to_datetime(frame[col])
+            # nanoseconds, as everywhere in the library (pandas 3 would infer microseconds)
+            frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
     if kind is NPSResponse:
         frame["score"] = frame["score"].astype("int64")
     return frame
