@@ -299,9 +299,10 @@ def test_time_format_is_used_for_every_value() -> None:
 
 
 @pytest.mark.parametrize(("option", "value"), [("dayfirst", "yes"), ("time_format", "iso")])
-def test_bad_time_options_are_type_errors(option: str, value: str) -> None:
+def test_bad_time_options_are_type_errors(option: str, value: Any) -> None:
+    options: dict[str, Any] = {option: value}
     with pytest.raises(TypeError, match="Hint:"):
-        coerce_timestamps(pd.Series(["2024-01-01"]), table="events", column="ts", **{option: value})
+        coerce_timestamps(pd.Series(["2024-01-01"]), table="events", column="ts", **options)
 
 
 @pytest.mark.parametrize(
