@@ -113,6 +113,10 @@ def to_pandas(obj: object, table: str, *, required: dict[str, str] | None = None
     """
     if isinstance(obj, pd.DataFrame):
         return obj
+    from_log = getattr(obj, "to_pandas", None)
+    if from_log is not None and hasattr(obj, "_am_validated_events"):
+        logged: pd.DataFrame = from_log()  # an EventLog: its validated frame
+        return logged
     frame = to_narwhals(obj, table)
     if required:
         require_columns(frame, table, required)
