@@ -40,7 +40,7 @@ def main() -> None:
     print("planted:", data.truth.get("impact"))
     ax = Figure(figsize=(7.0, 2.6), layout="constrained").subplots()
     _save(plot_impact(res, ax=ax), "impact-effects.png")
-    targeted = str(res.summary.sort_values("naive_effect")["campaign"].iloc[0])
+    targeted = str(res.summary.sort_values("effect", ascending=False)["campaign"].iloc[0])
     ax = Figure(figsize=(6.5, 3.0), layout="constrained").subplots()
     _save(plot_balance(res, campaign=targeted, ax=ax), "impact-balance.png")
     ax = Figure(figsize=(7.0, 3.4), layout="constrained").subplots()

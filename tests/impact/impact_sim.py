@@ -46,7 +46,9 @@ def simulate(
     earlier = cum[rows_n, check - 14] - cum[rows_n, check - 28]
     exposed = rng.random(n) < np.where(recent < earlier, 0.6, 0.08)
     e_day = np.where(exposed, check, -1)
-    after = exposed[:, None] & (t[None, :] > e_day[:, None]) & (t[None, :] <= e_day[:, None] + horizon)
+    after = (
+        exposed[:, None] & (t[None, :] > e_day[:, None]) & (t[None, :] <= e_day[:, None] + horizon)
+    )
     rate1 = np.where(after, np.minimum(rate0 * (1 + lift), 1.0), rate0)
     act1 = u < rate1
     window = after[exposed]
@@ -68,7 +70,9 @@ def simulate(
         {
             "account_id": ids[exposed],
             "campaign": "rescue",
-            "exposed_at": start + pd.to_timedelta(e_day[exposed], unit="D") + pd.Timedelta(hours=12),
+            "exposed_at": start
+            + pd.to_timedelta(e_day[exposed], unit="D")
+            + pd.Timedelta(hours=12),
         }
     )
     accounts = pd.DataFrame(

@@ -8,20 +8,24 @@ known exactly for each draw (common random numbers).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from impact_sim import simulate
 
 import adoptmetrics as am
 from adoptmetrics import SchemaError
 from adoptmetrics.impact import ImpactResult, campaign_impact, release_impact
-from impact_sim import simulate
 from strategies import shuffled
 
 T0 = pd.Timestamp("2024-01-01")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _log(days: dict[str, list[int]], event: str = "login") -> pd.DataFrame:
@@ -41,7 +45,7 @@ def _exposures(pairs: dict[str, int], campaign: str = "c") -> pd.DataFrame:
     )
 
 
-def _quiet(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+def _quiet(fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return fn(*args, **kwargs)
@@ -127,9 +131,7 @@ def _replicated(n: int, outcome: str = "active") -> tuple[pd.DataFrame, pd.DataF
 
 def test_effect_interval_and_naive_effect_by_hand() -> None:
     events, exp = _replicated(25)
-    res = _quiet(
-        campaign_impact, events, exp, outcome="active_days", horizon_days=10, pre_days=10
-    )
+    res = _quiet(campaign_impact, events, exp, outcome="active_days", horizon_days=10, pre_days=10)
     row = res.summary.iloc[0]
     # every paired difference is exactly 5: zero variance, effect 5, p = 0
     assert row["effect"] == 5.0
@@ -298,7 +300,8 @@ def test_release_impact_uses_first_use_after_launch_and_states_the_caveat() -> N
     res = _quiet(
         release_impact, log, "new_editor", launched_at=launch, horizon_days=10, pre_days=10
     )
-    assert res.caveat is not None and "self-selected" in res.caveat
+    assert res.caveat is not None
+    assert "self-selected" in res.caveat
     assert set(res.pairs["exposed_at"]) == {T0 + pd.Timedelta(days=30)}
     assert res.summary.iloc[0]["campaign"] == "new_editor"
 

@@ -22,7 +22,7 @@ from adoptmetrics.impact._inputs import (
     exposures_frame,
     positive_days,
 )
-from adoptmetrics.impact._matching import Design, Matches, OutcomeFn, match, smd
+from adoptmetrics.impact._matching import PRE_END, Design, Matches, OutcomeFn, match, smd
 from adoptmetrics.impact._panel import Panel, build_panel, event_days
 
 IntArray = npt.NDArray[np.int64]
@@ -87,19 +87,47 @@ class ImpactResult:
     caveat: str | None = None
 
 
+def bias_correction(
+    y_c: FloatArray, f_c: FloatArray, f_e: FloatArray, f_c_mean: FloatArray
+) -> FloatArray:
+    """What the residual covariate differences of each matched set are worth.
+
+    Abadie & Imbens (2011): regress the controls' outcomes on the matching
+    variables (least squares over the matched controls, with their
+    multiplicity) and subtract ``β · (x_exposed − x_controls)`` from each
+    paired difference, so that imperfect matches do not bias the effect.
+    """
+    n, k = y_c.shape
+    flat = f_c.reshape(n * k, -1)
+    # Only variables that vary among the controls say anything about the outcome.
+    varies = flat.std(axis=0) > 1e-12
+    if n <= int(varies.sum()) + 1 or not varies.any():
+        return np.zeros(n)
+    x = np.column_stack([np.ones(n * k), flat[:, varies]])
+    beta, *_ = np.linalg.lstsq(x, y_c.reshape(-1), rcond=None)
+    return np.asarray((f_e - f_c_mean)[:, varies] @ beta[1:], dtype=float)
+
+
 def paired_effect(
-    y_e: FloatArray, y_c: FloatArray, controls: IntArray, confidence: float
+    y_e: FloatArray,  # (n, k): the exposed account's outcome over each pair's window
+    y_c: FloatArray,
+    controls: IntArray,
+    confidence: float,
+    adjustment: FloatArray | None = None,
 ) -> tuple[float, float, float, float]:
     """Mean paired difference, its interval and p-value.
 
     The variance clusters on the shared control (two-way: exposed × control),
     so a control matched to many exposed accounts is not counted as
-    independent information each time.
+    independent information each time. ``adjustment`` (see
+    :func:`bias_correction`) is subtracted from each paired difference.
     """
     n, k = controls.shape
     if n < 2:
-        return (float(np.mean(y_e - y_c.mean(axis=1))) if n else np.nan, np.nan, np.nan, np.nan)
-    d = y_e - y_c.mean(axis=1)
+        return (float(np.mean(y_e - y_c)) if n else np.nan, np.nan, np.nan, np.nan)
+    d = (y_e - y_c).mean(axis=1)
+    if adjustment is not None:
+        d = d - adjustment
     tau = float(d.mean())
     e = d - tau
     per_pair = np.repeat(e / k, k)
@@ -125,42 +153,53 @@ def _outcomes(
     pre: int,
     horizon: int,
 ) -> tuple[OutcomeFn, OutcomeFn]:
-    """The outcome after exposure and the same outcome one pre-period earlier."""
+    """The outcome after exposure and the same outcome one pre-period earlier.
 
-    def active(rows: IntArray, lo: int, hi: int) -> FloatArray:
-        return (panel.count(panel.active, rows, lo, hi) > 0).astype(float)
+    The outcome window is the days ``[day + 1, end)``: ``end`` is
+    ``day + 1 + horizon`` unless the pair's window was cut short by a later
+    exposure (see :func:`adoptmetrics.impact._matching.match`).
+    """
+    lo_p = -2 * pre + PRE_END
+    hi_p = -pre + PRE_END
+
+    def window(rows: IntArray, day: int, end: IntArray, grid: npt.NDArray[np.int32]) -> IntArray:
+        return panel.count(grid, rows, np.full(len(rows), day + 1), end)
+
+    def placebo_active(rows: IntArray, day: int, end: IntArray) -> FloatArray:
+        return (panel.count(panel.active, rows, day + lo_p, day + hi_p) > 0).astype(float)
 
     if kind == "active":
         return (
-            lambda r, d: active(r, d + 1, d + 1 + horizon),
-            lambda r, d: active(r, d - 2 * pre, d - pre),
+            lambda r, d, e: (window(r, d, e, panel.active) > 0).astype(float),
+            placebo_active,
         )
     if kind == "active_days":
 
-        def did(rows: IntArray, day: int) -> FloatArray:
-            post = panel.count(panel.active, rows, day + 1, day + 1 + horizon)
-            before = panel.count(panel.active, rows, day - pre, day)
+        def did(rows: IntArray, day: int, end: IntArray) -> FloatArray:
+            post = window(rows, day, end, panel.active)
+            before = panel.count(panel.active, rows, day + PRE_END - pre, day + PRE_END)
             return (post - before).astype(float)
 
-        def did_placebo(rows: IntArray, day: int) -> FloatArray:
-            before = panel.count(panel.active, rows, day - pre, day)
-            earlier = panel.count(panel.active, rows, day - 2 * pre, day - pre)
+        def did_placebo(rows: IntArray, day: int, end: IntArray) -> FloatArray:
+            before = panel.count(panel.active, rows, day + PRE_END - pre, day + PRE_END)
+            earlier = panel.count(panel.active, rows, day + lo_p, day + hi_p)
             return (before - earlier).astype(float)
 
         return did, did_placebo
     if kind == "retained":
         return (
-            lambda r, d: (churn_day[r] > d + horizon).astype(float),
-            lambda r, d: active(r, d - 2 * pre, d - pre),
+            lambda r, d, e: (churn_day[r] >= e).astype(float),
+            placebo_active,
         )
     assert event_grid is not None  # an event outcome always builds its grid
+    grid = event_grid
 
-    def did_event(rows: IntArray, lo: int, hi: int) -> FloatArray:
-        return (panel.count(event_grid, rows, lo, hi) > 0).astype(float)
+    def event_placebo(rows: IntArray, day: int, end: IntArray) -> FloatArray:
+        return (panel.count(grid, rows, day + lo_p, day + hi_p) > 0).astype(float)
 
     return (
-        lambda r, d: did_event(r, d + 1, d + 1 + horizon),
-        lambda r, d: did_event(r, d - 2 * pre, d - pre),
+        lambda r, d, e: (window(r, d, e, grid) > 0).astype(float),
+        event_placebo,
     )
 
 
@@ -195,6 +234,7 @@ def campaign_impact(
     as_of: object = None,
     seed: int = 0,
     n_controls: int = 1,
+    exclude_other_campaigns: bool = True,
     confidence: float = 0.95,
     account_col: str = "account_id",
     time_col: str = "timestamp",
@@ -213,10 +253,14 @@ def campaign_impact(
     ``t + horizon_days`` — matched (nearest neighbour, with replacement) on
     pre-period active days, events (log), trend (active days in the second
     half of the pre-period minus the first), tenure (log) and the
-    ``match_on`` attributes. The exposure day itself belongs to neither
-    window: the pre-period is ``[t − pre_days, t)`` and the outcome window
-    ``(t, t + horizon_days]`` in whole days. Exposures whose outcome window has
-    not closed at ``as_of`` are left out (and counted in a warning).
+    ``match_on`` attributes. Windows are whole days: the pre-period is the
+    ``pre_days`` days before the exposure day and the outcome window the
+    ``horizon_days`` days after it (the exposure day itself is in neither:
+    activity on it may come before or after the exposure). An account exposed
+    to the campaign later is a control only with outcomes measured before its
+    own exposure: a pair's outcome window ends at the first later exposure
+    (to any campaign) of either member. Exposures whose outcome window has not
+    closed at ``as_of`` are left out (and counted in a warning).
 
     Parameters
     ----------
@@ -244,6 +288,11 @@ def campaign_impact(
         controls at random (never by id).
     n_controls : int
         Controls per exposed account.
+    exclude_other_campaigns : bool
+        Account for the other campaigns of the table: an account reached by
+        another campaign in the pre-period is not a control, and a later
+        exposure to another campaign ends a pair's outcome window (so another
+        program's effect does not leak into the comparison).
     confidence : float
         Level of the intervals.
     account_col, time_col, event_col : str
@@ -318,7 +367,7 @@ def campaign_impact(
     # The validated frame has categorical ids: the panel reuses that encoding.
     ev = ev.assign(
         account_id=ev["account_id"].cat.rename_categories(
-            ev["account_id"].cat.categories.astype(str)
+            [str(c) for c in ev["account_id"].cat.categories]
         )
     )
     ids = pd.Index(ev["account_id"].cat.categories.astype(str))
@@ -415,15 +464,27 @@ def campaign_impact(
     rows_s, bal_s, plac_s, curve_s, pair_s = [], [], [], [], []
     for campaign in campaigns:
         block = blocked[blocked["campaign"] == campaign]
-        blocked_day = np.full(len(ids), np.inf)
-        blocked_day[ids.get_indexer(block["account_id"])] = block["day"].to_numpy()
+        same = (
+            ids.get_indexer(block["account_id"]).astype(np.int64),
+            block["day"].to_numpy(np.int64),
+        )
         mine = exp[exp["campaign"] == campaign]
         rows = ids.get_indexer(mine["account_id"]).astype(np.int64)
+        others = blocked[blocked["campaign"] != campaign] if exclude_other_campaigns else None
+        other = (
+            (
+                ids.get_indexer(others["account_id"]).astype(np.int64),
+                others["day"].to_numpy(np.int64),
+            )
+            if others is not None
+            else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        )
         m = match(
             design,
             rows,
             mine["day"].to_numpy(np.int64),
-            blocked_day,
+            same,
+            other,
             after,
             n_controls=int(n_controls),
             seed=seed,
@@ -437,8 +498,13 @@ def campaign_impact(
                 UserWarning,
                 stacklevel=2,
             )
-        y_e = np.array([]) if n == 0 else _by_day(after, m.exposed, m.day)
-        y_c = np.zeros((0, n_controls)) if n == 0 else _by_day_k(after, m.controls, m.day)
+        # A pair's outcome window ends at the first later exposure of either member.
+        ends = np.minimum(
+            np.minimum(m.cap_exposed[:, None], m.cap_controls), m.day[:, None] + 1 + horizon
+        ).astype(np.int64)
+        exposed_k = np.repeat(m.exposed[:, None], n_controls, axis=1)
+        y_e = _per_day(after, exposed_k, m.day, ends)
+        y_c = _per_day(after, m.controls, m.day, ends)
         if n < MIN_EXPOSED:
             warnings.warn(
                 f"campaign {campaign!r}: only {n} matched exposed accounts (fewer than "
@@ -450,10 +516,13 @@ def campaign_impact(
             eff = lo = hi = p = np.nan
             p_eff = p_lo = p_hi = p_p = np.nan
         else:
-            eff, lo, hi, p = paired_effect(y_e, y_c, m.controls, confidence)
-            pe = _by_day(before, m.exposed, m.day)
-            pc = _by_day_k(before, m.controls, m.day)
-            p_eff, p_lo, p_hi, p_p = paired_effect(pe, pc, m.controls, confidence)
+            fc_all = m.features_each_control
+            adj = bias_correction(y_c, fc_all, m.features_exposed, m.features_controls)
+            eff, lo, hi, p = paired_effect(y_e, y_c, m.controls, confidence, adj)
+            pe = _per_day(before, exposed_k, m.day, ends)
+            pc = _per_day(before, m.controls, m.day, ends)
+            p_adj = bias_correction(pc, fc_all, m.features_exposed, m.features_controls)
+            p_eff, p_lo, p_hi, p_p = paired_effect(pe, pc, m.controls, confidence, p_adj)
         rows_s.append(
             {
                 "campaign": campaign,
@@ -466,7 +535,7 @@ def campaign_impact(
                 "ci_lower": lo,
                 "ci_upper": hi,
                 "p_value": p,
-                "naive_effect": float(np.mean(y_e - m.naive_control)) if n else np.nan,
+                "naive_effect": float(np.mean(y_e.mean(axis=1) - m.naive_control)) if n else np.nan,
             }
         )
         plac_s.append(
@@ -546,17 +615,10 @@ def _present_events(names: pd.Series) -> pd.Index:
     return pd.Index(np.unique(names.astype(str).to_numpy()))
 
 
-def _by_day(fn: OutcomeFn, rows: IntArray, days: IntArray) -> FloatArray:
-    out = np.empty(len(rows))
-    for day in np.unique(days).tolist():
-        sel = days == day
-        out[sel] = fn(rows[sel], day)
-    return out
-
-
-def _by_day_k(fn: OutcomeFn, rows: IntArray, days: IntArray) -> FloatArray:
+def _per_day(fn: OutcomeFn, rows: IntArray, days: IntArray, ends: IntArray) -> FloatArray:
+    """``fn`` for an (n, k) array of account rows, one exposure day per row of it."""
     out = np.empty(rows.shape)
     for day in np.unique(days).tolist():
         sel = days == day
-        out[sel] = fn(rows[sel].ravel(), day).reshape(-1, rows.shape[1])
+        out[sel] = fn(rows[sel].ravel(), day, ends[sel].ravel()).reshape(-1, rows.shape[1])
     return out

@@ -2,11 +2,13 @@
 
 Controls for an exposure on day ``d`` are drawn from the accounts eligible
 *then*: started on or before ``d``, not churned before ``d``, active in the
-pre-period ``[d − pre_days, d)``, and not exposed to the campaign on or before
-``d + horizon_days`` (an account exposed later may serve as a control only
-while its own exposure cannot reach its outcome window). Matching is
-nearest-neighbour with replacement on standardised covariates, one KD-tree
-per exposure day: the loop runs over days, never over accounts.
+pre-period, not exposed to the campaign by ``d`` and not reached by another
+campaign in the pre-period. An account exposed later is a control only with
+outcomes measured before its own exposure: the pair's outcome window ends at
+the first later exposure of either member. Matching is exact on the tenure
+band and nearest-neighbour (with replacement) on standardised covariates
+within it, one KD-tree per exposure day and band: the loop runs over days,
+never over accounts.
 """
 
 from __future__ import annotations
@@ -22,10 +24,29 @@ from adoptmetrics.impact._panel import Panel
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-# outcome(rows, day) -> one value per row for an exposure on ``day``
-OutcomeFn = Callable[[IntArray, int], FloatArray]
+# outcome(rows, day, end) -> one value per row for an exposure on ``day``, the
+# outcome window being the days [day + 1, end) (end per row)
+OutcomeFn = Callable[[IntArray, int, IntArray], FloatArray]
+# (account rows, exposure days)
+Exposures = tuple[IntArray, IntArray]
+
+# The pre-period is the ``pre_days`` whole days before the exposure day (0), or
+# ending with it (1). The exposure day itself is in neither window by default:
+# activity on it may come before or after the exposure. The outcome window
+# always starts the day after.
+PRE_END = 0
+
+# Controls come from the exposed account's tenure band (days since start):
+# new, young and mature accounts behave differently in ways a distance on log
+# tenure can blur.
+TENURE_BANDS = (30, 90, 180, 365, 730)
 
 ACTIVITY_FEATURES = ("pre_active_days", "pre_events_log", "pre_trend", "tenure_days_log")
+
+
+def tenure_band(tenure_days: IntArray) -> IntArray:
+    """The band (0 = first 30 days, …, 5 = two years and more) of each tenure."""
+    return np.searchsorted(np.asarray(TENURE_BANDS), tenure_days, side="right").astype(np.int64)
 
 
 @attrs.frozen
@@ -46,33 +67,50 @@ class Design:
 
     def features(self, rows: IntArray | slice, day: int) -> FloatArray:
         p, pre = self.panel, self.pre_days
-        half = day - pre // 2
-        active = p.count(p.active, rows, day - pre, day)
-        recent = p.count(p.active, rows, half, day)
-        earlier = p.count(p.active, rows, day - pre, half)
-        n_events = p.count(p.events, rows, day - pre, day)
+        end = day + PRE_END
+        half = end - pre // 2
+        active = p.count(p.active, rows, end - pre, end)
+        recent = p.count(p.active, rows, half, end)
+        earlier = p.count(p.active, rows, end - pre, half)
+        n_events = p.count(p.events, rows, end - pre, end)
         tenure = np.maximum(day - self.start_day[rows], 0)
-        cols = [
-            active.astype(float),
-            np.log1p(n_events.astype(float)),
-            (recent - earlier).astype(float),
-            np.log1p(tenure.astype(float)),
-        ]
-        out = np.column_stack(cols)
+        out = np.column_stack(
+            [
+                active.astype(float),
+                np.log1p(n_events.astype(float)),
+                (recent - earlier).astype(float),
+                np.log1p(tenure.astype(float)),
+            ]
+        )
         if self.attributes.shape[1]:
             out = np.hstack([out, self.attributes[rows]])
         return out
 
-    def eligible(self, day: int, blocked_day: FloatArray) -> IntArray:
-        """Accounts that can serve as controls for an exposure on ``day``."""
+    def eligible(
+        self, day: int, first_same: FloatArray, next_exposure: FloatArray, other: Exposures
+    ) -> IntArray:
+        """Accounts that can serve as controls for an exposure on ``day``.
+
+        ``first_same`` is each account's first exposure to this campaign: it
+        must come after ``day`` (the risk set). ``next_exposure`` is each
+        account's first exposure to any campaign after ``day``: a control must
+        leave at least one outcome day before it. ``other`` lists exposures to
+        other campaigns: an account reached by one in the pre-period is not a
+        control.
+        """
         p = self.panel
-        active = p.count(p.active, slice(None), day - self.pre_days, day) > 0
+        pre_lo, pre_hi = day + PRE_END - self.pre_days, day + PRE_END
         ok = (
-            active
+            (p.count(p.active, slice(None), pre_lo, pre_hi) > 0)
             & (self.start_day <= day)
             & (self.churn_day >= day)
-            & (blocked_day > day + self.horizon_days)
+            & (first_same > day)
+            & (next_exposure > day + 1)
         )
+        rows, days = other
+        if len(rows):
+            hit = (days >= pre_lo) & (days <= day)
+            ok[rows[hit]] = False
         return np.flatnonzero(ok)
 
 
@@ -85,24 +123,46 @@ class Matches:
     controls: IntArray  # (n, k) account rows
     features_exposed: FloatArray  # (n, p)
     features_controls: FloatArray  # (n, p), mean over the k controls
+    features_each_control: FloatArray  # (n, k, p)
     naive_control: FloatArray  # (n,) mean outcome of every eligible control that day
+    cap_exposed: FloatArray  # (n,) next exposure day after the exposure (inf if none)
+    cap_controls: FloatArray  # (n, k)
     pool_mean: FloatArray  # (p,) eligible controls, weighted like the exposed days
     pool_var: FloatArray  # (p,)
     n_no_pre_activity: int
     n_no_controls: int
 
 
+def next_exposures(n: int, exposures: Exposures, day: int) -> FloatArray:
+    """Each account's first exposure day after ``day`` (inf if none)."""
+    rows, days = exposures
+    out = np.full(n, np.inf)
+    later = days > day
+    np.minimum.at(out, rows[later], days[later].astype(float))
+    return out
+
+
 def match(
     design: Design,
     rows: IntArray,
     days: IntArray,
-    blocked_day: FloatArray,
+    same: Exposures,
+    other: Exposures,
     outcome: OutcomeFn,
     *,
     n_controls: int,
     seed: int,
 ) -> Matches:
-    """Match each exposure (``rows``, ``days``) to ``n_controls`` eligible controls."""
+    """Match each exposure (``rows``, ``days``) to ``n_controls`` eligible controls.
+
+    ``same`` holds every exposure to this campaign, ``other`` those to other
+    campaigns (empty arrays to ignore them). Features are computed for every
+    account at each exposure day: the loop runs over days, never over accounts.
+    """
+    n_accounts = len(design.start_day)
+    every = (np.concatenate([same[0], other[0]]), np.concatenate([same[1], other[1]]))
+    first_same = np.full(n_accounts, np.inf)
+    np.minimum.at(first_same, same[0], same[1].astype(float))
     order = np.lexsort((rows, days))
     rows, days = rows[order], days[order]
     uniq, starts = np.unique(days, return_index=True)
@@ -115,25 +175,20 @@ def match(
     w_sum = 0.0
     w1 = np.zeros(n_feat)
     w2 = np.zeros(n_feat)
-    per_day: list[tuple[IntArray, IntArray, FloatArray]] = []
-    naive = np.full(len(rows), np.nan)
-    keep = np.zeros(len(rows), dtype=bool)
+    per_day: list[tuple[int, IntArray, IntArray, FloatArray, float, FloatArray]] = []
     n_no_pre = 0
     n_no_ctrl = 0
     for i, day in enumerate(uniq.tolist()):
         exp_rows = rows[bounds[i] : bounds[i + 1]]
-        pool = design.eligible(day, blocked_day)
+        cap = next_exposures(n_accounts, every, day)
+        pool = design.eligible(day, first_same, cap, other)
         fe = design.features(exp_rows, day)
         active = fe[:, 0] > 0
         n_no_pre += int((~active).sum())
         if len(pool) == 0:
             n_no_ctrl += int(active.sum())
-            per_day.append((exp_rows[:0], pool, fe[:0]))
             continue
         fp = design.features(pool, day)
-        sl = slice(bounds[i], bounds[i + 1])
-        keep[sl] = active
-        naive[sl] = float(np.mean(outcome(pool, day)))
         both = np.vstack([fe[active], fp])
         s1 += both.sum(axis=0)
         s2 += (both**2).sum(axis=0)
@@ -142,51 +197,76 @@ def match(
         w_sum += w * len(pool)
         w1 += w * fp.sum(axis=0)
         w2 += w * (fp**2).sum(axis=0)
-        per_day.append((exp_rows[active], pool, fe[active]))
+        end = np.minimum(cap[pool], day + 1 + design.horizon_days).astype(np.int64)
+        naive_c = float(np.mean(outcome(pool, day, end)))
+        per_day.append((day, exp_rows[active], pool, fe[active], naive_c, cap))
     mean = s1 / max(cnt, 1.0)
     sd = np.sqrt(np.maximum(s2 / max(cnt, 1.0) - mean**2, 0.0))
     sd[sd == 0] = 1.0
     pool_mean = w1 / w_sum if w_sum else np.full(n_feat, np.nan)
     pool_var = np.maximum(w2 / w_sum - pool_mean**2, 0.0) if w_sum else np.full(n_feat, np.nan)
-    # Pass 2: nearest neighbours; a tiny seeded jitter breaks exact ties at random,
-    # never by the order (the spelling) of account ids.
+    # Pass 2: exact on the tenure band, nearest neighbours within it; a tiny seeded
+    # jitter breaks exact ties at random, never by the order (spelling) of ids.
     rng = np.random.default_rng(seed)
-    out_rows, out_days, out_ctrl, out_fe, out_fc = [], [], [], [], []
-    for day, (exp_rows, pool, fe) in zip(uniq.tolist(), per_day, strict=True):
+    out: dict[str, list[npt.NDArray[np.generic]]] = {
+        key: [] for key in ("rows", "days", "ctrl", "fe", "fc", "naive", "cap_e", "cap_c")
+    }
+    for day, exp_rows, pool, fe, naive_c, cap in per_day:
         if len(exp_rows) == 0:
             continue
         fp = design.features(pool, day)
+        band_e = tenure_band(day - design.start_day[exp_rows])
+        band_p = tenure_band(day - design.start_day[pool])
         jitter = rng.uniform(-1e-6, 1e-6, size=fp.shape)
-        k = min(n_controls, len(pool))
-        tree = cKDTree(fp / sd + jitter)
-        _, idx = tree.query(fe / sd, k=k)
-        idx = np.asarray(idx).reshape(len(exp_rows), k)
-        if k < n_controls:  # fewer eligible than asked: reuse the nearest
-            idx = np.hstack([idx, np.repeat(idx[:, :1], n_controls - k, axis=1)])
-        out_rows.append(exp_rows)
-        out_days.append(np.full(len(exp_rows), day, dtype=np.int64))
-        out_ctrl.append(pool[idx])
-        out_fe.append(fe)
-        out_fc.append(fp[idx].mean(axis=1))
-    if out_rows:
-        exposed = np.concatenate(out_rows)
-        mday = np.concatenate(out_days)
-        controls = np.vstack(out_ctrl)
-        f_e = np.vstack(out_fe)
-        f_c = np.vstack(out_fc)
-    else:
-        exposed = np.zeros(0, dtype=np.int64)
-        mday = exposed.copy()
-        controls = np.zeros((0, n_controls), dtype=np.int64)
-        f_e = np.zeros((0, n_feat))
-        f_c = f_e.copy()
+        for band in np.unique(band_e).tolist():
+            sel_e = band_e == band
+            sel_p = np.flatnonzero(band_p == band)
+            m = int(sel_e.sum())
+            if len(sel_p) == 0:
+                n_no_ctrl += m
+                continue
+            k = min(n_controls, len(sel_p))
+            tree = cKDTree(fp[sel_p] / sd + jitter[sel_p])
+            _, idx = tree.query(fe[sel_e] / sd, k=k)
+            idx = sel_p[np.asarray(idx).reshape(m, k)]
+            if k < n_controls:  # fewer eligible than asked: reuse the nearest
+                idx = np.hstack([idx, np.repeat(idx[:, :1], n_controls - k, axis=1)])
+            out["rows"].append(exp_rows[sel_e])
+            out["days"].append(np.full(m, day, dtype=np.int64))
+            out["ctrl"].append(pool[idx])
+            out["fe"].append(fe[sel_e])
+            out["fc"].append(fp[idx])
+            out["naive"].append(np.full(m, naive_c))
+            out["cap_e"].append(cap[exp_rows[sel_e]])
+            out["cap_c"].append(cap[pool[idx]])
+    if out["rows"]:
+        f_each = np.concatenate(out["fc"], axis=0).astype(float)
+        return Matches(
+            exposed=np.concatenate(out["rows"]).astype(np.int64),
+            day=np.concatenate(out["days"]).astype(np.int64),
+            controls=np.vstack(out["ctrl"]).astype(np.int64),
+            features_exposed=np.vstack(out["fe"]).astype(float),
+            features_controls=f_each.mean(axis=1),
+            features_each_control=f_each,
+            naive_control=np.concatenate(out["naive"]).astype(float),
+            cap_exposed=np.concatenate(out["cap_e"]).astype(float),
+            cap_controls=np.vstack(out["cap_c"]).astype(float),
+            pool_mean=pool_mean,
+            pool_var=pool_var,
+            n_no_pre_activity=n_no_pre,
+            n_no_controls=n_no_ctrl,
+        )
+    empty = np.zeros(0, dtype=np.int64)
     return Matches(
-        exposed=exposed,
-        day=mday,
-        controls=controls,
-        features_exposed=f_e,
-        features_controls=f_c,
-        naive_control=naive[keep],
+        exposed=empty,
+        day=empty.copy(),
+        controls=np.zeros((0, n_controls), dtype=np.int64),
+        features_exposed=np.zeros((0, n_feat)),
+        features_controls=np.zeros((0, n_feat)),
+        features_each_control=np.zeros((0, n_controls, n_feat)),
+        naive_control=np.zeros(0),
+        cap_exposed=np.zeros(0),
+        cap_controls=np.zeros((0, n_controls)),
         pool_mean=pool_mean,
         pool_var=pool_var,
         n_no_pre_activity=n_no_pre,
@@ -198,5 +278,5 @@ def smd(mean_e: FloatArray, var_e: FloatArray, mean_c: FloatArray, var_c: FloatA
     """Standardised mean differences; the denominator is the before-matching pooled SD."""
     denom = np.sqrt((var_e + var_c) / 2.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = (mean_e - mean_c) / denom
-    return np.where(denom > 0, out, 0.0)
+        ratio = (mean_e - mean_c) / denom
+    return np.where(denom > 0, ratio, 0.0)
