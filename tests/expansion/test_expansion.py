@@ -461,7 +461,7 @@ def test_trigger_event_never_occurs_warns() -> None:
         out = ex.trigger_lift(events, [SEAT, typo], expansions=expansions, accounts=accounts)
     row = out.set_index("trigger").loc["typo"]
     assert row["n_fired"] == 0
-    assert math.isnan(row["lift"])
+    assert np.isnan(row["lift"])
     never = am.Trigger("never", event="seat", min_count=5)
     with pytest.warns(UserWarning, match="'never' never fires"):
         ex.trigger_lift(events, [never], expansions=expansions, accounts=accounts)

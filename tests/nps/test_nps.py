@@ -178,7 +178,7 @@ def test_nps_trend_quarters_by_hand() -> None:
     assert len(months) == 6
     with pytest.warns(UserWarning, match="fewer than 30"):
         weeks = nps_trend(df, period="week")
-    assert weeks["period"].dt.dayofweek.eq(0).all()  # Mondays
+    assert weeks["period"].dt.day_of_week.eq(0).all()  # Mondays
 
 
 def test_nps_trend_per_account_uses_latest_in_each_period() -> None:

@@ -11,9 +11,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from adoptmetrics._schema._errors import _offending
 from adoptmetrics._schema._validate import (
     SchemaError,
-    _offending,
     _require_column,
     coerce_as_of,
     validate_nps,
@@ -33,7 +33,7 @@ def _categorize(values: npt.ArrayLike) -> pd.Categorical:
     v = np.asarray(values, dtype=float)
     codes = np.where(v >= 9, 2, np.where(v >= 7, 1, 0))
     dtype = pd.CategoricalDtype(list(CATEGORIES), ordered=True)
-    return pd.Categorical.from_codes(codes, dtype=dtype)  # type: ignore[arg-type]
+    return pd.Categorical.from_codes(codes, dtype=dtype)
 
 
 def _check_choice(name: str, value: object, choices: Sequence[str]) -> str:

@@ -9,9 +9,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from adoptmetrics._schema._errors import _offending
 from adoptmetrics._schema._validate import (
     SchemaError,
-    _offending,
     _require_column,
     _require_frame,
 )
@@ -282,7 +282,7 @@ def nps_quadrants(
     # quadrant codes follow QUADRANTS: champion, untapped, passive, frustrated, at_risk
     q = np.where(cat_codes == 2, np.where(high, 0, 1), np.where(high, 3, 4))
     q = np.where(cat_codes == 1, 2, q)
-    quadrant = pd.Categorical.from_codes(q, categories=list(QUADRANTS))  # type: ignore[arg-type]
+    quadrant = pd.Categorical.from_codes(q, dtype=pd.CategoricalDtype(list(QUADRANTS)))
     level_dtype = pd.CategoricalDtype(["low", "high"], ordered=True)
     account_out = account_col
     user_out = str(user_col) if per == "user" else None
@@ -293,7 +293,7 @@ def nps_quadrants(
             "score": latest["score"].to_numpy(),
             "category": category,
             "usage": u,
-            "usage_level": pd.Categorical.from_codes(high.astype(int), dtype=level_dtype),  # type: ignore[arg-type]
+            "usage_level": pd.Categorical.from_codes(high.astype(int), dtype=level_dtype),
             "quadrant": quadrant,
             "recommended_action": np.array([ACTIONS[k] for k in QUADRANTS], dtype=object)[q],
         }

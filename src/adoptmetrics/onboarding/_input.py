@@ -166,7 +166,8 @@ def _outcome_frame(
             "index outcome by the same account ids as the events table, e.g. "
             "accounts.set_index('account_id')['onboarding_success'].",
         )
-    open_ = (st + pd.Timedelta(days=window) > pop.as_of).to_numpy()
+    # a fresh, writable mask (pandas 3 copy-on-write hands out read-only views)
+    open_ = (st + pd.Timedelta(days=window) > pop.as_of).to_numpy(copy=True)
     n_open = int(open_.sum())
     if pop.source != "first event":
         # a start given for other accounts but not these: their window is unknown

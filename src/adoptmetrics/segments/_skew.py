@@ -24,9 +24,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from adoptmetrics._schema._errors import _offending
 from adoptmetrics._schema._validate import (
     SchemaError,
-    _offending,
     _require_column,
     _require_frame,
 )
