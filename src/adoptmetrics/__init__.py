@@ -7,7 +7,7 @@ as ``am.<module>.<function>``; plots live in ``am.plotting``.
 
 >>> import adoptmetrics as am
 >>> am.__version__
-'0.1.0'
+'0.2.0'
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ from adoptmetrics.retention import (
 )
 from adoptmetrics.segments import attribute_skew
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Account",
