@@ -109,7 +109,7 @@ def make_data(n_events: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame,
     n_users = rng.integers(1, 9, size=100_000)
     user_no = (rng.random(len(ev)) * n_users[acc_code]).astype(np.int64)
     user_cat = pd.Categorical.from_codes(
-        acc_code.astype(np.int64) * 8 + user_no,  # type: ignore[arg-type]
+        acc_code.astype(np.int64) * 8 + user_no,
         categories=pd.Index([f"acc{i:06d}-u{u}" for i in range(100_000) for u in range(8)]),
     )
     events = pd.DataFrame(

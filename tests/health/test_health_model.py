@@ -11,7 +11,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from statsmodels.stats.proportion import proportion_confint  # type: ignore[import-untyped]
+from statsmodels.stats.proportion import proportion_confint
 
 import adoptmetrics as am
 from adoptmetrics.health import (

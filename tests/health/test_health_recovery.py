@@ -75,7 +75,7 @@ def test_red_churns_more_than_green_with_separate_intervals(
 ) -> None:
     bt = fitted[1] if which == "hand" else fitted[2]
     bands: pd.DataFrame = bt.bands.set_index("band")
-    red, green = bands.loc["red"], bands.loc["green"]
-    assert float(red["churn_rate"]) > float(green["churn_rate"])
-    assert float(red["ci_lower"]) > float(green["ci_upper"]), bands
+    rate, lower, upper = (bands[c].to_dict() for c in ("churn_rate", "ci_lower", "ci_upper"))
+    assert rate["red"] > rate["green"]
+    assert lower["red"] > upper["green"], bands
     assert bt.lift_red_vs_green > 1.5

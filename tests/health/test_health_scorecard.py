@@ -38,15 +38,15 @@ def test_scores_by_hand() -> None:
     # y: nps missing → weights renormalised over the other two: (2·100 + 100) / 3.
     assert out.loc["y", "score"] == 100
     assert out.loc["y", "band"] == "green"
-    assert pd.isna(out.loc["y", "score_nps"])
+    assert out["score_nps"].isna()["y"]
     # z: 10, 0 (28 days is past bad=14: clipped), 50 → (20 + 0 + 50) / 4.
     assert out.loc["z", "score"] == 17.5
     assert out.loc["z", "band"] == "red"
     # weakest first by weighted shortfall: active_days 2·90 > days_since 1·100; nps is not < 50.
     assert out.loc["z", "reasons"] == ("active_days low (1)", "days_since_active high (28)")
     # w: nothing to score.
-    assert pd.isna(out.loc["w", "score"])
-    assert pd.isna(out.loc["w", "band"])
+    assert out["score"].isna()["w"]
+    assert out["band"].isna()["w"]
     assert out.loc["w", "reasons"] == ()
     # v: exactly on the upper band edge → green.
     assert out.loc["v", "score"] == 75

@@ -72,11 +72,11 @@ def _fmt(value: float) -> str:
     return f"{value:.3g}"
 
 
-def band_of(score: np.ndarray, bands: tuple[float, float]) -> pd.Categorical:
+def band_of(score: np.ndarray, bands: tuple[float, float]) -> pd.Categorical[str]:
     """red below ``bands[0]``, green at or above ``bands[1]``, yellow between; NaN stays NaN."""
     code = np.where(score < bands[0], 0, np.where(score >= bands[1], 2, 1))
     code = np.where(np.isnan(score), -1, code)
-    return pd.Categorical.from_codes(code, categories=list(BANDS))  # type: ignore[arg-type]
+    return pd.Categorical.from_codes(code.astype(np.int64), categories=pd.Index(list(BANDS)))
 
 
 def health_scores(
