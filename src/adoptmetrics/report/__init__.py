@@ -87,6 +87,43 @@ _TITLES = {
     "impact": "Impact of programs",
 }
 
+#: Why a registered section may have nothing to show (its builder returned ``None``),
+#: and what fixes it: the card says so instead of leaving the section out.
+_NEEDS = {
+    "overview": ("there are no events", "give an events table with rows"),
+    "retention": (
+        "no account has a start date and activity to build cohorts from",
+        "check [columns.accounts] start and the events' account ids",
+    ),
+    "churn": (
+        "the accounts table cannot support a survival analysis here (no churn dates or too "
+        "few accounts)",
+        "name the churn date column in [columns.accounts] churn (empty while active)",
+    ),
+    "nps": (
+        "no NPS responses were given",
+        'add [tables] nps = "nps.csv" and its columns under [columns.nps] '
+        "(account, time, score, optional comment)",
+    ),
+    "onboarding": (
+        "no onboarding milestones or outcome could be used",
+        "set [onboarding] milestones = [...] and outcome = '<true/false column>'",
+    ),
+    "expansion": (
+        "no expansions table (and no MRR table to derive expansions from) was given",
+        'add [tables] expansions = "expansions.csv" (account, time) or [tables] mrr',
+    ),
+    "engagement": ("there are no events to measure engagement on", "give an events table"),
+    "health": (
+        "the events and accounts cannot support health scores here",
+        "check that account ids match between the events and the accounts",
+    ),
+    "impact": (
+        "no exposures table (who a program reached, and when) was given",
+        'add [impact] exposures = "outreach.csv" with account, campaign and time columns',
+    ),
+}
+
 SectionBuilder = Callable[[ReportData], "Section | None"]
 Progress = Callable[[str], None]
 
@@ -144,14 +181,14 @@ def _run(
         else:  # deprecations and the like are for developers: pass them on
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if section is None:
-        return Outcome(
+        reason = _NEEDS.get(
             name,
-            title,
-            unavailable=(
+            (
                 "these data have nothing this section can show",
                 "see the section's requirements in docs/report.md",
             ),
         )
+        return Outcome(name, title, unavailable=reason)
     if not isinstance(section, Section):
         return Outcome(
             name,
