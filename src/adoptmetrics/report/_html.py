@@ -8,6 +8,7 @@ as it is.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -118,18 +119,17 @@ _HEADERS = {
 
 
 def header_label(name: object) -> str:
-    """A column header for readers: ``q_value`` → ``q-value (FDR)``, ``n_users`` → ``N users``.
+    """A column header for readers: ``q_value`` → ``q-value (FDR)``, ``days_to_adopt`` →
+    ``Days to adopt``.
 
     Examples
     --------
-    >>> header_label("ci_lower"), header_label("days_to_adopt"), header_label("Plan")
+    >>> header_label("ci_lower"), header_label("days_to_adopt"), header_label("plan")
     ('95 % CI low', 'Days to adopt', 'Plan')
     """
     text = str(name)
     if text in _HEADERS:
         return _HEADERS[text]
-    if "_" not in text:
-        return text
     words = text.replace("_", " ").strip()
     return words[:1].upper() + words[1:]
 
@@ -152,7 +152,34 @@ def _default_format(value: Any) -> str:
         return f"{v:,.3g}" if abs(v) < 1 else f"{v:,.2f}"
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d") if value == value.normalize() else str(value)
-    return str(value)
+    if isinstance(value, pd.Interval):
+        return fmt_bin(value)
+    text = str(value)
+    match = _BIN.match(text)
+    if match:
+        return fmt_bin(pd.Interval(float(match["lo"]), float(match["hi"]), closed="right"))
+    return text
+
+
+# A bin label such as "(1328, 3.711e+04]" (pandas' cut), with or without a name.
+_BIN = re.compile(r"^\((?P<lo>-?[\d.]+(?:e[+-]?\d+)?), (?P<hi>-?[\d.]+(?:e[+-]?\d+)?)\]$")
+
+
+def _number(x: float) -> str:
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:,.3g}" if x != round(x) else f"{round(x):,}"
+
+
+def fmt_bin(interval: pd.Interval) -> str:
+    """A bin in words: ``(1328, 3.711e+04]`` → ``1,328 – 37,110``.
+
+    Examples
+    --------
+    >>> fmt_bin(pd.Interval(1328.0, 37110.0))
+    '1,328 – 37,110'
+    """
+    return f"{_number(float(interval.left))} – {_number(float(interval.right))}"
 
 
 def html_table(
