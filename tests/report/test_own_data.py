@@ -153,9 +153,25 @@ def test_init_writes_the_fixture_config_but_the_one_edit(tmp_path: Path) -> None
     text = out.read_text()
     for name in (*expected.options.milestones, *(t.event for t in expected.options.triggers)):
         assert f'"{name}"' in text, name  # listed as a commented candidate
-    # The one edit: uncomment milestones. The report then runs on the written file.
+    # init never overwrites a config without --force.
     assert main(["init", "-o", str(out), "--events", str(tmp_path / "events.csv"),
                  "--accounts", str(tmp_path / "accounts.csv")]) == 2  # fmt: skip
+    # The one edit: choose the milestones. The report then runs on the written file.
+    edited = text.replace(
+        "window_days = 14",
+        'milestones = ["Created Workspace", "Invited Teammate", "Built Dashboard"]\n'
+        "window_days = 14",
+        1,
+    )
+    out.write_text(edited)
+    html_out = tmp_path / "r.html"
+    code = main(["report", "--config", str(out), "--sections", "overview,onboarding", "-q",
+                 "-o", str(html_out)])  # fmt: skip
+    assert code == 0
+    page = html_out.read_text(encoding="utf-8")
+    assert 'id="onboarding"' in page
+    assert "Not shown:" not in page
+    assert "reached all" in page
 
 
 def test_command_line_overrides_the_config(
@@ -168,3 +184,24 @@ def test_command_line_overrides_the_config(
     )  # fmt: skip
     assert code == 0, capsys.readouterr().err
     assert "as of 2025-03-31" in out.read_text(encoding="utf-8")
+
+
+def test_hand_checked_onboarding_tile(run: tuple[int, str, str]) -> None:
+    # Accounts (all windows closed long before as_of) with every configured milestone
+    # in [start, start + 14 days), any order; start = the dd/mm/yyyy signup date, midnight.
+    _, _, page = run
+    config = load_config(CONFIG)
+    milestones = set(config.options.milestones)
+    window = dt.timedelta(days=config.options.window_days)
+    start = {
+        r["org_id"]: dt.datetime.strptime(r["signup_date"], "%d/%m/%Y")
+        for r in _rows("accounts.csv")
+    }
+    seen: dict[str, set[str]] = {}
+    for r in _rows("events.csv"):
+        if r["action"] in milestones and r["org_id"] in start:
+            t = _utc(r["ts"])
+            if start[r["org_id"]] <= t < start[r["org_id"]] + window:
+                seen.setdefault(r["org_id"], set()).add(r["action"])
+    done = sum(1 for names in seen.values() if names == milestones)
+    assert f"{done} of {len(start)} accounts whose window closed reached all" in page

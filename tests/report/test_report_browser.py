@@ -13,6 +13,7 @@ import pytest
 
 from adoptmetrics.datasets import load_demo
 from adoptmetrics.report import ReportData, write_report
+from adoptmetrics.report._demo import DEMO_OPTIONS
 
 CHROMIUM_FLAGS = [
     "--headless=new",
@@ -44,6 +45,7 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
         mrr=demo.mrr,
         expansions=demo.expansions,
         as_of=demo.as_of,
+        options=DEMO_OPTIONS,
     )
     path = tmp_path_factory.mktemp("report") / "report.html"
     write_report(data, path)
