@@ -139,6 +139,8 @@ def read_table(
         raise InputError(f"{table} file not found: {path}")
     if p.is_dir():
         raise InputError(f"{table} path is a directory, not a file: {path}")
+    if p.stat().st_size == 0:
+        raise InputError(f"{table} file {path} is empty (not even a header line)")
     try:
         if name.endswith(_PARQUET):
             if importlib.util.find_spec("pyarrow") is None:
@@ -325,9 +327,13 @@ def _explain(exc: Exception, files: dict[str, str]) -> str:
     column = f" column {exc.column!r}" if exc.column is not None else ""
     lines = ""
     if exc.rows and all(isinstance(r, (int, np.integer)) for r in exc.rows):
-        # Rows are 0-based positions of the file's data; the header is line 1.
-        shown = ", ".join(str(int(r) + 2) for r in exc.rows)
-        lines = f" (first offending lines: {shown})"
+        if str(files.get(table, "")).lower().endswith(_PARQUET):
+            shown = ", ".join(str(int(r) + 1) for r in exc.rows)
+            lines = f" (first offending rows, counting from 1: {shown})"
+        else:
+            # Rows are 0-based positions of the file's data; the header is line 1.
+            shown = ", ".join(str(int(r) + 2) for r in exc.rows)
+            lines = f" (first offending lines: {shown})"
     return f"{where}:{column} {exc.problem}{lines}. Hint: {_cli_words(exc.hint, table)}"
 
 

@@ -214,3 +214,10 @@ def test_bad_config_names_the_file_and_key(
 def test_missing_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--config", str(tmp_path / "nope.toml"), "-q"]) == 2
     assert "config file not found" in capsys.readouterr().err
+
+
+def test_empty_file(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (folder / "mrr.csv").write_text("")
+    line = _run(folder, capsys)
+    assert "mrr file" in line
+    assert "is empty" in line

@@ -294,7 +294,8 @@ td.num{white-space:nowrap}
 .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:12px}
 .tile{border:1px solid var(--line);border-radius:8px;padding:10px 14px;background:var(--bg)}
 .tile .label{font-size:12.5px;color:var(--muted)}
-.tile .value{font-size:22px;font-weight:650;line-height:1.3}
+.tile .value{font-size:22px;font-weight:650;line-height:1.3;overflow-wrap:anywhere}
+.tile .label,.tile .detail{overflow-wrap:anywhere}
 .tile .detail{font-size:12.5px;color:var(--muted)}
 .tile a{color:inherit;text-decoration:none}
 table{border-collapse:collapse;margin:8px 0 14px;font-size:14px;min-width:40%}
