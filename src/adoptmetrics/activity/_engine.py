@@ -106,11 +106,11 @@ def engine_events(
     facts = [
         nw.col(_T).max().alias("latest"),
         nw.len().alias("n"),
-        nw.col(_E).is_null().sum().alias("null_e"),
-        nw.col(_T).is_null().sum().alias("null_t"),
+        nw.col(_E).is_null().cast(nw.Int64).sum().alias("null_e"),
+        nw.col(_T).is_null().cast(nw.Int64).sum().alias("null_t"),
     ]
     if event_col is not None:
-        facts.append(nw.col(_V).is_null().sum().alias("null_v"))
+        facts.append(nw.col(_V).is_null().cast(nw.Int64).sum().alias("null_v"))
     row = canon.select(*facts).collect().rows(named=True)[0]
     for key, column, what in (
         ("null_e", entity_col, "ids"),
@@ -128,8 +128,8 @@ def engine_events(
     latest = None if row["latest"] is None else _ns(row["latest"])
     events_index: pd.Index | None = None
     if event_col is not None:
-        names = canon.select(nw.col(_V)).unique().collect().to_pandas()[_V]
-        events_index = pd.Index(np.sort(names.astype(object).to_numpy()))
+        names = _arrow(canon.select(nw.col(_V)).unique())[_V].to_pandas()
+        events_index = pd.Index(np.sort(names.to_numpy(dtype=object)))
     if activity_events is not None:
         if isinstance(activity_events, str):
             raise TypeError(
@@ -139,25 +139,48 @@ def engine_events(
         canon = canon.filter(nw.col(_V).is_in(list(activity_events)))
     small = canon.select(nw.col(_T).min().alias("first"), nw.len().alias("n")).collect()
     srow = small.rows(named=True)[0]
-    ids = canon.select(nw.col(_E)).unique().collect().to_pandas()[_E]
+    ids = _arrow(canon.select(nw.col(_E)).unique())[_E].to_pandas()
     entities = pd.Index(np.sort(ids.to_numpy(dtype=object)))
     first = None if srow["first"] is None else _ns(srow["first"])
     return EngineEvents(canon, entities, events_index, latest, first, int(srow["n"]))
 
 
-def _codes(values: pd.Series, index: pd.Index) -> IntArray:
-    codes: IntArray = index.get_indexer(pd.Index(values.to_numpy(dtype=object))).astype(np.int64)
+def _codes(values: Any, index: pd.Index) -> IntArray:
+    """Positions in ``index`` of collected ids, hashing only the distinct ones (Arrow)."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+    arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_string_view(arr.type):
+        arr = arr.cast(pa.large_string())
+    enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr)
+    lookup = index.get_indexer(pd.Index(enc.dictionary.to_pandas().to_numpy(dtype=object)))
+    codes: IntArray = lookup[enc.indices.to_numpy(zero_copy_only=False)].astype(np.int64)
     return codes
+
+
+def _arrow(frame: Any) -> Any:
+    """A collected narwhals frame as a pyarrow Table."""
+    return frame.collect().to_arrow()
 
 
 def engine_raw(ee: EngineEvents) -> tuple[IntArray, IntArray, IntArray | None]:
     """The (filtered) events one by one: entity codes, int64 ns, event codes."""
     cols = [_E, _T] + ([_V] if ee.events is not None else [])
-    df = ee.frame.select(*cols).collect().to_pandas()
-    entity = _codes(df[_E], ee.entities)
-    ns = df[_T].to_numpy().astype("datetime64[ns]").view(np.int64)
-    event = _codes(df[_V], ee.events) if ee.events is not None else None
+    table = _arrow(ee.frame.select(*cols))
+    entity = _codes(table[_E], ee.entities)
+    ns = _ns_array(table[_T])
+    event = _codes(table[_V], ee.events) if ee.events is not None else None
     return entity, ns, event
+
+
+def _ns_array(col: Any) -> IntArray:
+    values: IntArray = (
+        col.to_pandas().to_numpy().astype("datetime64[ns]").view(np.int64).astype(np.int64)
+    )
+    return values
 
 
 def engine_cells(
@@ -173,7 +196,7 @@ def engine_cells(
         .group_by(_E, "p")
         .agg(nw.len().alias("n"))
         .collect()
-        .to_pandas()
+        .to_arrow()
     )
     entity = _codes(cells[_E], ee.entities)
     index = cells["p"].to_numpy().astype(np.int64)
@@ -192,14 +215,13 @@ def engine_first_last(ee: EngineEvents) -> tuple[IntArray, IntArray, IntArray, I
             nw.len().alias("n"),
         )
         .collect()
-        .to_pandas()
+        .to_arrow()
     )
     entity = _codes(out[_E], ee.entities)
     order = np.argsort(entity, kind="stable")
 
     def ns(col: str) -> IntArray:
-        values: IntArray = out[col].to_numpy().astype("datetime64[ns]").view(np.int64)
-        return values[order]
+        return _ns_array(out[col])[order]
 
     return (
         entity[order],
