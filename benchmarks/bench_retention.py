@@ -11,8 +11,9 @@ with the account ids held four ways, as users have them:
 - ``object``: Python strings, one object per distinct id — what
   ``pd.read_csv`` and ``pd.read_parquet`` give for a string column (pandas 2
   default);
-- ``arrow``: Arrow-backed strings (``pd.ArrowDtype(pa.string())``; pandas 3's
-  default ``str`` dtype is also Arrow-backed);
+- ``str (pandas 3 default)``: ``pd.StringDtype("pyarrow")``, Arrow-backed, what
+  pandas 3 reads string columns as;
+- ``arrow``: ``pd.ArrowDtype(pa.string())``;
 - ``categorical``;
 - ``EventLog``: an ``am.EventLog`` of the object frame, already built (its
   build time is shown in its own row); ``EventLog (again)`` is a second call
@@ -141,10 +142,15 @@ def id_variants(ev: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
     labels = ev["account_id"].cat.categories.astype(str).to_numpy(dtype=object)
     shared = labels[ev["account_id"].cat.codes.to_numpy()]  # as read_csv/read_parquet give
-    base = pd.DataFrame({"account_id": shared, "timestamp": ev["timestamp"].to_numpy()})
-    arrow = base.astype({"account_id": pd.ArrowDtype(pa.string())})
-    cat = base.astype({"account_id": "category"})
-    return {"object": base, "arrow": arrow, "categorical": cat}
+    ts = ev["timestamp"].to_numpy()
+    # dtype=object explicitly: pandas 3 would infer its Arrow-backed ``str`` dtype.
+    base = pd.DataFrame({"account_id": pd.Series(shared, dtype=object), "timestamp": ts})
+    return {
+        "object": base,
+        "str (pandas 3 default)": base.astype({"account_id": pd.StringDtype("pyarrow")}),
+        "arrow": base.astype({"account_id": pd.ArrowDtype(pa.string())}),
+        "categorical": base.astype({"account_id": "category"}),
+    }
 
 
 def main() -> None:
