@@ -1,0 +1,137 @@
+"""The full report on a large simulated world: wall time, time per section, peak RSS.
+
+Run::
+
+    .venv/bin/python benchmarks/bench_report.py                   # simulate_saas(50_000, months=24)
+    .venv/bin/python benchmarks/bench_report.py --accounts 5000   # a quick look
+
+The world is simulated once and written as Parquet under ``--dir`` (string ids,
+as a user's export would be). The report then runs in a fresh child process:
+read the Parquet files with ``pd.read_parquet``, ``ReportData.from_frames``,
+``build_report`` with every section. Time per section comes from the report's
+progress lines; peak RSS is the child's ``ru_maxrss`` (the whole process:
+interpreter, imports, the tables and the report). Goals (issue 17): <= 15 s
+and <= 1.5 GB at 50,000 accounts over 24 months (about 8.5M events).
+The machine is shared, so timings are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+TABLES = ("events", "accounts", "nps", "mrr", "expansions", "exposures")
+
+
+def write_world(directory: Path, accounts: int, months: int, seed: int) -> None:
+    import adoptmetrics as am
+
+    directory.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    world = am.simulate_saas(accounts, months=months, seed=seed)
+    for name in TABLES:
+        table = getattr(world, name, None)
+        if table is None:
+            continue
+        out = table.copy()
+        for col in out.columns:
+            if isinstance(out[col].dtype, pd.CategoricalDtype):
+                out[col] = out[col].astype(str).astype(object)
+        out.to_parquet(directory / f"{name}.parquet", index=False)
+    (directory / "as_of.txt").write_text(str(world.as_of))
+    print(f"simulated and wrote {directory} in {time.perf_counter() - t:.0f} s", flush=True)
+
+
+def child(directory: Path) -> None:
+    """Read, validate and build the report in this fresh process; JSON on the last line."""
+    from adoptmetrics.report import ReportData, build_report
+
+    t0 = time.perf_counter()
+    tables = {
+        name: pd.read_parquet(directory / f"{name}.parquet")
+        for name in TABLES
+        if (directory / f"{name}.parquet").exists()
+    }
+    t_read = time.perf_counter() - t0
+    as_of = (directory / "as_of.txt").read_text().strip()
+    data = ReportData.from_frames(
+        tables.pop("events"),
+        tables.pop("accounts"),
+        as_of=as_of,
+        **tables,  # type: ignore[arg-type]
+    )
+    t_data = time.perf_counter() - t0 - t_read
+    marks: list[tuple[float, str]] = []
+
+    def progress(line: str) -> None:
+        marks.append((time.perf_counter(), line))
+
+    t1 = time.perf_counter()
+    page = build_report(data, progress=progress)
+    t_build = time.perf_counter() - t1
+    sections = [(la, tb - ta) for (ta, la), (tb, _) in itertools.pairwise(marks)]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "n_events": len(data.events),
+                "read": t_read,
+                "validate": t_data,
+                "build": t_build,
+                "total": time.perf_counter() - t0,
+                "peak_mb": peak_mb,
+                "html_mb": len(page) / 1e6,
+                "steps": sorted(sections, key=lambda s: -s[1])[:12],
+            }
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=50_000)
+    parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/adoptmetrics-bench"))
+    parser.add_argument("--child", type=Path, default=None)
+    args = parser.parse_args()
+    if args.child is not None:
+        child(args.child)
+        return
+    directory = args.dir / f"saas_{args.accounts}_{args.months}_{args.seed}"
+    if not (directory / "events.parquet").exists():
+        write_world(directory, args.accounts, args.months, args.seed)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(directory)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        print(done.stderr[-3000:])
+        raise SystemExit("the report failed")
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"{out['n_events']:,} events, {args.accounts:,} accounts, {args.months} months")
+    rows = [
+        ("read Parquet", out["read"]),
+        ("ReportData.from_frames (validate)", out["validate"]),
+        ("build_report (every section)", out["build"]),
+        ("total", out["total"]),
+    ]
+    print(pd.DataFrame(rows, columns=["step", "seconds"]).round(2).to_string(index=False))
+    print(f"peak RSS: {out['peak_mb']:.0f} MB; page: {out['html_mb']:.1f} MB")
+    print("\nslowest progress steps (from the report's progress lines):")
+    steps = pd.DataFrame(out["steps"], columns=["progress line", "seconds"]).round(2)
+    print(steps.to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
