@@ -256,6 +256,18 @@ def test_dayfirst_reads_one_convention_for_the_whole_column() -> None:
     assert month.tolist() == [pd.Timestamp("2024-02-01"), pd.Timestamp("2024-03-02 14:30")]
 
 
+def test_dayfirst_reads_values_of_several_shapes() -> None:
+    # The first value's format is the fast path; other shapes are read one by one.
+    values = pd.Series(["02/01/2024", "3/1/24", "16/01/2024 10:00:05", "17.01.2024"])
+    out = coerce_timestamps(values, table="events", column="ts", dayfirst=True)
+    assert out.tolist() == [
+        pd.Timestamp("2024-01-02"),
+        pd.Timestamp("2024-01-03"),
+        pd.Timestamp("2024-01-16 10:00:05"),
+        pd.Timestamp("2024-01-17"),
+    ]
+
+
 def test_dayfirst_false_refuses_a_day_first_value() -> None:
     err = _raises(
         lambda: coerce_timestamps(

@@ -9,6 +9,7 @@ moment of the call.
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any, Literal
 
@@ -240,6 +241,20 @@ def _parse_objects(
         return parsed
     parsed = parsed.astype("datetime64[ns]").copy()
     rest = values[failed].astype(str)
+    if dayfirst is not None:
+        # The convention is given: parse with the explicit format of the first value
+        # (fast); only values of another shape take the general path below.
+        fmt = _day_month_format(str(rest.iloc[0]), dayfirst)
+        if fmt is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                quick = pd.to_datetime(rest.str.strip(), format=fmt, errors="coerce")
+            done = quick.notna().to_numpy()
+            if done.any() and not isinstance(quick.dtype, pd.DatetimeTZDtype):
+                parsed.loc[rest.index[done]] = quick[done].astype("datetime64[ns]")
+                rest = rest[~done]
+                if len(rest) == 0:
+                    return parsed
     parts = rest.str.extract(_DAY_MONTH)
     day_month = parts[0].notna().to_numpy()
     if day_month.any():
@@ -259,6 +274,28 @@ def _parse_objects(
             guess = pd.Series(pd.NaT, index=others.index, dtype="datetime64[ns]")
         parsed.loc[others.index] = guess.astype("datetime64[ns]")
     return parsed
+
+
+_TIME_FORMATS = (
+    (r"", ""),
+    (r"[ T]\d{1,2}:\d{2}", "%H:%M"),
+    (r"[ T]\d{1,2}:\d{2}:\d{2}", "%H:%M:%S"),
+    (r"[ T]\d{1,2}:\d{2}:\d{2}\.\d+", "%H:%M:%S.%f"),
+)
+
+
+def _day_month_format(sample: str, dayfirst: bool) -> str | None:
+    """The strftime format of one ``dd/mm/yyyy[ hh:mm[:ss]]`` string, or ``None``."""
+    m = re.match(_DAY_MONTH, sample)
+    if m is None:
+        return None
+    sep, year, rest = m.group(2), m.group(4), m.group(5).rstrip()
+    date = ("%d{0}%m{0}" if dayfirst else "%m{0}%d{0}").format(sep)
+    date += "%Y" if len(year) == 4 else "%y"
+    for pattern, time_fmt in _TIME_FORMATS:
+        if re.fullmatch(pattern, rest):
+            return date + (rest[0] + time_fmt if rest else "")
+    return None
 
 
 def _day_month_dates(
