@@ -108,7 +108,7 @@ class EventLog:
         assert self._as_of is not None
         t = nw.col(str(self.columns["time"]))
         limit = self._as_of.to_pydatetime()
-        late = frame.select((t > limit).sum().alias("n")).collect().rows()[0][0]
+        late = frame.select((t > limit).cast(nw.Int64).sum().alias("n")).collect().rows()[0][0]
         if late:
             warnings.warn(
                 f"EventLog: {int(late)} events after as_of={self._as_of} were dropped.",
