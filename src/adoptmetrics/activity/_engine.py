@@ -128,7 +128,7 @@ def engine_events(
     latest = None if row["latest"] is None else _ns(row["latest"])
     events_index: pd.Index | None = None
     if event_col is not None:
-        names = _arrow(canon.select(nw.col(_V)).unique())[_V].to_pandas()
+        names = _arrow(_distinct(canon, _V))[_V].to_pandas()
         events_index = pd.Index(np.sort(names.to_numpy(dtype=object)))
     if activity_events is not None:
         if isinstance(activity_events, str):
@@ -139,10 +139,15 @@ def engine_events(
         canon = canon.filter(nw.col(_V).is_in(list(activity_events)))
     small = canon.select(nw.col(_T).min().alias("first"), nw.len().alias("n")).collect()
     srow = small.rows(named=True)[0]
-    ids = _arrow(canon.select(nw.col(_E)).unique())[_E].to_pandas()
+    ids = _arrow(_distinct(canon, _E))[_E].to_pandas()
     entities = pd.Index(np.sort(ids.to_numpy(dtype=object)))
     first = None if srow["first"] is None else _ns(srow["first"])
     return EngineEvents(canon, entities, events_index, latest, first, int(srow["n"]))
+
+
+def _distinct(frame: Any, column: str) -> Any:
+    """Distinct values by a plain hash aggregate (a lazy ``unique`` may rank every row)."""
+    return frame.group_by(column).agg(nw.len().alias("__am_n")).select(column)
 
 
 def _codes(values: Any, index: pd.Index) -> IntArray:
