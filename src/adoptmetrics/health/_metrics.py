@@ -135,14 +135,19 @@ def prepare_inputs(
         events = _hashed_ids(raw, [account_col, event_col])
     ev = validate_events(events, account_col=account_col, event_col=event_col, time_col=time_col)
     ns = ev["timestamp"].to_numpy().view(np.int64)
-    # Row order within one timestamp never matters (only counts are taken).
-    order = np.argsort(ns)
-    ns = ns[order]
+    # Row order within one timestamp never matters (only counts are taken);
+    # a log already in time order (the usual case) needs no sort.
+    order: IntArray | None = None
+    if len(ns) > 1 and not bool((ns[1:] >= ns[:-1]).all()):
+        order = np.argsort(ns, kind="stable")
+        ns = ns[order]
     users = {}
     if has_users:
-        # Hashed once, kept as integer codes: only distinct counts are ever needed.
-        ucodes, uniq = pd.factorize(ev[str(user_col)], sort=False)
-        users["user_id"] = _categorical(ucodes[order].astype(np.int64), pd.RangeIndex(len(uniq)))
+        # Encoded once, kept as integer codes: only distinct counts are ever needed.
+        ucodes = _user_codes(ev[str(user_col)])
+        if order is not None:
+            ucodes = ucodes[order]
+        users["user_id"] = _categorical(ucodes, pd.RangeIndex(int(ucodes.max(initial=-1)) + 1))
     acc = None
     if accounts is not None:
         acc = validate_accounts(
@@ -167,11 +172,15 @@ def prepare_inputs(
         if table is not None:
             ids = pd.Index(pd.unique(table["account_id"].to_numpy()))
             keys = keys.append(ids[keys.get_indexer(ids) < 0])
-    codes = ev["account_id"].cat.codes.to_numpy()[order]
+    codes = ev["account_id"].cat.codes.to_numpy()
+    event_col_sorted = ev["event"].array
+    if order is not None:
+        codes = codes[order]
+        event_col_sorted = event_col_sorted.take(order)
     events_sorted = pd.DataFrame(
         {
             "account_id": _categorical(codes.astype(np.int64), pd.RangeIndex(len(keys))),
-            "event": ev["event"].array.take(order),
+            "event": event_col_sorted,
             "timestamp": ns.view("datetime64[ns]"),
             **users,
         }
@@ -192,12 +201,15 @@ def prepare_inputs(
 
 
 def _hashed_ids(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """String id columns as categoricals in order of appearance (a hash, no sort).
+    """String id columns as categoricals in order of appearance (one hash, no sort).
 
-    The boundary would sort the categories; nothing here depends on their
-    order (results are matched by id), and sorting millions of strings is the
-    single most expensive step on string ids. Nulls stay null, so the
-    boundary still refuses them. The input frame is not modified.
+    Nothing here depends on the order of the categories (results are matched
+    by id). One plain hash of the values is measured faster than the
+    boundary's route on object columns with one Python object per row (as
+    ``astype(object)`` from Arrow strings gives): there the boundary's hash of
+    the object addresses finds no sharing and the values are hashed as well.
+    Nulls stay null, so the boundary still refuses them. The input frame is
+    not modified.
     """
     todo = [
         c
@@ -211,6 +223,12 @@ def _hashed_ids(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         codes, uniques = pd.factorize(frame[c], sort=False)
         out[c] = _categorical(codes.astype(np.int64), pd.Index(uniques))
     return out
+
+
+def _user_codes(values: pd.Series) -> IntArray:
+    """User ids as integer codes (-1 for a null): one hash, no sort (see ``_hashed_ids``)."""
+    codes, _ = pd.factorize(values, sort=False)
+    return np.asarray(codes, dtype=np.int64)
 
 
 def _seats(values: pd.Series, column: str) -> pd.Series:
@@ -285,6 +303,21 @@ def metrics_at(
     warn: bool = True,
 ) -> pd.DataFrame:
     """The metrics table at ``t`` (see :func:`account_metrics`)."""
+    return metrics_and_codes(
+        inp, t, window_days=window_days, features=features, last_seen=last_seen, warn=warn
+    )[0]
+
+
+def metrics_and_codes(
+    inp: _Inputs,
+    t: pd.Timestamp,
+    *,
+    window_days: float,
+    features: dict[str, list[str]],
+    last_seen: FloatArray | None = None,
+    warn: bool = True,
+) -> tuple[pd.DataFrame, IntArray]:
+    """:func:`metrics_at` and the account code of each row (for joins without hashing ids)."""
     universe, start = universe_at(inp, t)
     n = len(universe)
     pos = np.full(len(inp.keys), -1, dtype=np.int64)  # account code → output row
@@ -369,7 +402,7 @@ def metrics_at(
             score = _place(pos, n, mean.index.to_numpy(), mean.to_numpy(), np.nan)
 
     tenure = (tv - start) / _NS_PER_DAY if inp.accounts is not None else np.full(n, np.nan)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "account_id": np.asarray(inp.keys[universe], dtype=object),
             "active_days": active_days.astype(np.int64),
@@ -384,13 +417,18 @@ def metrics_at(
             "tenure_days": tenure,
         }
     )
+    return frame, universe
 
 
-def add_account_columns(m: pd.DataFrame, inp: _Inputs, columns: Sequence[str]) -> pd.DataFrame:
+def add_account_columns(
+    m: pd.DataFrame, inp: _Inputs, columns: Sequence[str], codes: IntArray | None = None
+) -> pd.DataFrame:
     """Join numeric accounts-table columns that a scorecard or model names (as they are now).
 
     Account attributes have no history: they are read as given, so a column
     updated after the snapshot date can leak the future (the docs say so).
+    ``codes``, the account code of each row of ``m`` when known, saves hashing
+    the ids again.
     """
     extra = [c for c in columns if c not in m.columns]
     if not extra or inp.accounts is None:
@@ -409,6 +447,11 @@ def add_account_columns(m: pd.DataFrame, inp: _Inputs, columns: Sequence[str]) -
                 f"has dtype {col.dtype}, not numbers, so it cannot be a measure",
                 f"convert it with pd.to_numeric(accounts[{c!r}]) or leave it out.",
             )
+        if codes is not None:
+            by_code = np.full(len(inp.keys), np.nan)
+            by_code[inp.acc_code] = col.to_numpy(dtype=float)
+            out[c] = by_code[codes]
+            continue
         by_id = pd.Series(col.to_numpy(dtype=float), index=ids)
         out[c] = by_id.reindex(pd.Index(m["account_id"])).to_numpy()
     return out

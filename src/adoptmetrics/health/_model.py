@@ -27,12 +27,13 @@ from adoptmetrics._stats._intervals import z_value
 from adoptmetrics._stats._logistic import fit_logistic
 from adoptmetrics.health._metrics import (
     METRIC_COLUMNS,
+    IntArray,
     _Inputs,
     add_account_columns,
     check_days,
     default_as_of,
     last_seen_by_code,
-    metrics_at,
+    metrics_and_codes,
     prepare_inputs,
     resolve_features,
 )
@@ -159,8 +160,11 @@ def stacked_snapshots(
     window_days: float,
     horizon_days: float,
     features: dict[str, list[str]],
-) -> pd.DataFrame:
-    """Metrics of the accounts alive at each date, with ``churned`` in (t, t + horizon]."""
+) -> tuple[pd.DataFrame, IntArray]:
+    """Metrics of the accounts alive at each date, with ``churned`` in (t, t + horizon].
+
+    Also the account code of each row, so later joins need not hash the ids.
+    """
     acc = inp.accounts
     if acc is None:
         raise TypeError("stacked snapshots need the accounts table.\nHint: pass accounts=.")
@@ -169,10 +173,11 @@ def stacked_snapshots(
     last = np.full(len(inp.keys), np.nan)
     lo = np.iinfo(np.int64).min
     frames = []
+    all_codes: list[IntArray] = []
     for t in sorted(dates):
         last = last_seen_by_code(inp, inp.between(lo, t.value), last)
         lo = t.value
-        m = metrics_at(
+        m, codes = metrics_and_codes(
             inp,
             t,
             window_days=window_days,
@@ -181,11 +186,12 @@ def stacked_snapshots(
             warn=False,
         )
         end = t + pd.Timedelta(days=horizon_days)
-        c = churn[inp.keys.get_indexer(pd.Index(m["account_id"]))]
+        c = churn[codes]
         m["churned"] = (c > t.value) & (c <= end.value)
         m.insert(0, "snapshot", t)
         frames.append(m)
-    return pd.concat(frames, ignore_index=True)
+        all_codes.append(codes)
+    return pd.concat(frames, ignore_index=True), np.concatenate(all_codes)
 
 
 def fit_health_model(
@@ -335,10 +341,10 @@ def fit_health_model(
             "Hint: use a shorter horizon_days or a later as_of."
         )
     feats = resolve_features(inp, t_end, features)
-    stacked = stacked_snapshots(
+    stacked, codes = stacked_snapshots(
         inp, dates, window_days=window, horizon_days=horizon, features=feats
     )
-    stacked = add_account_columns(stacked, inp, columns)
+    stacked = add_account_columns(stacked, inp, columns, codes)
     y = stacked["churned"].to_numpy()
     if y.sum() == 0 or y.all():
         raise ValueError(
