@@ -269,3 +269,30 @@ def test_accounts_without_a_given_start_are_left_out() -> None:
         res = success_paths(ev, y, start=start, as_of="2024-06-01", max_length=1)
     assert res.attrs["n_accounts"] == 18
     assert int(res["n_success"].sum() + res["n_failure"].sum()) == 18  # x or y, once each
+
+
+def test_a_start_series_goes_through_the_boundary() -> None:
+    # Hand-built: a starts on day 0 and does "y" on day 3 (in a 5-day window); b does
+    # "y" on day 6 (outside it). A start given in Paris time is the same instant in UTC
+    # (one hour earlier), and its resolution (s, us or ns) does not matter.
+    ev = pd.DataFrame(
+        {
+            "account_id": ["a", "b"],
+            "event": ["y", "y"],
+            "timestamp": [T0 + pd.Timedelta(days=3), T0 + pd.Timedelta(days=6)],
+        }
+    )
+    naive = pd.Series([T0, T0], index=["a", "b"])
+    want = milestone_status(ev, ["y"], start=naive, window_days=5, as_of="2024-03-01")
+    assert want["onboarded"].tolist() == [True, False]
+    assert want["start"].dtype == np.dtype("datetime64[ns]")
+    for unit in ("s", "us", "ns"):
+        got = milestone_status(
+            ev, ["y"], start=naive.astype(np.dtype(f"datetime64[{unit}]")), window_days=5,
+            as_of="2024-03-01",
+        )  # fmt: skip
+        pd.testing.assert_frame_equal(got, want)
+    paris = pd.Series(pd.DatetimeIndex([T0, T0]).tz_localize("Europe/Paris"), index=["a", "b"])
+    got = milestone_status(ev, ["y"], start=paris, window_days=5, as_of="2024-03-01")
+    assert (got["start"] == T0 - pd.Timedelta(hours=1)).all()
+    assert got["onboarded"].tolist() == [True, False]

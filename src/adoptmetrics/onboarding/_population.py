@@ -17,7 +17,12 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from adoptmetrics._schema._validate import SchemaError, coerce_as_of, validate_accounts
+from adoptmetrics._schema._validate import (
+    SchemaError,
+    coerce_as_of,
+    coerce_timestamps,
+    validate_accounts,
+)
 from adoptmetrics.activity import window_activity
 
 __all__ = ["NothingToAnalyse", "Population", "by_series", "per_segment", "resolve_population"]
@@ -92,10 +97,14 @@ def resolve_population(
                 "start", "index", "has duplicate account ids", "pass one start per account.",
                 rows=list(dup[:5]),
             )  # fmt: skip
-        starts = pd.Series(pd.to_datetime(start).to_numpy(), index=start.index)
+        # through the boundary: tz-aware -> UTC, epoch units inferred, nanoseconds on pandas 3
+        name = str(start.name or "start")
+        when = coerce_timestamps(start, table="start", column=name, allow_null=True)
+        starts = pd.Series(when.to_numpy(), index=start.index)
         source = "start"
     else:
-        starts = pd.Series(coerce_as_of(start, None, argument="start"), index=seen.index)
+        when_ts = coerce_as_of(start, None, argument="start")
+        starts = pd.Series(when_ts, index=seen.index, dtype="datetime64[ns]")
         source = "start"
     starts = starts[starts.notna()]
     with contextlib.suppress(TypeError):  # accounts in id order, whatever the input order
