@@ -174,8 +174,11 @@ def _factorize(values: Any) -> tuple[Any, Any, Any]:
         values = np.ascontiguousarray(values)
         # The addresses of the objects (the array keeps them alive meanwhile).
         addresses = np.ctypeslib.as_array((ctypes.c_ssize_t * n).from_address(values.ctypes.data))
-        pcodes, pointers = pd.factorize(addresses)
-        if len(pointers) <= n // 4:
+        # A sample first: one object per row (e.g. after astype(str)) gains nothing.
+        sample = addresses[: 1 << 16]
+        shared = len(np.unique(sample)) <= 0.9 * len(sample)
+        pcodes, pointers = pd.factorize(addresses) if shared else (None, values)
+        if shared and len(pointers) <= n // 4:
             one_each = np.empty(len(pointers), dtype=np.int64)
             one_each[pcodes] = np.arange(n, dtype=np.int64)  # any row of each object will do
             vcodes, uniques = pd.factorize(values[one_each], use_na_sentinel=True)
