@@ -98,7 +98,9 @@ def main() -> None:
 
     t_ours = best_of(ours, args.repeat)
     t_duck = best_of(lambda: con.execute(DUCKDB_SQL).df(), args.repeat)
-    print(f"{'events':>12} {'accounts':>9} {'exposures':>9} {'task':<44} {'seconds':>8} {'ratio':>6}")
+    print(
+        f"{'events':>12} {'accounts':>9} {'exposures':>9} {'task':<44} {'seconds':>8} {'ratio':>6}"
+    )
     print(
         f"{len(ev):>12,} {100_000:>9,} {len(ex):>9,} "
         f"{'DuckDB SQL: pre-period + outcome per exposure':<44} {t_duck:>8.2f} {1.0:>6.2f}"

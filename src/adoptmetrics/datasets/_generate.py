@@ -507,8 +507,7 @@ def _user_ids(account_ids: npt.NDArray[np.str_], acc: IntArray, user: IntArray) 
 
 
 def _categorical(codes: IntArray, categories: npt.NDArray[np.str_]) -> pd.Categorical:
-    # pandas-stubs types codes as Sequence[int]; an int ndarray is what pandas uses inside.
-    return pd.Categorical.from_codes(codes, categories=pd.Index(categories.astype(object)))  # type: ignore[arg-type]
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories.astype(object)))
 
 
 def _events_frame(

@@ -17,12 +17,12 @@ from adoptmetrics.plotting._engagement import (
     plot_stickiness,
 )
 from adoptmetrics.plotting._expansion import plot_cumulative_gains, plot_trigger_lift
-from adoptmetrics.plotting._impact import plot_balance, plot_impact, plot_impact_curves
 from adoptmetrics.plotting._health import (
     plot_health_bands,
     plot_health_components,
     plot_stage_flow,
 )
+from adoptmetrics.plotting._impact import plot_balance, plot_impact, plot_impact_curves
 from adoptmetrics.plotting._nps import (
     plot_attribute_skew,
     plot_nps,
