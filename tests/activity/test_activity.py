@@ -170,7 +170,7 @@ def test_period_boundaries(stamp: str, period: str, expected: str) -> None:
 def test_consecutive_periods_have_consecutive_indices() -> None:
     ts = pd.to_datetime(
         ["2024-01-07", "2024-01-08", "2024-01-15", "2023-12-31", "2024-01-01"]
-    ).to_numpy()
+    ).to_numpy(dtype="datetime64[ns]")  # pandas 3 parses to microseconds
     assert period_index(ts, "week").tolist() == [
         x + period_index(ts, "week")[0] for x in [0, 1, 2, -1, 0]
     ]
