@@ -205,3 +205,30 @@ def test_hand_checked_onboarding_tile(run: tuple[int, str, str]) -> None:
                 seen.setdefault(r["org_id"], set()).add(r["action"])
     done = sum(1 for names in seen.values() if names == milestones)
     assert f"{done} of {len(start)} accounts whose window closed reached all" in page
+
+
+def test_sections_read_the_config_and_gloss_their_jargon(run: tuple[int, str, str]) -> None:
+    _, _, page = run
+    assert "Strongest expansion trigger: seat limit" in page  # a configured trigger's name
+    assert "in any order" in page  # the onboarding tile's basis, beside the funnel's
+    assert "0.5 is a coin flip" in page  # C-index glossed
+    assert "do the survival curves differ more than chance" in page  # log-rank glossed
+
+
+def test_verbatims_are_each_accounts_latest_answer(run: tuple[int, str, str]) -> None:
+    # Each comment shown is the comment of the account's latest answer, with its score.
+    _, _, page = run
+    import html as html_lib
+
+    shown = re.findall(r"<li>“(.*?)” — (org-\d+), score (\d+), (\d{4}-\d\d-\d\d)</li>", page)
+    assert shown
+    latest: dict[str, dict[str, str]] = {}
+    for r in _rows("nps.csv"):
+        if r["org_id"] not in latest or r["submitted_at"] >= latest[r["org_id"]]["submitted_at"]:
+            latest[r["org_id"]] = r
+    for comment, org, score, day in shown:
+        row = latest[org]
+        assert html_lib.unescape(comment) == row["comment"]
+        assert score == row["rating"]
+        assert row["submitted_at"].startswith(day)
+    assert "Frustrated power users (high-usage detractors)" in page

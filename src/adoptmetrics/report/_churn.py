@@ -131,7 +131,8 @@ def section(data: ReportData) -> Section | None:
         tests = compare_churn(accounts, by=by, as_of=data.as_of)
         overall_p = float(tests["p_value"].iloc[0])
         body.append(
-            f'<p class="muted">Log-rank test across {html.escape(str(by))} values: '
+            f'<p class="muted">Log-rank test (do the survival curves differ more than '
+            f"chance would make them?) across {html.escape(str(by))} values: "
             f"χ² = {tests['statistic'].iloc[0]:.1f} on "
             f"{int(tests['degrees_of_freedom'].iloc[0])} df, p = {overall_p:.2g}.</p>"
         )
@@ -151,8 +152,11 @@ def section(data: ReportData) -> Section | None:
         body.append(html_table(summary, caption="Hazard ratios", max_rows=None))
         refs = ", ".join(f"{k} = {v}" for k, v in model.references.items())
         body.append(
-            f'<p class="muted">Reference levels: {html.escape(refs) or "none"}. '
-            f"Concordance (C-index) {model.concordance:.2f}.</p>"
+            f'<p class="muted">A hazard ratio compares accounts with that value to accounts '
+            f"with the reference level, all else equal (2 = churn twice as fast). Reference "
+            f"levels: {html.escape(refs) or 'none'}. "
+            f"Concordance (C-index) {model.concordance:.2f}: how often the model ranks the "
+            "account that churns first as the riskier one (0.5 is a coin flip, 1 perfect).</p>"
         )
         ph = model.check_assumptions()
         bad = ph.loc[ph["p_value"] < 0.01, "covariate"].tolist()
@@ -163,7 +167,8 @@ def section(data: ReportData) -> Section | None:
                 + " changes with tenure (proportional-hazards test p < 0.01); read it as an "
                 "average over the follow-up."
             )
-        risk = churn_risk(model, accounts, horizon_days=HORIZON_DAYS, as_of=data.as_of)
+        horizon = data.options.churn_horizon_days
+        risk = churn_risk(model, accounts, horizon_days=horizon, as_of=data.as_of)
         shown = risk[
             ["rank", "account_id", "tenure_days", "churn_probability", "extrapolated", "reasons"]
         ]
@@ -172,7 +177,9 @@ def section(data: ReportData) -> Section | None:
         body.append(
             html_table(
                 shown,
-                caption=f"Active accounts most likely to churn in the next {HORIZON_DAYS} days",
+                caption=f"Active accounts most likely to churn in the next {horizon} days "
+                "(reasons: attribute values that raise the churn rate against the reference "
+                f"levels: {refs or 'none'})",
                 formats={"churn_probability": lambda v: fmt_pct(v, 1)},
                 max_rows=15,
             )
@@ -180,7 +187,8 @@ def section(data: ReportData) -> Section | None:
         highlights.append(
             html_table(
                 shown[["account_id", "churn_probability", "reasons"]].head(5),
-                caption=f"Most at risk in the next {HORIZON_DAYS} days",
+                caption=f"Most at risk in the next {horizon} days (reasons against: "
+                f"{refs or 'no reference'})",
                 formats={"churn_probability": lambda v: fmt_pct(v, 1)},
                 max_rows=None,
             )
@@ -188,7 +196,7 @@ def section(data: ReportData) -> Section | None:
         expected = float(risk["churn_probability"].sum())
         metrics.append(
             Metric(
-                f"Expected churns in the next {HORIZON_DAYS} days",
+                f"Expected churns in the next {horizon} days",
                 fmt_int(expected),
                 f"of {fmt_int(len(risk))} active accounts; C-index {model.concordance:.2f}",
             )

@@ -48,8 +48,12 @@ def section(data: ReportData) -> Section | None:
         expansions = expansions_from_mrr(data.mrr)
     if expansions is None or len(expansions) == 0 or len(data.events) == 0:
         return None
-    names = data.events["event"].astype(str).value_counts().index[:MAX_CANDIDATES]
-    candidates = [Trigger(n, event=n) for n in sorted(names)]
+    HORIZON_DAYS = data.options.expansion_horizon_days  # [expansion] horizon_days
+    if data.options.triggers:
+        candidates = list(data.options.triggers)
+    else:
+        names = data.events["event"].astype(str).value_counts().index[:MAX_CANDIDATES]
+        candidates = [Trigger(n, event=n) for n in sorted(names)]
     lift = trigger_lift(
         data.events,
         candidates,
@@ -100,7 +104,10 @@ def section(data: ReportData) -> Section | None:
                 f"95 % CI {best['ci_lower']:.1f}–{best['ci_upper']:.1f}",
             )
         )
-        triggers = [Trigger(str(n), event=str(n)) for n in strong["trigger"].head(8)]
+        by_name = {t.name: t for t in candidates}
+        triggers = [
+            by_name.get(str(n), Trigger(str(n), event=str(n))) for n in strong["trigger"].head(8)
+        ]
         cutoff = data.as_of - pd.Timedelta(days=HORIZON_DAYS)
         try:
             with warnings.catch_warnings():

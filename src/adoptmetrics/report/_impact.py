@@ -26,12 +26,16 @@ def section(data: ReportData) -> Section | None:
     if exposures is None or len(exposures) == 0 or len(data.events) == 0:
         return None
     caveats: list[str] = []
+    # [impact] outcome and horizon_days (ReportOptions); the defaults are "active" and 28.
+    HORIZON_DAYS = data.options.impact_horizon_days
+    outcome = data.options.impact_outcome
+    label = "Active after" if outcome == "active" else f"{outcome} after"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = campaign_impact(
             data.events,
             exposures,
-            outcome="active",
+            outcome=outcome,
             horizon_days=HORIZON_DAYS,
             pre_days=PRE_DAYS,
             accounts=data.accounts,
@@ -57,8 +61,8 @@ def section(data: ReportData) -> Section | None:
             "campaign": "Program",
             "n_exposed": "Reached",
             "n_matched": "Matched",
-            "outcome_exposed": "Active after (reached)",
-            "outcome_control": "Active after (matched controls)",
+            "outcome_exposed": f"{label} (reached)",
+            "outcome_control": f"{label} (matched controls)",
             "effect": "Effect",
             "ci_lower": "95 % CI from",
             "ci_upper": "95 % CI to",
@@ -67,15 +71,21 @@ def section(data: ReportData) -> Section | None:
         }
     )
     pct = dict.fromkeys(("Effect", "95 % CI from", "95 % CI to", "Naive difference"), _fmt_effect)
-    pct |= {
-        c: (lambda x: f"{x:.0%}")
-        for c in ("Active after (reached)", "Active after (matched controls)")
-    }
+    if outcome == "active_days":  # a difference of days, not of shares
+        pct = dict.fromkeys(
+            ("Effect", "95 % CI from", "95 % CI to", "Naive difference"),
+            lambda x: "–" if not np.isfinite(x) else f"{x:+.1f} days",
+        )
+    else:
+        pct |= {
+            c: (lambda x: f"{x:.0%}") for c in (f"{label} (reached)", f"{label} (matched controls)")
+        }
     body = [
         f"<p>For each program, the accounts it reached are compared with similar accounts "
         f"it did not reach <em>at the same time</em>: active in the {PRE_DAYS} days before, "
-        "with the same activity level, trend and tenure. The outcome is being active in the "
-        f"{HORIZON_DAYS} days after. The naive difference (reached vs everyone else) is "
+        "with the same activity level, trend and tenure. The outcome is "
+        + ("being active" if outcome == "active" else repr(outcome))
+        + f" in the {HORIZON_DAYS} days after. The naive difference (reached vs everyone else) is "
         "shown beside it: programs aimed at slipping accounts look harmful in it.</p>",
         html_table(shown, formats=pct, max_rows=20),
     ]

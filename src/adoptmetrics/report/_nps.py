@@ -52,6 +52,50 @@ def _attributes(accounts: pd.DataFrame) -> list[str]:
     return out
 
 
+#: Verbatim comments shown per quadrant.
+VERBATIMS = 3
+_QUADRANT_TITLES = {
+    "champion": "Champions (high-usage promoters)",
+    "frustrated": "Frustrated power users (high-usage detractors)",
+    "at_risk": "At risk (low-usage detractors)",
+    "untapped": "Untapped (low-usage promoters)",
+}
+
+
+def _verbatims(responses: pd.DataFrame, quadrants: pd.DataFrame) -> list[str]:
+    """A few recent comments per quadrant, when the NPS table has a comment column."""
+    if "comment" not in responses.columns:
+        return []
+    # The quadrant is that of each account's latest answer: show its comment, if any.
+    latest = responses.sort_values("timestamp", kind="stable").drop_duplicates(
+        "account_id", keep="last"
+    )
+    text = latest["comment"].where(latest["comment"].notna(), "").astype(str).str.strip()
+    latest = latest.loc[text.ne("") & text.str.lower().ne("nan")].assign(comment=text)
+    if len(latest) == 0:
+        return []
+    quadrant = quadrants.assign(account_id=quadrants["account_id"].astype(str)).set_index(
+        "account_id"
+    )["quadrant"]
+    latest = latest.assign(quadrant=latest["account_id"].astype(str).map(quadrant)).sort_values(
+        "timestamp", ascending=False, kind="stable"
+    )
+    parts = ["<p>What they say: the latest comment of a few accounts per quadrant.</p>"]
+    for key, title in _QUADRANT_TITLES.items():
+        rows = latest[latest["quadrant"] == key].head(VERBATIMS)
+        if len(rows) == 0:
+            continue
+        items = "".join(
+            f"<li>“{html.escape(str(c))}” — {html.escape(str(a))}, "
+            f"score {int(n)}, {pd.Timestamp(t):%Y-%m-%d}</li>"
+            for c, a, n, t in zip(
+                rows["comment"], rows["account_id"], rows["score"], rows["timestamp"], strict=True
+            )
+        )
+        parts.append(f"<p><strong>{html.escape(title)}</strong></p><ul>{items}</ul>")
+    return parts if len(parts) > 1 else []
+
+
 def section(data: ReportData) -> Section | None:
     """Build the NPS card; ``None`` without NPS responses."""
     responses = data.nps
@@ -96,7 +140,8 @@ def section(data: ReportData) -> Section | None:
     small = trend[trend["n"] < 30]
     if len(small):
         caveats.append(
-            f"{len(small)} quarter(s) have fewer than 30 responding accounts; "
+            f"{len(small)} {'quarter has' if len(small) == 1 else 'quarters have'} fewer "
+            "than 30 responding accounts; "
             "their intervals are wide."
         )
     figures.append(
@@ -128,8 +173,12 @@ def section(data: ReportData) -> Section | None:
         )
     )
     table = summary[["quadrant", "n", "share", "mean_score", "mean_usage", "recommended_action"]]
-    body.append("<p>Usage × sentiment quadrants and what to do with each.</p>")
+    body.append(
+        "<p>Usage × sentiment quadrants and what to do with each (usage: active days in the "
+        f"{RECENT_DAYS} days before the answer).</p>"
+    )
     body.append(html_table(table, formats={"share": fmt_pct}))
+    body.extend(_verbatims(responses, quadrants))
 
     attrs = _attributes(data.accounts)
     category = quadrants.set_index("account_id")["category"]

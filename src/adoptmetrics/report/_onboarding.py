@@ -17,24 +17,36 @@ from adoptmetrics.onboarding import (
 from adoptmetrics.plotting._onboarding import _pattern_label as _pattern
 from adoptmetrics.report._data import ReportData
 from adoptmetrics.report._html import fmt_int, fmt_pct, html_table
-from adoptmetrics.report._section import Figure, Metric, Section, render_figure
+from adoptmetrics.report._section import (
+    Figure,
+    Metric,
+    Section,
+    SectionUnavailable,
+    render_figure,
+)
 
 __all__ = ["section"]
 
-#: Days after an account's start in which onboarding happens (milestones and drivers).
-WINDOW_DAYS = 14
-#: Milestone events used when they occur in the data, in funnel order.
-DEFAULT_MILESTONES: tuple[str, ...] = ("create_project", "invite_teammate", "create_dashboard")
-#: Accounts' boolean column used as the success outcome.
-OUTCOME_COLUMN = "onboarding_success"
+# Milestones, window and outcome come from the config ([onboarding] milestones,
+# window_days, outcome; ReportOptions): the section knows no event names.
 #: Longest action sequence tested as a driver.
 MAX_LENGTH = 3
 _FUNNEL_PCT = ("conversion_from_previous", "ci_lower", "ci_upper", "conversion_from_first")
 
+_TRUE = {"true", "yes", "y", "1", "t"}
+_FALSE = {"false", "no", "n", "0", "f"}
+
+
+def _how_to_read(window_days: int) -> str:
+    return HOW_TO_READ.replace("{window}", str(window_days))
+
+
 HOW_TO_READ = (
-    f"Each account is followed for its first {WINDOW_DAYS} days after its start. The funnel "
-    "counts accounts that completed the milestones in order (other actions in between "
-    "allowed), only among accounts whose window has closed, so recent accounts are not "
+    "Each account is followed for its first {window} days after its start. The headline tile "
+    "counts accounts that reached every milestone in any order; the funnel "
+    "counts accounts that completed the milestones in the listed order (other actions in "
+    "between allowed), so it can end lower than the tile. Both count only accounts whose "
+    "window has closed, so recent accounts are not "
     "counted as failures; the percentages are conversions from the previous step with 95 % "
     "Wilson intervals. The time-to-value curve is the share of accounts onboarded (every "
     "milestone reached) by each day since start (Kaplan–Meier; accounts still inside their "
@@ -44,7 +56,10 @@ HOW_TO_READ = (
     "of is not reported as a driver. Only the highlighted, 'selected' patterns were chosen "
     "by forward selection with a family-wise threshold: longer sequences that merely contain "
     "a driver and the reversed order of a driving pair add nothing once the driver is known, "
-    "so they are shown in grey. The selected patterns' intervals and p-values come from the "
+    "so they are shown in grey. An odds ratio of 2 means the odds of success are twice as high "
+    "for accounts that did it; the q-value is the p-value corrected for testing many patterns "
+    "at once (Benjamini–Hochberg): below 0.05, few of the listed patterns are flukes. "
+    "The selected patterns' intervals and p-values come from the "
     "same accounts that selected them, so they are optimistic (not corrected for the "
     "selection); read them as a ranking. Ranking patterns by how common they are would list "
     "the most frequent actions instead. These are associations, not proven causes: test a "
@@ -52,30 +67,45 @@ HOW_TO_READ = (
 )
 
 
-def _outcome(accounts: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.Series | None, str]:
+def _as_bool(values: pd.Series) -> pd.Series | None:
+    """True/False values (booleans, or text such as "true"/"no"/"1"); ``None`` if not."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype(bool)
+    known = values.dropna()
+    if pd.api.types.is_numeric_dtype(values.dtype) and known.isin([0, 1]).all():
+        return values.astype(float).map({1.0: True, 0.0: False})
+    text = values.astype(str).str.strip().str.lower().where(values.notna())
+    if not text.dropna().isin(_TRUE | _FALSE).all():
+        return None
+    return text.map(lambda v: None if pd.isna(v) else v in _TRUE)
+
+
+def _outcome(
+    accounts: pd.DataFrame, as_of: pd.Timestamp, column: str | None, window_days: int
+) -> tuple[pd.Series | None, str]:
     """The success outcome of accounts whose window closed; or ``None`` and why not."""
-    if OUTCOME_COLUMN not in accounts.columns:
-        return None, f"The accounts table has no '{OUTCOME_COLUMN}' column"
-    values = accounts[OUTCOME_COLUMN]
+    if column is None:
+        return None, "The config names no onboarding outcome ([onboarding] outcome)"
+    if column not in accounts.columns:
+        return None, f"The accounts table has no '{column}' column ([onboarding] outcome)"
+    values = _as_bool(accounts[column])
+    if values is None:
+        return None, f"The '{column}' column is not true/false ([onboarding] outcome)"
     known = values.notna()
-    if not pd.api.types.is_bool_dtype(values.dtype) and not (
-        values[known].isin([True, False]).all()
-    ):
-        return None, f"The '{OUTCOME_COLUMN}' column is not boolean"
-    closed = accounts["started_at"] <= as_of - pd.Timedelta(days=WINDOW_DAYS)
+    closed = accounts["started_at"] <= as_of - pd.Timedelta(days=window_days)
     keep = known & closed
     outcome = pd.Series(
         values[keep].astype(bool).to_numpy(),
         index=pd.Index(accounts.loc[keep, "account_id"].astype(str), name="account_id"),
-        name=OUTCOME_COLUMN,
+        name=column,
     )
     if outcome.nunique() < 2:
-        return None, f"'{OUTCOME_COLUMN}' has a single value among accounts whose window closed"
+        return None, f"'{column}' has a single value among accounts whose window closed"
     return outcome, ""
 
 
 def _milestone_part(
-    data: ReportData, start: pd.Series, steps: list[str]
+    data: ReportData, start: pd.Series, steps: list[str], window_days: int
 ) -> tuple[list[Figure], list[str], list[Metric]]:
     """Funnel, time to value and the headline share onboarded."""
     from matplotlib.figure import Figure as MplFigure
@@ -83,7 +113,7 @@ def _milestone_part(
     from adoptmetrics.plotting._onboarding import plot_onboarding_funnel, plot_time_to_value
 
     events, as_of = data.events, data.as_of
-    status = milestone_status(events, steps, window_days=WINDOW_DAYS, start=start, as_of=as_of)
+    status = milestone_status(events, steps, window_days=window_days, start=start, as_of=as_of)
     per_account = status.drop_duplicates("account_id")
     closed = per_account[per_account["status"] != "onboarding"]
     n_closed = len(closed)
@@ -94,22 +124,25 @@ def _milestone_part(
         lo, hi = wilson_interval(n_done, n_closed)
         metrics.append(
             Metric(
-                "Accounts onboarded",
+                "Accounts onboarded (all milestones, any order)",
                 fmt_pct(n_done / n_closed),
-                f"95 % CI {fmt_pct(float(lo))}–{fmt_pct(float(hi))}; all "
-                f"{len(steps)} milestones in {WINDOW_DAYS} days, {fmt_int(n_closed)} accounts "
-                "whose window closed",
+                f"95 % CI {fmt_pct(float(lo))}–{fmt_pct(float(hi))}; "
+                f"{fmt_int(n_done)} of {fmt_int(n_closed)} accounts whose window closed "
+                f"reached all {len(steps)} milestones within {window_days} days",
             )
         )
     n_open = int((per_account["status"] == "onboarding").sum())
+    funnel = onboarding_funnel(events, steps, window_days=window_days, start=start, as_of=as_of)
+    in_order = int(funnel["n_accounts"].iloc[-1]) if len(funnel) else 0
     body.append(
-        "<p>Milestones (in order): "
+        "<p>Milestones (from the config): "
         + html.escape(", ".join(steps))
-        + f". Window: the first {WINDOW_DAYS} days after each account's start. "
+        + f". Window: the first {window_days} days after each account's start. "
         + f"{fmt_int(n_done)} of {fmt_int(n_closed)} accounts whose window closed reached all "
-        + f"of them; {fmt_int(n_open)} accounts are still onboarding.</p>"
+        + f"of them in any order (the headline); {fmt_int(in_order)} reached them in this "
+        + "order (the last step of the funnel below). "
+        + f"{fmt_int(n_open)} accounts are still onboarding.</p>"
     )
-    funnel = onboarding_funnel(events, steps, window_days=WINDOW_DAYS, start=start, as_of=as_of)
     ax = MplFigure(figsize=(8.0, 0.55 * max(len(steps), 3) + 1.2), layout="constrained").subplots()
     plot_onboarding_funnel(funnel, ax=ax)
     figures = [
@@ -117,7 +150,7 @@ def _milestone_part(
             ax,
             alt="Horizontal bars: accounts reaching each onboarding milestone in order, with "
             "conversion from the previous step and its 95 % Wilson interval.",
-            caption=f"Onboarding funnel: milestones in order within {WINDOW_DAYS} days.",
+            caption=f"Onboarding funnel: milestones in order within {window_days} days.",
         )
     ]
     shown = funnel[["step", "name", "n_accounts", "conversion_from_previous", "ci_lower"]]
@@ -132,7 +165,7 @@ def _milestone_part(
             max_rows=None,
         )
     )
-    curve = time_to_value(events, steps, window_days=WINDOW_DAYS, start=start, as_of=as_of)
+    curve = time_to_value(events, steps, window_days=window_days, start=start, as_of=as_of)
     ax2 = MplFigure(figsize=(8.0, 4.4), layout="constrained").subplots()
     plot_time_to_value(curve, ax=ax2)
     figures.append(
@@ -147,7 +180,7 @@ def _milestone_part(
 
 
 def _driver_part(
-    data: ReportData, start: pd.Series, outcome: pd.Series
+    data: ReportData, start: pd.Series, outcome: pd.Series, window_days: int
 ) -> tuple[list[Figure], list[str], list[Metric], list[str]]:
     """Selected success paths (activity-adjusted) and the golden path."""
     from matplotlib.figure import Figure as MplFigure
@@ -157,7 +190,7 @@ def _driver_part(
     paths = success_paths(
         data.events,
         outcome,
-        window_days=WINDOW_DAYS,
+        window_days=window_days,
         start=start,
         as_of=data.as_of,
         max_length=MAX_LENGTH,
@@ -176,12 +209,13 @@ def _driver_part(
                 alt="Activity-adjusted odds ratios of onboarding success with 95 % intervals on "
                 "a log scale; selected patterns highlighted.",
                 caption=f"Onboarding drivers (actions and ordered sequences in the first "
-                f"{WINDOW_DAYS} days; adjusted for activity; highlighted: selected).",
+                f"{window_days} days; adjusted for activity; highlighted: selected).",
             )
         )
     n_ok = int(outcome.sum())
     body.append(
-        f"<p>Outcome: '{OUTCOME_COLUMN}' of {fmt_int(len(outcome))} accounts whose window "
+        f"<p>Outcome: '{html.escape(str(outcome.name))}' of {fmt_int(len(outcome))} "
+        "accounts whose window "
         f"closed ({fmt_int(n_ok)} successful). {fmt_int(len(paths))} actions and sequences of "
         f"up to {MAX_LENGTH} actions were tested; {len(chosen)} selected.</p>"
     )
@@ -228,12 +262,12 @@ def _driver_part(
     else:
         caveats.append(
             "No action or sequence passed the selection threshold: nothing in the first "
-            f"{WINDOW_DAYS} days separates successful accounts once activity is accounted for."
+            f"{window_days} days separates successful accounts once activity is accounted for."
         )
     golden = golden_path(
         data.events,
         outcome,
-        window_days=WINDOW_DAYS,
+        window_days=window_days,
         start=start,
         as_of=data.as_of,
         max_length=MAX_LENGTH,
@@ -249,16 +283,29 @@ def _driver_part(
     return figures, body, metrics, caveats
 
 
-def section(data: ReportData) -> Section | None:
-    """Build the onboarding card; ``None`` without milestone events or a success outcome."""
+def section(data: ReportData) -> Section:
+    """Build the onboarding card from ``data.options`` (milestones, window, outcome)."""
+    opts = data.options
+    window_days = opts.window_days
     accounts = data.accounts
     if len(accounts) == 0 or len(data.events) == 0:
-        return None
+        raise SectionUnavailable("there are no accounts or no events", "give both tables")
     present = set(data.events["event"].astype(str).unique())
-    steps = [e for e in DEFAULT_MILESTONES if e in present]
-    outcome, why_not = _outcome(accounts, data.as_of)
+    steps = [e for e in opts.milestones if e in present]
+    missing = [e for e in opts.milestones if e not in present]
+    outcome, why_not = _outcome(accounts, data.as_of, opts.outcome, window_days)
+    if not opts.milestones and outcome is None:
+        raise SectionUnavailable(
+            "the config names no onboarding milestones and no success outcome",
+            "set [onboarding] milestones = [...] (event names, in order; `adoptmetrics init` "
+            "lists the most frequent ones) and, if the accounts have a true/false column, "
+            "[onboarding] outcome",
+        )
     if not steps and outcome is None:
-        return None
+        raise SectionUnavailable(
+            "none of the milestones (" + ", ".join(opts.milestones) + ") occur in the events",
+            "check the names in [onboarding] milestones against the event column",
+        )
     start = pd.Series(
         accounts["started_at"].to_numpy(),
         index=pd.Index(accounts["account_id"].astype(str), name="account_id"),
@@ -267,9 +314,15 @@ def section(data: ReportData) -> Section | None:
     body: list[str] = []
     metrics: list[Metric] = []
     caveats: list[str] = []
+    if missing:
+        caveats.append(
+            "These milestones do not occur in the events and are left out: "
+            + ", ".join(missing)
+            + " (check [onboarding] milestones)."
+        )
     if steps:
         try:
-            f, b, m = _milestone_part(data, start, steps)
+            f, b, m = _milestone_part(data, start, steps, window_days)
             figures += f
             body += b
             metrics += m
@@ -277,13 +330,12 @@ def section(data: ReportData) -> Section | None:
             caveats.append(f"No milestone funnel: {str(exc).splitlines()[0]}")
     else:
         caveats.append(
-            "None of the default milestone events ("
-            + ", ".join(DEFAULT_MILESTONES)
-            + ") occur in the events: the funnel and time to value are not shown."
+            "No milestones are configured: the funnel and time to value are not shown. "
+            "Set [onboarding] milestones = [...] to see them."
         )
     if outcome is not None:
         try:
-            f, b, m, c = _driver_part(data, start, outcome)
+            f, b, m, c = _driver_part(data, start, outcome, window_days)
             figures += f
             body += b
             metrics += m
@@ -292,15 +344,15 @@ def section(data: ReportData) -> Section | None:
             caveats.append(f"No success paths: {str(exc).splitlines()[0]}")
     else:
         caveats.append(
-            f"{why_not}: the drivers of onboarding success are not shown. Add a boolean "
-            f"'{OUTCOME_COLUMN}' column to the accounts to see them."
+            f"{why_not}: the drivers of onboarding success are not shown. Name a true/false "
+            "column of the accounts in [onboarding] outcome to see them."
         )
     return Section(
         id="onboarding",
         title="Onboarding",
         body=body,
         figures=figures,
-        how_to_read=HOW_TO_READ,
+        how_to_read=_how_to_read(window_days),
         metrics=metrics,
         caveats=caveats,
     )
