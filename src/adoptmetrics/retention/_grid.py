@@ -229,9 +229,10 @@ def _grid(
         event_col=event_col if activity_events is not None else None,
         activity_events=activity_events,
     )
-    if len(enc.ns) == 0 and (cohort_start is None or as_of is None):
+    # n_rows and first never collect a lazy engine's events
+    if enc.n_rows == 0 and (cohort_start is None or as_of is None):
         return _empty_grid(period, pd.Timestamp("1970-01-01"), _empty_segments(by))
-    first_ns = int(enc.ns.min()) if len(enc.ns) else None
+    first_ns = enc.first
     ts = coerce_as_of(as_of, pd.Timestamp(enc.latest) if enc.latest is not None else None)
     if first_ns is not None and ts.value < first_ns:
         raise ValueError(
