@@ -22,12 +22,12 @@ pandas frames, in the same process.
 Times are the best of ``--repeat`` runs (``time.perf_counter``); the machine
 is shared, so compare ratios.
 
-Last run (2026-11-28, pandas 3.1.1, shared 2-core machine, load average 10–12)::
+Last run (2026-11-28 22:34, pandas 3.1.1, shared 2-core machine, load average
+8–10; ``--sizes 10000000 --repeat 1``)::
 
                                        task     events  adoptmetrics s  duckdb SQL s  duckdb ÷ ours
-                            account_metrics  1,000,000            3.20          2.03           0.64
-                            account_metrics 10,000,000           25.74         13.48           0.52
-    fit_health_model (24 monthly snapshots) 10,000,000           81.88           NaN            NaN
+                            account_metrics 10,000,000           13.42          7.43           0.55
+    fit_health_model (24 monthly snapshots) 10,000,000           20.44           NaN            NaN
 """
 
 from __future__ import annotations
