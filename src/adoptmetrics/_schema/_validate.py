@@ -385,7 +385,8 @@ def validate_mrr(
     out = _renamed(df, {"account_id": account_col, "month": month_col, "mrr": mrr_col})
     out["account_id"] = _ids(out["account_id"], table, account_col, "account_col")
     month = coerce_timestamps(out["month"], table=table, column=month_col)
-    out["month"] = month.dt.to_period("M").dt.to_timestamp()
+    # to_timestamp gives microseconds under pandas 3: the library works in nanoseconds
+    out["month"] = month.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
     values = out["mrr"]
     if pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
         raise SchemaError(
