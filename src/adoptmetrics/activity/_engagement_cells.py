@@ -52,7 +52,7 @@ def categorical_ids(events: object, ids: list[str], keep: list[str]) -> object:
         col = events[c]
         if col.dtype != object:
             continue
-        codes, uniques = pd.factorize(col)
+        codes, uniques = _factorize_strings(col)
         values = np.asarray(uniques)
         try:  # sort the few distinct ids, not the rows; plain strings as fixed-width unicode
             if pd.api.types.infer_dtype(values, skipna=False) == "string":
@@ -66,10 +66,31 @@ def categorical_ids(events: object, ids: list[str], keep: list[str]) -> object:
         # The codes are in range by construction: skip from_codes' event-sized check.
         out[c] = pd.Categorical.from_codes(  # type: ignore[call-arg, unused-ignore]
             codes,  # type: ignore[arg-type, unused-ignore]
-            dtype=pd.CategoricalDtype(uniques[order]),
+            dtype=pd.CategoricalDtype(pd.Index(uniques[order])),
             validate=False,
         )
     return pd.DataFrame(out, index=events.index, copy=False)
+
+
+def _factorize_strings(col: pd.Series) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+    """Codes (-1 for nulls) and distinct values of an object column of strings.
+
+    Arrow's dictionary encoding hashes Python strings about twice as fast as
+    ``pd.factorize`` when pyarrow is installed; anything that is not all
+    strings (or pyarrow missing) takes ``pd.factorize``.
+    """
+    try:
+        import pyarrow as pa  # type: ignore[import-untyped]
+        import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+        arr = pa.array(col.to_numpy(), type=pa.string(), from_pandas=True)
+    except (ImportError, ValueError, TypeError):  # ArrowInvalid/ArrowTypeError subclass these
+        codes, uniques = pd.factorize(col)
+        return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
+    enc = arr.dictionary_encode()
+    indices = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+    values = np.asarray(enc.dictionary.to_pylist(), dtype=object)
+    return indices.astype(np.intp), values
 
 
 def period_offsets(ns: IntArray, period: str, p0: int) -> IntArray:
