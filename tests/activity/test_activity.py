@@ -486,7 +486,9 @@ def test_results_do_not_depend_on_row_order(
 @settings(max_examples=10)
 @given(events_frames(with_users=True))
 def test_inputs_are_not_mutated(events: pd.DataFrame) -> None:
-    events = events.assign(timestamp=events["timestamp"].dt.tz_localize("Europe/Paris"))
+    # tz-aware input (localised from UTC: every instant exists, whatever DST does)
+    aware = events["timestamp"].dt.tz_localize("UTC").dt.tz_convert("Europe/Paris")
+    events = events.assign(timestamp=aware)
     start = pd.Series([T0, T0 + pd.Timedelta(days=3)], index=["a1", "a2"])
     before, start_before = copy.deepcopy(events), start.copy(deep=True)
     _all_outputs(events, start=start)
