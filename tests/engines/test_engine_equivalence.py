@@ -355,23 +355,7 @@ def reference(name: str, w: dict[str, Any]) -> Any:
 
 
 # Known gaps in other areas, tracked here so they cannot pass silently.
-# health/_metrics.py prepare_inputs reads the user column only from a pandas frame
-# (``raw = events if isinstance(events, pd.DataFrame) else None``): on any other
-# input the user measures are NaN. Fix: ``raw = to_pandas(events, "events")`` from
-# adoptmetrics._schema._frames (it also unwraps an EventLog).
-HEALTH = {
-    "account_metrics",
-    "backtest_health",
-    "fit_health_model",
-    "lifecycle_stages",
-    "stage_transitions",
-}
-KNOWN_GAPS = {
-    (name, engine): "health reads user ids only from pandas frames"
-    for name in HEALTH
-    for engine in ENGINES
-    if not engine.startswith("pandas")
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 def _params() -> Iterator[Any]:

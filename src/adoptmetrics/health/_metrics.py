@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from adoptmetrics._schema._frames import to_pandas
 from adoptmetrics._schema._validate import (
     SchemaError,
     coerce_as_of,
@@ -129,10 +130,11 @@ def prepare_inputs(
     nps_time_col: str,
 ) -> _Inputs:
     """Validate every table once; sort the events by time; put every id in one code space."""
-    raw = events if isinstance(events, pd.DataFrame) else None
-    has_users = user_col is not None and raw is not None and user_col in raw.columns
-    if raw is not None:
-        events = _hashed_ids(raw, [account_col, event_col])
+    # Any engine's frame (or an EventLog) as pandas: the user measures need the
+    # user column, which the boundary below does not keep.
+    raw = to_pandas(events, "events")
+    has_users = user_col is not None and user_col in raw.columns
+    events = _hashed_ids(raw, [account_col, event_col])
     ev = validate_events(events, account_col=account_col, event_col=event_col, time_col=time_col)
     ns = ev["timestamp"].to_numpy().view(np.int64)
     # Row order within one timestamp never matters (only counts are taken);
