@@ -25,6 +25,7 @@ __all__ = [
     "distinct_keys",
     "early_use_and_return",
     "entity_period_cells",
+    "factorize_strings",
     "feature_cells",
     "first_use_after",
     "last_seen_per_entity",
@@ -52,7 +53,7 @@ def categorical_ids(events: object, ids: list[str], keep: list[str]) -> object:
         col = events[c]
         if col.dtype != object:
             continue
-        codes, uniques = _factorize_strings(col)
+        codes, uniques = factorize_strings(col)
         values = np.asarray(uniques)
         try:  # sort the few distinct ids, not the rows; plain strings as fixed-width unicode
             if pd.api.types.infer_dtype(values, skipna=False) == "string":
@@ -72,7 +73,7 @@ def categorical_ids(events: object, ids: list[str], keep: list[str]) -> object:
     return pd.DataFrame(out, index=events.index, copy=False)
 
 
-def _factorize_strings(col: pd.Series) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+def factorize_strings(col: pd.Series) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
     """Codes (-1 for nulls) and distinct values of an object column of strings.
 
     Arrow's dictionary encoding hashes Python strings about twice as fast as

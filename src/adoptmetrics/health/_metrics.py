@@ -28,6 +28,7 @@ from adoptmetrics._schema._validate import (
 )
 from adoptmetrics.activity import event_counts, first_last_seen, window_activity
 from adoptmetrics.activity._encode import _categorical
+from adoptmetrics.activity._engagement_cells import factorize_strings
 from adoptmetrics.activity._health_users import distinct_users
 
 __all__ = ["METRIC_COLUMNS", "account_metrics"]
@@ -222,14 +223,23 @@ def _hashed_ids(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         return frame
     out = frame.copy(deep=False)
     for c in todo:
-        codes, uniques = pd.factorize(frame[c], sort=False)
-        out[c] = _categorical(codes.astype(np.int64), pd.Index(uniques))
+        col = frame[c]
+        if col.dtype == object:  # Arrow's dictionary encoding when pyarrow is there
+            codes, distinct = factorize_strings(col)
+            categories = pd.Index(distinct)
+        else:
+            pd_codes, pd_distinct = pd.factorize(col, sort=False)
+            codes, categories = np.asarray(pd_codes), pd.Index(pd_distinct)
+        out[c] = _categorical(np.asarray(codes, dtype=np.int64), categories)
     return out
 
 
 def _user_codes(values: pd.Series) -> IntArray:
     """User ids as integer codes (-1 for a null): one hash, no sort (see ``_hashed_ids``)."""
-    codes, _ = pd.factorize(values, sort=False)
+    if values.dtype == object:
+        codes, _ = factorize_strings(values)
+    else:
+        codes, _ = pd.factorize(values, sort=False)
     return np.asarray(codes, dtype=np.int64)
 
 
