@@ -6,7 +6,9 @@ import pytest
 
 from adoptmetrics.datasets import simulate_saas
 from adoptmetrics.report import ReportData, Section
+from adoptmetrics.report._demo import DEMO_OPTIONS
 from adoptmetrics.report._onboarding import section
+from adoptmetrics.report._section import SectionUnavailable
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +16,7 @@ def data() -> ReportData:
     # 600 accounts: since the datasets gained the engagement/health/impact effects, 400 with
     # this seed select no driver (the planted ones are found at 600 with seeds 0-3).
     d = simulate_saas(600, seed=1)
-    return ReportData.from_frames(d.events, d.accounts, as_of=d.as_of)
+    return ReportData.from_frames(d.events, d.accounts, as_of=d.as_of, options=DEMO_OPTIONS)
 
 
 def test_onboarding_section_has_funnel_curve_drivers_and_metrics(data: ReportData) -> None:
@@ -23,7 +25,7 @@ def test_onboarding_section_has_funnel_curve_drivers_and_metrics(data: ReportDat
     assert s.id == "onboarding"
     assert len(s.figures) == 3  # funnel, time to value, drivers
     labels = [m.label for m in s.metrics]
-    assert labels[0] == "Accounts onboarded"
+    assert labels[0] == "Accounts onboarded (all milestones, any order)"
     assert "95 % CI" in s.metrics[0].detail
     assert "Top onboarding driver" in labels
     text = "".join(s.body)
@@ -34,27 +36,30 @@ def test_onboarding_section_has_funnel_curve_drivers_and_metrics(data: ReportDat
 
 def test_onboarding_section_without_outcome_has_caveat(data: ReportData) -> None:
     accounts = data.accounts.drop(columns="onboarding_success")
-    plain = ReportData.from_frames(data.events, accounts, as_of=data.as_of)
+    plain = ReportData.from_frames(data.events, accounts, as_of=data.as_of, options=DEMO_OPTIONS)
     s = section(plain)
     assert isinstance(s, Section)
     assert len(s.figures) == 2
-    assert [m.label for m in s.metrics] == ["Accounts onboarded"]
+    assert [m.label for m in s.metrics] == ["Accounts onboarded (all milestones, any order)"]
     assert any("onboarding_success" in c for c in s.caveats)
 
 
-def test_onboarding_section_is_none_without_milestones_or_outcome(data: ReportData) -> None:
+def test_onboarding_section_unavailable_without_milestones_or_outcome(data: ReportData) -> None:
     events = data.events[
         ~data.events["event"].isin(["create_project", "invite_teammate", "create_dashboard"])
     ]
     accounts = data.accounts.drop(columns="onboarding_success")
-    assert section(ReportData.from_frames(events, accounts, as_of=data.as_of)) is None
+    with pytest.raises(SectionUnavailable):
+        section(ReportData.from_frames(events, accounts, as_of=data.as_of))
 
 
 def test_onboarding_section_non_boolean_outcome_is_a_caveat(data: ReportData) -> None:
-    accounts = data.accounts.assign(onboarding_success="yes")
-    s = section(ReportData.from_frames(data.events, accounts, as_of=data.as_of))
+    accounts = data.accounts.assign(onboarding_success="maybe")
+    s = section(
+        ReportData.from_frames(data.events, accounts, as_of=data.as_of, options=DEMO_OPTIONS)
+    )
     assert isinstance(s, Section)
-    assert any("not boolean" in c for c in s.caveats)
+    assert any("not true/false" in c for c in s.caveats)
 
 
 def test_onboarding_section_says_selected_intervals_are_not_selection_corrected(
