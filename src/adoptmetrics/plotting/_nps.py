@@ -28,8 +28,9 @@ _QUADRANT_COLORS = {
     "champion": color(2),
     "untapped": color(5),
     "passive": "#9e9e9e",
-    "frustrated": color(1),
-    "at_risk": color(3),
+    # vermillion and reddish purple: told apart with any colour vision (Okabe–Ito)
+    "frustrated": color(3),
+    "at_risk": color(4),
 }
 
 

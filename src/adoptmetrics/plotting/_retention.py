@@ -131,11 +131,11 @@ def plot_retention_heatmap(
                 linewidth=0.5,
             )
         )
-        if annotate:
+        if annotate and v > 0:  # a period not over yet: its rate so far is a lower bound
             ax.text(
                 c,
                 r,
-                f"{v:.0%}",
+                f"≥{v:.0%}",
                 ha="center",
                 va="center",
                 fontsize=7,
@@ -156,9 +156,12 @@ def plot_retention_heatmap(
     labels = [pd.Timestamp(c).strftime("%Y-%m-%d") for c in cohorts]
     step = max(1, len(labels) // 20)
     ax.set_yticks(np.arange(len(labels))[::step], labels[::step], fontsize=7)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # periods are whole numbers
     ax.set_xlabel("periods since start")
     ax.set_ylabel("cohort")
-    ax.set_title("Cohort retention (hatched grey: period not over yet, counts so far)")
+    ax.set_title("Cohort retention (hatched grey: period not over yet, ≥ rate so far)")
     ax.figure.colorbar(image, ax=ax, label="retention rate", fraction=0.04)
     return ax
 
