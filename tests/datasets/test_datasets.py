@@ -69,7 +69,9 @@ def _check_times(data: SaaSData) -> None:
     assert (churned <= data.as_of).all()
     assert (churned >= acc.loc[churned.index, "started_at"]).all()
     # accounts start in the first months - 3 months
-    last_start = data.as_of - pd.DateOffset(months=3) + pd.Timedelta(days=1)  # month-end clipping
+    # month-end clipping: 2024-01-31 + 13 months is 2025-02-28, less 3 months 2024-11-28,
+    # while the last start is 2024-01-31 + 10 months = 2024-11-30
+    last_start = data.as_of - pd.DateOffset(months=3) + pd.Timedelta(days=3)
     assert (acc["started_at"] < last_start).all()
 
 
