@@ -1,8 +1,8 @@
 """adoptmetrics: adoption metrics for SaaS customer success.
 
 Cohort retention, survival-based churn, NPS quadrants, onboarding success
-paths and expansion triggers, from product events, accounts, NPS responses
-and revenue. Every analytics function is reachable as ``am.<function>`` and
+paths, expansion triggers, engagement, account health and program impact,
+from product events, accounts, NPS responses, revenue and exposures. Every analytics function is reachable as ``am.<function>`` and
 as ``am.<module>.<function>``; plots live in ``am.plotting``.
 
 >>> import adoptmetrics as am
