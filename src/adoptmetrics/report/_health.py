@@ -212,11 +212,38 @@ def _bridge(
             caption="MRR bridge: new, expansion, reactivation, contraction and churn per month.",
         )
     )
-    money = {c: (lambda v: f"{v:,.0f}") for c in recent.columns if c.endswith("_mrr")}
+    # The amounts only (the counts are in the API's table): 14 columns overflow a card.
+    shown = recent[
+        [
+            "month",
+            "starting_mrr",
+            "new_mrr",
+            "expansion_mrr",
+            "reactivation_mrr",
+            "contraction_mrr",
+            "churned_mrr",
+            "ending_mrr",
+            "quick_ratio",
+        ]
+    ].rename(
+        columns={
+            "starting_mrr": "Start",
+            "new_mrr": "New",
+            "expansion_mrr": "Expansion",
+            "reactivation_mrr": "Reactivation",
+            "contraction_mrr": "Contraction",
+            "churned_mrr": "Churned",
+            "ending_mrr": "End",
+        }
+    )
+    money = {
+        c: (lambda v: f"{v:,.0f}")
+        for c in ("Start", "New", "Expansion", "Reactivation", "Contraction", "Churned", "End")
+    }
     body.append(
         html_table(
-            recent.assign(month=recent["month"].dt.strftime("%Y-%m")),
-            caption="MRR bridge, last 12 months",
+            shown.assign(month=shown["month"].dt.strftime("%Y-%m")),
+            caption="MRR bridge, last 12 months (contraction and churned as positive amounts)",
             formats={**money, "quick_ratio": lambda v: f"{v:.2f}"},
             max_rows=None,
         )
