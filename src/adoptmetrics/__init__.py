@@ -2,8 +2,9 @@
 
 Cohort retention, survival-based churn, NPS quadrants, onboarding success
 paths, expansion triggers, engagement, account health and program impact,
-from product events, accounts, NPS responses, revenue and exposures. Every analytics function is reachable as ``am.<function>`` and
-as ``am.<module>.<function>``; plots live in ``am.plotting``.
+from product events, accounts, NPS responses, revenue and exposures. Every
+analytics function is reachable as ``am.<function>`` and as
+``am.<module>.<function>``; plots live in ``am.plotting``.
 
 >>> import adoptmetrics as am
 >>> am.__version__
