@@ -27,7 +27,7 @@ from adoptmetrics._schema._validate import (
     validate_nps,
 )
 from adoptmetrics.activity import event_counts, first_last_seen, window_activity
-from adoptmetrics.activity._encode import _categorical
+from adoptmetrics.activity._encode import _NS_PER_DAY, _categorical
 from adoptmetrics.activity._engagement_cells import factorize_strings
 from adoptmetrics.activity._health_users import distinct_users
 
@@ -47,7 +47,6 @@ METRIC_COLUMNS = (
     "tenure_days",
 )
 
-_NS_PER_DAY = 86_400 * 10**9
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 

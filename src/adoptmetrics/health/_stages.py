@@ -20,8 +20,8 @@ import pandas as pd
 
 from adoptmetrics._schema._validate import coerce_as_of
 from adoptmetrics.activity import event_counts
+from adoptmetrics.activity._encode import _NS_PER_DAY
 from adoptmetrics.health._metrics import (
-    _NS_PER_DAY,
     _Inputs,
     add_account_columns,
     check_days,

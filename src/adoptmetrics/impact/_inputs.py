@@ -17,8 +17,10 @@ from adoptmetrics._schema._validate import (
     coerce_timestamps,
     validate_accounts,
 )
+from adoptmetrics.activity import period_index
+from adoptmetrics.activity._encode import _NS_PER_DAY
 
-NS_PER_DAY = 86_400_000_000_000
+NS_PER_DAY = _NS_PER_DAY
 BUILT_IN_OUTCOMES = ("active", "retained", "active_days")
 
 
@@ -34,9 +36,8 @@ def positive_days(value: object, name: str) -> int:
 def day_of(
     ts: pd.Series | pd.DatetimeIndex | npt.NDArray[np.datetime64],
 ) -> npt.NDArray[np.int64]:
-    """Whole days since 1970-01-01 (the activity layer's day index)."""
-    ns = np.asarray(ts, dtype="datetime64[ns]").view(np.int64)
-    return ns // NS_PER_DAY
+    """Whole days since 1970-01-01: the activity layer's day index."""
+    return period_index(np.asarray(ts, dtype="datetime64[ns]"), "day")
 
 
 def exposures_frame(
