@@ -41,7 +41,7 @@ COLS = {"account_col": "org", "time_col": "ts", "event_col": "what", "user_col":
 
 def test_a_frame_narwhals_cannot_read_is_a_type_error_with_a_hint() -> None:
     with pytest.raises(TypeError, match=r"(?s)events must be a pandas DataFrame.*Hint: .*EventLog"):
-        am.cohort_retention({"account_id": ["a"]})  # type: ignore[arg-type]
+        am.cohort_retention({"account_id": ["a"]})
 
 
 @pytest.mark.parametrize("make", [lambda e: pl.from_pandas(e).lazy(), duckdb.from_df])

@@ -232,3 +232,66 @@ def test_verbatims_are_each_accounts_latest_answer(run: tuple[int, str, str]) ->
         assert score == row["rating"]
         assert row["submitted_at"].startswith(day)
     assert "Frustrated power users (high-usage detractors)" in page
+
+
+# --------------------------------------------------------------------------- one shared EventLog
+
+
+def _world_data() -> ReportData:
+    import adoptmetrics as am
+
+    w = am.simulate_saas(150, months=6, seed=4)
+    events = w.events.astype(dict.fromkeys(("account_id", "user_id", "event"), str))
+    accounts = w.accounts.astype({"account_id": str})
+    return ReportData.from_frames(events, accounts, as_of=w.as_of)
+
+
+def test_the_report_validates_the_events_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """from_frames validates the events once; overview and retention reuse data.log."""
+    from adoptmetrics._schema import _validate
+    from adoptmetrics.report import build_report
+
+    calls: list[int] = []
+    real = _validate._event_ids
+
+    def counting(series: pd.Series, *args: object, **kwargs: object) -> pd.Series:
+        calls.append(len(series))
+        return real(series, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_validate, "_event_ids", counting)
+    data = _world_data()
+    # account ids and user ids of the events: one encoding each
+    assert calls == [len(data.events), len(data.events)]
+    build_report(data, sections=["overview", "retention"])
+    assert calls == [len(data.events), len(data.events)]
+
+
+def test_data_log_shares_the_validated_events_and_pickles() -> None:
+    import pickle
+
+    import adoptmetrics as am
+    from adoptmetrics.retention import cohort_retention
+
+    data = _world_data()
+    assert isinstance(data.log, am.EventLog)
+    assert data.log.to_pandas()["account_id"] is not None
+    assert len(data.log) == len(data.events)
+    pd.testing.assert_frame_equal(data.log.to_pandas(), data.events)
+    expected = cohort_retention(data.events, accounts=data.accounts, as_of=data.as_of)
+    pd.testing.assert_frame_equal(
+        cohort_retention(data.log, accounts=data.accounts, as_of=data.as_of), expected
+    )
+    back = pickle.loads(pickle.dumps(data))
+    assert back.log._valid is back.events  # the events are pickled once
+    pd.testing.assert_frame_equal(
+        cohort_retention(back.log, accounts=back.accounts, as_of=back.as_of), expected
+    )
+
+
+def test_a_directly_built_report_data_gets_a_log() -> None:
+    data = _world_data()
+    direct = ReportData(data.events, data.accounts, as_of=data.as_of)
+    assert len(direct.log) == len(data.events)
+    # raw (unvalidated) events are validated for the log
+    raw = data.events.astype({"account_id": str, "event": str, "user_id": str})
+    assert len(ReportData(raw, data.accounts, as_of=data.as_of).log) == len(raw)

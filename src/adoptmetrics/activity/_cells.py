@@ -25,6 +25,7 @@ from adoptmetrics.activity._encode import (
     _CHUNK,
     _DENSE_LIMIT,
     _NS_PER_DAY,
+    EventsLike,
     IntArray,
     _categorical,
     _check_period,
@@ -73,7 +74,7 @@ __all__ = [
 
 
 def first_last_seen(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     level: str = "account",
@@ -189,7 +190,7 @@ class ActivityCells:
 
 
 def activity_cells(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     period: str = "week",
@@ -312,7 +313,7 @@ def _compute_cells(enc: _Encoded, *, period: str, as_of: object) -> ActivityCell
 
 
 def period_activity(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     period: str = "week",
@@ -419,7 +420,7 @@ def _window_rows(
 
 
 def event_counts(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     start: pd.Series | pd.Timestamp | str | None = None,
@@ -503,7 +504,7 @@ def event_counts(
 
 
 def window_activity(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     start: pd.Series | pd.Timestamp | str | None = None,
@@ -613,7 +614,7 @@ def window_activity(
 
 
 def event_sequences(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     window_days: float | None = None,

@@ -6,7 +6,7 @@ Public names are re-exported by :mod:`adoptmetrics.activity`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +31,11 @@ _DENSE_LIMIT = 200_000_000
 _CHUNK = 1 << 20
 
 IntArray = npt.NDArray[np.int64]
+
+#: What an events-taking function accepts: a pandas DataFrame, any frame narwhals
+#: supports (Polars, PyArrow, DuckDB, Spark, ...) or an ``am.EventLog``. ``Any`` to
+#: the type checker: the boundary (``validate_events``, ``_encode``) checks it at run time.
+EventsLike: TypeAlias = Any
 
 
 # --------------------------------------------------------------------------- periods

@@ -104,6 +104,32 @@ class EventLog:
             self._validate()
             self._am_encoded(entity_col=account_col, time_col=time_col, event_col=None)
 
+    @classmethod
+    def _from_valid(cls, valid: pd.DataFrame) -> EventLog:
+        """A log over a frame that ``validate_events`` already returned (canonical
+        columns, categorical ids): no second validation, no copy, encoded on first use."""
+        log = cls.__new__(cls)
+        cols = valid.columns
+        log.columns = {
+            "account": "account_id",
+            "user": "user_id" if "user_id" in cols else None,
+            "time": "timestamp",
+            "event": "event" if "event" in cols else None,
+        }
+        log._native = valid
+        log._lazy = False
+        log._as_of = None
+        log._valid = valid
+        log._encoded = {}
+        return log
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The encodings and their memoised tables are rebuilt on first use: a
+        # pickle holds the events once.
+        state = dict(self.__dict__)
+        state["_encoded"] = {}
+        return state
+
     def _cut_lazy(self, frame: Any) -> Any:
         assert self._as_of is not None
         t = nw.col(str(self.columns["time"]))

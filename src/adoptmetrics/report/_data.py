@@ -23,6 +23,7 @@ from adoptmetrics._schema._validate import (
     validate_nps,
     warn_after_as_of,
 )
+from adoptmetrics.activity._log import EventLog
 from adoptmetrics.impact._inputs import exposures_frame
 from adoptmetrics.report._config import ReportOptions
 
@@ -60,6 +61,28 @@ def _notes(value: object) -> tuple[str, ...]:
     return tuple(str(v) for v in value)  # type: ignore[attr-defined]
 
 
+def _is_valid_events(frame: pd.DataFrame) -> bool:
+    """Does ``frame`` look like ``validate_events`` output (canonical, encoded columns)?"""
+    cols = frame.columns
+    if "account_id" not in cols or "timestamp" not in cols:
+        return False
+    coded = [c for c in ("account_id", "user_id", "event") if c in cols]
+    return frame["timestamp"].dtype == "datetime64[ns]" and all(
+        isinstance(frame[c].dtype, pd.CategoricalDtype) for c in coded
+    )
+
+
+def _event_log(events: pd.DataFrame) -> EventLog:
+    """The shared log over validated events (validated here only when they are not yet)."""
+    if not _is_valid_events(events):
+        events = validate_events(
+            events,
+            event_col="event" if "event" in events.columns else None,
+            user_col="user_id" if "user_id" in events.columns else None,
+        )
+    return EventLog._from_valid(events)
+
+
 def _options(value: object) -> ReportOptions:
     if value is None:
         return ReportOptions()
@@ -84,6 +107,10 @@ class ReportData:
     ----------
     events : DataFrame
         ``account_id``, ``event``, ``timestamp`` and, when known, ``user_id``.
+    log : EventLog
+        The same events as an :class:`adoptmetrics.EventLog`, validated and
+        encoded once and shared by every section: pass ``data.log`` wherever a
+        function takes ``events``.
     accounts : DataFrame
         ``account_id``, ``started_at``, ``churned_at`` (``NaT`` while active
         at ``as_of``) and any attribute columns (``plan``, ``industry``, …).
@@ -114,6 +141,11 @@ class ReportData:
     as_of: pd.Timestamp = attrs.field(converter=_timestamp, kw_only=True)
     options: ReportOptions = attrs.field(factory=ReportOptions, converter=_options, kw_only=True)
     notes: tuple[str, ...] = attrs.field(default=(), converter=_notes, kw_only=True)
+    log: EventLog = attrs.field(kw_only=True, eq=False, repr=False)
+
+    @log.default
+    def _log_default(self) -> EventLog:
+        return _event_log(self.events)
 
     @property
     def engagement_features(self) -> tuple[str, ...]:
@@ -316,8 +348,9 @@ class ReportData:
         mrr_v = _kept(mrr_v, keep.get("mrr"))
         exp_v = _kept(exp_v, keep.get("expansions"))
         exposures_v = _kept(exposures_v, keep.get("exposures"))
+        ev = _cut(ev, "timestamp", cut, "events", time_col)
         return cls(
-            _cut(ev, "timestamp", cut, "events", time_col),
+            ev,
             _cut_accounts(acc, cut, start_col),
             nps=None if nps_v is None else _cut(nps_v, "timestamp", cut, "nps", nps_time_col),
             mrr=None if mrr_v is None else _cut(mrr_v, "month", cut, "mrr", month_col),
@@ -330,6 +363,7 @@ class ReportData:
             as_of=cut,
             options=options,
             notes=notes,
+            log=EventLog._from_valid(ev),  # validated above: no second pass
         )
 
 

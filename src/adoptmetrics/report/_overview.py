@@ -50,7 +50,7 @@ def _distribution(per_account: np.ndarray) -> pd.DataFrame:
 
 
 def _event_mix(data: ReportData, n_accounts: int) -> pd.DataFrame:
-    counts = event_counts(data.events, end=data.as_of)
+    counts = event_counts(data.log, end=data.as_of)
     totals = counts.sum(axis=0).to_numpy()
     users = (counts > 0).sum(axis=0).to_numpy()
     mix = pd.DataFrame(
@@ -82,7 +82,7 @@ def section(data: ReportData) -> Section:
     """Data coverage, activity over time, events per account and the event mix."""
     accounts = data.accounts
     account_ids = pd.Index(accounts["account_id"].astype(object))
-    seen = first_last_seen(data.events)
+    seen = first_last_seen(data.log)
     seen_ids = pd.Index(seen["account_id"].astype(object))
     known = seen_ids.isin(account_ids)
     per_account = (
@@ -144,7 +144,8 @@ def section(data: ReportData) -> Section:
     from adoptmetrics.plotting._overview import plot_activity_overview
 
     ax = MplFigure(figsize=(8.0, 3.6), layout="constrained").subplots()
-    plot_activity_overview(events, as_of=data.as_of, ax=ax)
+    # plotting types events as a DataFrame, but it encodes through the activity layer
+    plot_activity_overview(data.log, as_of=data.as_of, ax=ax)  # type: ignore[arg-type]
     figure = render_figure(
         ax,
         alt="Weekly active accounts (line) and weekly events (bars) over the observation window.",

@@ -7,6 +7,7 @@ import html
 import numpy as np
 import pandas as pd
 
+from adoptmetrics.activity._log import EventLog
 from adoptmetrics.report._data import ReportData
 from adoptmetrics.report._html import fmt_int, fmt_pct, html_table
 from adoptmetrics.report._section import Figure, Metric, Section, render_figure
@@ -49,20 +50,34 @@ def _pooled_at(curve: pd.DataFrame, k: int) -> pd.Series | None:
     return None if row.empty else row.iloc[0]
 
 
+def _known_events(data: ReportData) -> tuple[EventLog | pd.DataFrame, int]:
+    """The shared log, or (when some events' accounts are unknown) the events of
+    known accounts, and how many events were left out."""
+    ids = data.events["account_id"]
+    known_ids = pd.Index(ids.cat.categories).isin(data.accounts["account_id"].to_numpy())
+    if known_ids.all():
+        return data.log, 0
+    codes = ids.cat.codes.to_numpy()
+    known = known_ids[codes]
+    n_unknown = int(len(known) - np.count_nonzero(known))
+    if n_unknown == 0:  # only unused categories are unknown
+        return data.log, 0
+    return data.events.loc[known], n_unknown
+
+
 def section(data: ReportData) -> Section | None:
     """Monthly cohort heatmap, weekly curves by segment, revenue retention."""
     accounts = data.accounts
     if len(accounts) == 0 or len(data.events) == 0:
         return None
-    known = data.events["account_id"].isin(accounts["account_id"]).to_numpy()
-    events = data.events if known.all() else data.events.loc[known]
+    events, n_unknown = _known_events(data)
     caveats: list[str] = []
-    if not known.all():
+    if n_unknown:
         caveats.append(
-            f"{int((~known).sum()):,} events of account ids missing from the accounts table "
+            f"{n_unknown:,} events of account ids missing from the accounts table "
             "are left out of retention (their start is unknown)."
         )
-    if len(events) == 0:
+    if n_unknown == len(data.events):
         return None
 
     # Cohorts from the accounts' start dates (as the API with accounts=): accounts

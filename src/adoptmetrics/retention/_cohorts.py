@@ -33,7 +33,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from adoptmetrics._stats._intervals import check_confidence, wilson_interval
-from adoptmetrics.activity._encode import entity_column
+from adoptmetrics.activity._encode import EventsLike, entity_column
 from adoptmetrics.retention._grid import (
     _CELL_COLUMNS,
     METHODS,
@@ -58,7 +58,7 @@ __all__ = [
 
 
 def cohort_retention(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     period: str = "week",
@@ -197,7 +197,7 @@ def cohort_retention(
 
 
 def retention_matrix(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     period: str = "week",
@@ -278,7 +278,7 @@ def retention_matrix(
 
 
 def retention_curve(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     period: str = "week",
@@ -420,7 +420,7 @@ def retention_curve(
 
 
 def retention_trend(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     at: int = 1,

@@ -26,6 +26,7 @@ from adoptmetrics.activity._cells import (
     period_index,
     period_start,
 )
+from adoptmetrics.activity._encode import EventsLike
 from adoptmetrics.retention._starts import Starts, by_source
 
 MODES: tuple[str, ...] = ("on", "on_or_after")
@@ -206,7 +207,7 @@ def _empty_grid(period: str, as_of: pd.Timestamp, segments: pd.DataFrame | None)
 
 
 def _grid(
-    events: pd.DataFrame,
+    events: EventsLike,
     *,
     period: str,
     mode: str,
