@@ -29,7 +29,6 @@ import pandas as pd
 from adoptmetrics._stats._intervals import (
     benjamini_hochberg,
     check_confidence,
-    kaplan_meier,
     z_value,
 )
 from adoptmetrics._stats._survival import km_functional, logrank
@@ -143,10 +142,8 @@ def _curve_rows(f: Frame, by: By, confidence: float) -> pd.DataFrame:
     groups = group_codes(f.data, by)
     parts = []
     for k in range(len(groups.labels)):  # one Kaplan–Meier per segment (segments are few)
-        mask = groups.codes == k
-        km = kaplan_meier(
-            f.duration[mask], f.churned[mask], entry=f.entry[mask], confidence=confidence
-        )
+        mask = groups.codes == k if len(groups.labels) > 1 else None
+        km = f.km(mask, confidence=confidence)
         part = groups.frame(k, len(km["time"]))
         part["time"] = km["time"]
         part["n_at_risk"] = km["n_at_risk"]
@@ -298,9 +295,7 @@ def median_lifetime(
     rows = []
     for k in range(len(groups.labels)):  # segments, not accounts
         mask = groups.codes == k
-        km = kaplan_meier(
-            f.duration[mask], f.churned[mask], entry=f.entry[mask], confidence=confidence
-        )
+        km = f.km(mask, confidence=confidence)
         t = km["time"].astype(float)
 
         def first_below(s: npt.NDArray[np.float64], t: npt.NDArray[np.float64] = t) -> float:
@@ -399,7 +394,7 @@ def restricted_mean_lifetime(
     rows = []
     for k, label in enumerate(groups.labels):  # segments, not accounts
         mask = groups.codes == k
-        km = kaplan_meier(f.duration[mask], f.churned[mask], entry=f.entry[mask])
+        km = f.km(mask)
         warn_past_followup(f.duration[mask], horizon, label)
         value, var = km_functional(km, grid, np.ones(horizon))
         se = np.sqrt(var)

@@ -21,11 +21,14 @@ from adoptmetrics._schema._validate import (
     coerce_as_of,
     validate_accounts,
 )
+from adoptmetrics._stats._intervals import kaplan_meier
+from adoptmetrics.churn._ids import proven_unique
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 _DAY_NS = 86_400 * 10**9
+_NAT = np.iinfo(np.int64).min
 
 
 @attrs.frozen(slots=True)
@@ -37,6 +40,19 @@ class Frame:
     churned: BoolArray
     entry: IntArray
     as_of: pd.Timestamp
+
+    def km(self, mask: BoolArray | None = None, *, confidence: float = 0.95) -> dict[str, Any]:
+        """Kaplan–Meier of the accounts in ``mask`` (all when None).
+
+        Without delayed entry the zero entries are not passed (the estimate is
+        the same and skips the entry bookkeeping); a mask that keeps every
+        account is not applied (no copies).
+        """
+        d, e, en = self.duration, self.churned, self.entry
+        if mask is not None and not mask.all():
+            d, e, en = d[mask], e[mask], en[mask]
+        delayed = bool(en.any())
+        return kaplan_meier(d, e, entry=en if delayed else None, confidence=confidence)
 
 
 def check_days(value: object, name: str) -> int:
@@ -69,12 +85,17 @@ def prepare(
     for col in extra:
         _require_column(acc, "accounts", col, "by/covariates")
     until = _observed_until(acc)
-    latest = max(acc["started_at"].max(), acc["churned_at"].max())
-    if until is not None:
-        latest = until if pd.isna(latest) else max(latest, until)
+    start_ns = _ns(acc["started_at"])
+    churn_ns = _ns(acc["churned_at"])  # NaT: the smallest int64
+    latest: pd.Timestamp | None = None
+    if as_of is None:  # the default needs the latest date; an explicit as_of does not
+        last = max(int(start_ns.max()), int(churn_ns.max())) if len(start_ns) else _NAT
+        latest = None if last == _NAT else pd.Timestamp(last)
+        if until is not None:
+            latest = until if latest is None else max(latest, until)
     ts = coerce_as_of(
         as_of,
-        None if pd.isna(latest) else pd.Timestamp(latest),
+        latest,
         table="accounts",
         column=f"{start_col}/{churn_col}",
     )
@@ -87,10 +108,11 @@ def prepare(
             stacklevel=3,
         )
     censor = ts if until is None else min(ts, until)
-    churned_at = acc["churned_at"].where(acc["churned_at"] <= censor)
-    keep = np.array(acc["started_at"] <= ts, dtype=bool)  # writable (copy-on-write)
+    # NaT is the smallest int64, so "churned by the censoring date" is one comparison.
+    churned = (churn_ns <= censor.value) & (churn_ns != _NAT)
+    keep = start_ns <= ts.value
     if active_only:
-        keep &= churned_at.isna().to_numpy()
+        keep &= ~churned
     entry_ts: pd.Timestamp | None = None
     if observed_from is not None:
         entry_ts = coerce_as_of(observed_from, None, argument="observed_from")
@@ -99,12 +121,10 @@ def prepare(
                 f"observed_from ({entry_ts.date()}) is after as_of ({ts.date()}).\n"
                 "Hint: observed_from is when churn recording began; it must precede as_of."
             )
-        keep &= ~(churned_at < entry_ts).to_numpy()
-    start_ns = _ns(acc["started_at"])
-    churn_ns = _ns(churned_at)  # NaT: the smallest int64
-    churned = churned_at.notna().to_numpy()
+        keep &= ~(churned & (churn_ns < entry_ts.value))
     end_ns = np.where(churned, churn_ns, censor.value)
-    duration = (end_ns - start_ns) // _DAY_NS
+    end_ns -= start_ns
+    duration = end_ns // _DAY_NS
     if entry_ts is None:
         entry = np.zeros(len(acc), dtype=np.int64)
     else:
@@ -131,7 +151,9 @@ def _validated(
 ) -> pd.DataFrame:
     """The boundary, with one factorise of the ids.
 
-    The ids are factorised once (a hash pass): unique and non-null ids go
+    String ids of one byte length are proven unique from their bytes
+    (:func:`adoptmetrics.churn._ids.proven_unique`); other ids are
+    factorised once (a hash pass). Unique and non-null ids go
     through :func:`validate_accounts` as integer codes (so it does not
     factorise and sort the strings again), and come back as the original
     values with categories in sorted order only where needed. Anything
@@ -149,16 +171,18 @@ def _validated(
     ids = accounts[account_col]
     if isinstance(ids, pd.DataFrame):  # duplicate column names: let the boundary say so
         return validate_accounts(accounts, **kwargs)
-    if _fixed_width_unique(ids):
-        codes = np.arange(len(ids))  # unique ids: row positions are codes
+    n = len(ids)
+    if proven_unique(ids):
+        codes: npt.NDArray[np.signedinteger[Any]] = np.arange(  # row positions
+            n, dtype=np.int32 if n < 2**31 - 1 else np.int64
+        )
     else:
         codes, uniques = pd.factorize(ids, sort=False)
-        if len(uniques) != len(ids) or (codes < 0).any():
+        if len(uniques) != n or (codes < 0).any():
             return validate_accounts(accounts, **kwargs)
     # Codes over a RangeIndex of categories: nothing left for the boundary to hash or sort.
     coded = pd.Categorical.from_codes(
-        codes,
-        dtype=pd.CategoricalDtype(pd.RangeIndex(len(ids))),
+        codes, dtype=pd.CategoricalDtype(pd.RangeIndex(n)), validate=False
     )
     proxy = pd.DataFrame(
         {
@@ -172,53 +196,6 @@ def _validated(
     # Back to the user's ids (same rows, same order): no copy, no conversion.
     acc["account_id"] = pd.Series(ids.array, index=acc.index)
     return acc
-
-
-def _fixed_width_unique(ids: pd.Series) -> bool:
-    """True when Arrow-backed string ids of one byte length are provably unique and non-null.
-
-    Ids read by pandas 3 (or as ``string[pyarrow]``) sit in one byte buffer;
-    when all have the same length (zero-padded numbers, UUIDs), each is a
-    row of 8-byte words, hashed into one integer without touching Python
-    objects. Distinct hashes prove distinct ids; anything else (a hash
-    collision, a real duplicate, nulls, other dtypes) returns False and the
-    caller takes the exact path.
-    """
-    array = ids.array
-    if not hasattr(array, "__arrow_array__") or not pd.api.types.is_string_dtype(ids.dtype):
-        return False
-    try:
-        import pyarrow as pa  # type: ignore[import-untyped]
-    except ImportError:  # pragma: no cover - Arrow-backed strings imply pyarrow
-        return False
-    chunked = array.__arrow_array__()
-    flat = chunked.combine_chunks() if isinstance(chunked, pa.ChunkedArray) else chunked
-    n = len(flat)
-    if (
-        n == 0
-        or flat.null_count
-        or not (pa.types.is_string(flat.type) or pa.types.is_large_string(flat.type))
-    ):
-        return False
-    width = np.int64 if pa.types.is_large_string(flat.type) else np.int32
-    _, offsets_buf, data_buf = flat.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=width)[flat.offset : flat.offset + n + 1]
-    length = int(offsets[1] - offsets[0])
-    if length == 0 or int(offsets[-1] - offsets[0]) != n * length:
-        return False
-    if not np.all(np.diff(offsets) == length):
-        return False
-    raw = np.frombuffer(data_buf, dtype=np.uint8)[int(offsets[0]) : int(offsets[0]) + n * length]
-    words = -(-length // 8)
-    padded = np.zeros((n, words * 8), dtype=np.uint8)
-    padded[:, :length] = raw.reshape(n, length)
-    cols = padded.view(np.uint64)
-    key = cols[:, 0].copy()
-    with np.errstate(over="ignore"):
-        for j in range(1, words):  # 8-byte words of one id, not rows
-            key = key * np.uint64(0x9E3779B97F4A7C15) + cols[:, j]
-    key.sort()  # a sort streams through memory; a hash table of random keys does not
-    return bool(np.all(key[1:] != key[:-1]))
 
 
 def _ns(values: pd.Series) -> IntArray:

@@ -7,7 +7,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from adoptmetrics._schema._validate import SchemaError
-from adoptmetrics._stats._intervals import check_confidence, kaplan_meier, z_value
+from adoptmetrics._stats._intervals import check_confidence, z_value
 from adoptmetrics._stats._survival import km_functional
 from adoptmetrics.churn._data import (
     By,
@@ -171,7 +171,7 @@ def lifetime_value(
     rows = []
     for k, label in enumerate(groups.labels):  # segments, not accounts
         mask = groups.codes == k
-        km = kaplan_meier(f.duration[mask], f.churned[mask], entry=f.entry[mask])
+        km = f.km(mask)
         warn_past_followup(f.duration[mask], float(grid[-1]), label)
         value, var = km_functional(km, grid, weights)
         mean_mrr = float(mrr[mask].mean())
