@@ -856,3 +856,50 @@ def test_header_only_table_has_no_rows() -> None:
         require_rows(pd.DataFrame({"account_id": []}), "accounts")
     assert info.value.table == "accounts"
     require_rows(pd.DataFrame({"account_id": ["a"]}), "accounts")
+
+
+def test_duplicate_accounts_are_counted_once_per_extra_row() -> None:
+    # rows 2 and 4 repeat 'a'; row 3 repeats 'b': three extra rows (counted by hand)
+    df = pd.DataFrame(
+        {"account_id": ["a", "b", "a", "b", "a", "c"], "started_at": ["2024-01-01"] * 6}
+    )
+    err = _raises(
+        lambda: validate_accounts(df), table="accounts", column="account_id", match="3 duplicate"
+    )
+    assert err.rows == [2, 3, 4]
+
+
+def test_validated_account_ids_are_sorted_categories_and_keep_the_rows() -> None:
+    df = pd.DataFrame({"account_id": ["c", "a", "b"], "started_at": ["2024-01-01"] * 3})
+    out = validate_accounts(df.astype({"account_id": "str"}))
+    assert list(out["account_id"].cat.categories) == ["a", "b", "c"]
+    assert out["account_id"].astype(object).tolist() == ["c", "a", "b"]
+    null = df.assign(account_id=["c", None, "b"])
+    _raises(lambda: validate_accounts(null), table="accounts", column="account_id", match="missing")
+
+
+def test_arrow_ids_in_many_chunks_encode_like_pandas() -> None:
+    """Chunked Arrow strings (as read from Parquet row groups) skip the dictionary
+    unification only when the chunks share one dictionary; the codes match pandas'
+    own sorted categorical either way."""
+    pa = pytest.importorskip("pyarrow")
+    pc = pytest.importorskip("pyarrow.compute")
+    from adoptmetrics._schema._frames import _one_dictionary, encode_ids
+
+    rng = np.random.default_rng(3)
+    values = [f"u{v}" for v in rng.integers(0, 500, size=5000)]
+    chunked = pa.chunked_array([values[i : i + 700] for i in range(0, 5000, 700)])
+    series = pd.Series(pd.arrays.ArrowStringArray(chunked))
+    out, nulls = encode_ids(series)
+    assert nulls == 0
+    expected = pd.Series(values).astype("category")
+    assert list(out.cat.categories) == list(expected.cat.categories)
+    assert out.astype(object).tolist() == values
+    # separately encoded chunks have different dictionaries: they are unified
+    separate = pa.chunked_array([pc.dictionary_encode(pa.array(c)) for c in (["b", "a"], ["c"])])
+    one = _one_dictionary(separate)
+    decoded = [
+        chunk.dictionary[j].as_py() for chunk in one.chunks for j in chunk.indices.to_pylist()
+    ]
+    assert decoded == ["b", "a", "c"]
+    assert all(len(c.dictionary) == 3 for c in one.chunks)

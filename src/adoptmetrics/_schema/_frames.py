@@ -188,6 +188,27 @@ def _factorize(values: Any) -> tuple[Any, Any, Any]:
     return np.append(np.arange(len(uniques), dtype=np.int64), -1), codes, uniques
 
 
+def _one_dictionary(encoded: Any) -> Any:
+    """Dictionary-encoded chunks over one dictionary.
+
+    Arrow's chunked ``dictionary_encode`` hashes all chunks with one memo table and
+    gives every chunk the same final dictionary: then the indices already agree and
+    ``unify_dictionaries`` (which re-hashes every chunk's dictionary, seconds for
+    many chunks of many distinct ids) is skipped. Identical buffers are checked.
+    """
+    chunks = encoded.chunks
+    if len(chunks) <= 1:
+        return encoded
+    first = chunks[0].dictionary
+
+    def key(d: Any) -> tuple[Any, ...]:
+        return (len(d), d.offset, *(b.address if b is not None else None for b in d.buffers()))
+
+    if all(key(c.dictionary) == key(first) for c in chunks[1:]):
+        return encoded
+    return encoded.unify_dictionaries()
+
+
 def encode_ids(series: pd.Series) -> tuple[pd.Series, int]:
     """``series`` as a categorical with sorted categories, and its number of nulls.
 
@@ -212,7 +233,7 @@ def encode_ids(series: pd.Series) -> tuple[pd.Series, int]:
             chunked = pa.chunked_array(pa.array(series.array))
             if chunked.null_count:
                 return series, int(chunked.null_count)
-            enc = pc.dictionary_encode(chunked).unify_dictionaries()
+            enc = _one_dictionary(pc.dictionary_encode(chunked))
             if enc.num_chunks == 0:
                 found = (np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64), [])
             else:

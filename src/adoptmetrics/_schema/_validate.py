@@ -238,6 +238,24 @@ def _event_ids(series: pd.Series, table: str, column: str, argument: str) -> pd.
     return out
 
 
+def _unique_ids(series: pd.Series, table: str, column: str) -> pd.Series:
+    """One id per row: the one encoding (see ``encode_ids``) gives the sorted
+    categories, the codes and, by counting the codes, the duplicates."""
+    out = _event_ids(series, table, column, "account_col")
+    codes = out.cat.codes.to_numpy()
+    n_distinct = int(np.count_nonzero(np.bincount(codes, minlength=len(out.cat.categories))))
+    if n_distinct < len(codes):
+        dup = pd.Series(codes).duplicated(keep="first").to_numpy()
+        raise SchemaError(
+            table,
+            "account_id",
+            f"has {len(codes) - n_distinct} duplicate rows",
+            "keep one row per account (e.g. accounts.drop_duplicates('account_id', keep='last')).",
+            rows=_offending(dup, series.index),
+        )
+    return out
+
+
 def validate_accounts(
     accounts: object,
     *,
@@ -266,13 +284,7 @@ def validate_accounts(
     out = _renamed(df, mapping)
     if not has_churn:
         out["churned_at"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
-    out["account_id"] = _ids(out["account_id"], table, account_col, "account_col")
-    _check_unique(
-        out,
-        table,
-        ["account_id"],
-        "keep one row per account (e.g. accounts.drop_duplicates('account_id', keep='last')).",
-    )
+    out["account_id"] = _unique_ids(out["account_id"], table, account_col)
     out["started_at"] = coerce_timestamps(out["started_at"], table=table, column=start_col)
     out["churned_at"] = coerce_timestamps(
         out["churned_at"], table=table, column=churn_col or "churned_at", allow_null=True

@@ -405,6 +405,22 @@ def _examples(values: np.ndarray[Any, Any]) -> str:
     return shown + (", …" if len(values) > _EXAMPLES else "")
 
 
+def _distinct_ids(ids: pd.Series) -> tuple[pd.Index, np.ndarray[Any, np.dtype[np.intp]]]:
+    """The distinct ids as text and each row's position among them.
+
+    Categorical ids (as validated) are read through their codes: the text
+    conversion and the lookups touch the distinct ids only, not every event.
+    """
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        codes = ids.cat.codes.to_numpy()
+        used = np.zeros(len(ids.cat.categories), dtype=bool)
+        used[codes] = True
+        position = np.cumsum(used) - 1
+        return pd.Index(ids.cat.categories[used].astype(str)), position[codes]
+    row_id, uniques = pd.factorize(ids.astype(str))
+    return pd.Index(uniques), row_id
+
+
 def _id_notes(
     events: pd.DataFrame, accounts: pd.DataFrame, others: dict[str, pd.DataFrame | None]
 ) -> tuple[tuple[str, ...], dict[str, np.ndarray[Any, np.dtype[np.bool_]]]]:
@@ -412,18 +428,18 @@ def _id_notes(
 
     Returns the notes and, per table with unknown ids, the mask of its rows to keep.
     """
-    known = pd.Index(accounts["account_id"].astype(str).unique())
+    known = _distinct_ids(accounts["account_id"])[0]
     notes: list[str] = []
     keep: dict[str, np.ndarray[Any, np.dtype[np.bool_]]] = {}
     tables: dict[str, pd.DataFrame | None] = {"events": events, **others}
     for name, frame in tables.items():
         if frame is None or len(frame) == 0:
             continue
-        ids = pd.Index(frame["account_id"].astype(str).unique())
+        ids, row_id = _distinct_ids(frame["account_id"])
         missing = ids.difference(known)
         if len(missing) == 0:
             continue
-        inside = frame["account_id"].astype(str).isin(known).to_numpy()
+        inside = ids.isin(known)[row_id]
         if name != "events":
             keep[name] = inside
         text = (
