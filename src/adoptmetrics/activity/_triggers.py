@@ -1,6 +1,14 @@
-"""Trigger firings for the activity layer (re-exported by :mod:`adoptmetrics.activity`)."""
+"""Trigger firings for the activity layer (re-exported by :mod:`adoptmetrics.activity`).
+
+Event-sized work is done once per log: one row order that sorts the events by
+(event, entity, time) — a stable radix sort over small integer codes — after
+which each event trigger reads its own contiguous slice. An ``EventLog``
+memoises that order, so every analysis of the log shares it.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -10,7 +18,65 @@ from adoptmetrics.activity._encode import (
     _NS_PER_DAY,
     IntArray,
     _categorical,
+    _encode,
+    _encode_valid,
+    _Encoded,
 )
+
+# Coarse search keys use at most 2**61 distinct (group, bucket) values, so no
+# key arithmetic can overflow int64.
+_KEY_SPACE = 2**61
+_RADIX = 16
+
+
+def _stable_by(key: IntArray, order: IntArray) -> IntArray:
+    """``order`` re-sorted by ``key[order]`` (non-negative ints), stably, in O(n).
+
+    A least-significant-digit radix sort in 16-bit digits: numpy's stable
+    argsort of ``uint16`` is a counting sort.
+    """
+    if len(order) == 0:
+        return order
+    k = key[order]
+    top = int(k.max())
+    shift = 0
+    while True:
+        idx = np.argsort(((k >> shift) & 0xFFFF).astype(np.uint16), kind="stable")
+        order = order[idx]
+        shift += _RADIX
+        if top >> shift == 0:
+            return order
+        k = k[idx]
+
+
+def _time_order(ns: IntArray) -> IntArray:
+    """Row order by time (the identity when the log is already in time order)."""
+    if len(ns) < 2 or bool(np.all(ns[1:] >= ns[:-1])):
+        return np.arange(len(ns), dtype=np.int64)
+    return np.argsort(ns, kind="stable").astype(np.int64, copy=False)
+
+
+def _sorted_rows(enc: _Encoded, *, by_event: bool) -> tuple[IntArray, IntArray]:
+    """Row order by ([event,] entity, time) and each event's slice bounds.
+
+    Memoised on an ``EventLog``'s encoding (read-only arrays).
+    """
+    key = ("trigger_rows", by_event)
+    if enc.cache is not None and key in enc.cache:
+        cached: tuple[IntArray, IntArray] = enc.cache[key]
+        return cached
+    order = _stable_by(enc.entity, _time_order(enc.ns))
+    if by_event and enc.event is not None and enc.events is not None:
+        order = _stable_by(enc.event, order)
+        counts = np.bincount(enc.event, minlength=len(enc.events))
+        bounds = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    else:
+        bounds = np.array([0, len(order)], dtype=np.int64)
+    if enc.cache is not None:
+        order.flags.writeable = False
+        bounds.flags.writeable = False
+        enc.cache[key] = (order, bounds)
+    return order, bounds
 
 
 def _grouped_searchsorted(
@@ -25,20 +91,165 @@ def _grouped_searchsorted(
 
     ``data`` must be sorted by (group, t). Returns, per query, the global index
     at which it would be inserted among the data of its group (``side="right"``:
-    after equal times). One merge sort; no per-group loop and no key arithmetic
-    that could overflow.
+    after equal times). No sort: one ``searchsorted`` on a coarse int64 key
+    (the group's rank, then the time in buckets sized so the key cannot
+    overflow), then a vectorised binary search inside the few buckets that
+    hold data.
     """
-    n, m = len(data_t), len(query_t)
-    group = np.concatenate([data_group, query_group])
-    t = np.concatenate([data_t, query_t])
-    is_query = np.r_[np.zeros(n, dtype=np.int8), np.ones(m, dtype=np.int8)]
-    tie = is_query if side == "right" else 1 - is_query
-    order = np.lexsort((tie, t, group))
-    data_before = np.cumsum(is_query[order] == 0)
-    out = np.empty(m, dtype=np.int64)
-    pos = np.flatnonzero(is_query[order] == 1)
-    out[order[pos] - n] = data_before[pos]
+    m, n = len(query_t), len(data_t)
+    if m == 0 or n == 0:
+        return np.zeros(m, dtype=np.int64)
+    dg = np.asarray(data_group, dtype=np.int64)
+    dt = np.asarray(data_t, dtype=np.int64)
+    qg = np.asarray(query_group, dtype=np.int64)
+    qt = np.asarray(query_t, dtype=np.int64)
+    new = np.r_[True, dg[1:] != dg[:-1]]
+    rank_d = np.cumsum(new) - 1
+    firsts = dg[new]
+    n_groups = len(firsts)
+    # Each query's group rank (or, for a group without data, its insertion rank).
+    g_min, g_max = int(firsts[0]), int(firsts[-1])
+    if g_min >= 0 and g_max <= 4 * (n + m) + 1024:  # integer codes: a lookup table
+        present = np.zeros(g_max + 2, dtype=bool)
+        present[firsts] = True
+        below = np.cumsum(present) - present
+        at = np.clip(qg, 0, g_max + 1)
+        pos = np.where(qg < 0, 0, below[at])
+        found = present[at] & (qg >= 0)
+    else:
+        pos = np.searchsorted(firsts, qg, side="left")
+        found = firsts[np.minimum(pos, n_groups - 1)] == qg
+    t_lo, t_hi = int(dt.min()), int(dt.max())
+    width = max(1, -(-(t_hi - t_lo + 1) * n_groups // _KEY_SPACE))
+    # Buckets 1.. hold data; 0 and the last are empty sentinels.
+    stride = (t_hi - t_lo) // width + 3
+    key_d = rank_d * stride + (dt - t_lo) // width + 1
+    bucket = (np.clip(qt, t_lo, t_hi) - t_lo) // width + 1
+    bucket[qt < t_lo] = 0
+    bucket[qt > t_hi] = stride - 1
+    # A group without data: bucket 0 of its insertion rank lands where it would start.
+    key_q = pos * stride + np.where(found, bucket, 0)
+    out = np.searchsorted(key_d, key_q, side="left")
+    # Queries whose bucket holds data step over its rows up to t (a bucket
+    # usually holds one row); the rest finish with a binary search inside it.
+    busy = np.flatnonzero(key_d[np.minimum(out, n - 1)] == key_q)
+    for _ in range(4):
+        if len(busy) == 0:
+            return out
+        at = out[busy]
+        v = dt[at]
+        step = v <= qt[busy] if side == "right" else v < qt[busy]
+        busy = busy[step]
+        out[busy] += 1
+        busy = busy[out[busy] < n]
+        busy = busy[key_d[out[busy]] == key_q[busy]]
+    if len(busy) == 0:
+        return out
+    lo = out[busy]
+    hi = np.searchsorted(key_d, key_q[busy], side="right")
+    t = qt[busy]
+    active = np.arange(len(busy))
+    while len(active):
+        a_lo, a_hi = lo[active], hi[active]
+        mid = (a_lo + a_hi) // 2
+        v = dt[mid]
+        go_right = v <= t[active] if side == "right" else v < t[active]
+        lo[active] = np.where(go_right, mid + 1, a_lo)
+        hi[active] = np.where(go_right, a_hi, mid)
+        active = active[lo[active] < hi[active]]
+    out[busy] = lo
     return out
+
+
+def _distinct(ent: IntArray, ns: IntArray) -> tuple[IntArray, IntArray]:
+    """Distinct (entity, time) pairs of arrays sorted by (entity, time)."""
+    if len(ns) == 0:
+        return ent, ns
+    keep = np.r_[True, (ent[1:] != ent[:-1]) | (ns[1:] != ns[:-1])]
+    return ent[keep], ns[keep]
+
+
+def _seat_caps(entities: pd.Index, seats: pd.Series | None) -> Any:
+    """Seats per entity code (0 where unknown or missing)."""
+    cap = np.zeros(len(entities))
+    if seats is not None:
+        found = pd.Index(seats.index).get_indexer(entities.astype(seats.index.dtype))
+        vals = pd.to_numeric(seats, errors="coerce").to_numpy(dtype=float)
+        cap = np.where(found >= 0, vals[np.where(found >= 0, found, 0)], 0.0)
+        cap = np.nan_to_num(cap, nan=0.0)
+    return cap
+
+
+def _firings(
+    enc: _Encoded,
+    *,
+    event: str | None,
+    min_count: int,
+    window_days: float,
+    metric: str | None,
+    threshold: float | None,
+    end: int | None = None,
+    user: IntArray | None = None,
+    seats: pd.Series | None = None,
+) -> tuple[IntArray, IntArray]:
+    """Firings of one trigger as (entity code, int64 ns), distinct and sorted.
+
+    ``end`` (int64 ns) ignores later events; ``user`` (codes per row of
+    ``enc``) and ``seats`` serve ``"active_user_share"``. Every condition
+    looks back in time only, so the firings up to any ``end`` are the firings
+    of the whole log that are not later than ``end``.
+    """
+    w = round(window_days * _NS_PER_DAY)
+    if event is not None:
+        order, bounds = _sorted_rows(enc, by_event=True)
+        assert enc.events is not None  # encoded with its event column
+        code = int(enc.events.get_indexer(pd.Index([event]))[0])
+        rows = order[bounds[code] : bounds[code + 1]] if code >= 0 else order[:0]
+        ent, ns = enc.entity[rows], enc.ns[rows]
+        if end is not None:
+            kept = ns <= end
+            ent, ns = ent[kept], ns[kept]
+        back = np.arange(len(ns)) - (min_count - 1)
+        ok = back >= 0
+        prior = np.where(ok, back, 0)
+        fires = ok & (ent[prior] == ent) & (ns - ns[prior] < w)
+        return _distinct(ent[fires], ns[fires])
+    if metric not in ("usage_growth", "active_user_share"):
+        raise ValueError(
+            f"metric={metric!r} is unknown.\nHint: use 'usage_growth' or 'active_user_share'."
+        )
+    order, _ = _sorted_rows(enc, by_event=False)
+    if end is not None:
+        order = order[enc.ns[order] <= end]
+    ent, ns = enc.entity[order], enc.ns[order]
+    if metric == "usage_growth":
+        upto = _grouped_searchsorted(ent, ns, ent, ns)
+        mid = _grouped_searchsorted(ent, ns, ent, ns - w)
+        low = _grouped_searchsorted(ent, ns, ent, ns - 2 * w)
+        current, previous = upto - mid, mid - low
+        fires = (previous > 0) & (current >= float(threshold or 0) * previous)
+        return _distinct(ent[fires], ns[fires])
+    if user is None:
+        raise ValueError("an 'active_user_share' trigger needs user ids.\nHint: pass user_col=.")
+    # Runs of one user's activity no more than w apart: the user counts as
+    # active from a run's first event until w after its last.
+    uo = _stable_by(enc.entity, _stable_by(user, _time_order(enc.ns)))
+    if end is not None:
+        uo = uo[enc.ns[uo] <= end]
+    ue, uu, ut = enc.entity[uo], user[uo], enc.ns[uo]
+    new_run = np.r_[True, (ue[1:] != ue[:-1]) | (uu[1:] != uu[:-1]) | (ut[1:] - ut[:-1] >= w)]
+    last_run = np.r_[new_run[1:], True]
+    starts_e, starts_t = ue[new_run], ut[new_run]
+    ends_e, ends_t = ue[last_run], ut[last_run] + w
+    so = _stable_by(starts_e, np.argsort(starts_t, kind="stable"))
+    eo = _stable_by(ends_e, np.argsort(ends_t, kind="stable"))
+    users_now = _grouped_searchsorted(starts_e[so], starts_t[so], ent, ns) - _grouped_searchsorted(
+        ends_e[eo], ends_t[eo], ent, ns
+    )
+    cap = _seat_caps(enc.entities, seats)
+    c = cap[ent] if len(ent) else np.zeros(0)
+    fires = (c > 0) & (users_now >= float(threshold or 0) * c)
+    return _distinct(ent[fires], ns[fires])
 
 
 def trigger_firings(
@@ -112,72 +323,39 @@ def trigger_firings(
         raise ValueError("give exactly one of event= or metric=.\nHint: event='invite_sent'.")
     if not window_days > 0:
         raise ValueError(f"window_days={window_days!r} must be positive.\nHint: window_days=30.")
-    share = metric == "active_user_share"
-    df = validate_events(
-        events,
-        account_col=account_col,
-        event_col=event_col,
-        time_col=time_col,
-        user_col=user_col if share else None,
-    )
-    entities = df["account_id"].cat.categories
-    ent = df["account_id"].cat.codes.to_numpy().astype(np.int64)
-    ns = df["timestamp"].to_numpy().view(np.int64)
-    keep = np.ones(len(ns), dtype=bool)
-    if end is not None:
-        keep &= ns <= coerce_as_of(end, None, argument="end").value
-    if event is not None:
-        codes = df["event"].cat.categories.get_indexer(pd.Index([event]))
-        keep &= df["event"].cat.codes.to_numpy() == codes[0]
-    user = (
-        df["user_id"].cat.codes.to_numpy().astype(np.int64)
-        if share
-        else np.zeros(len(ns), dtype=np.int64)
-    )[keep]
-    ent, ns = ent[keep], ns[keep]
-    order = np.lexsort((ns, ent))
-    ent, ns = ent[order], ns[order]
-    w = round(window_days * _NS_PER_DAY)
-    if event is not None:
-        back = np.arange(len(ns)) - (min_count - 1)
-        ok = back >= 0
-        prior = np.where(ok, back, 0)
-        fires = ok & (ent[prior] == ent) & (ns - ns[prior] < w)
-    elif metric == "usage_growth":
-        upto = _grouped_searchsorted(ent, ns, ent, ns)
-        mid = _grouped_searchsorted(ent, ns, ent, ns - w)
-        low = _grouped_searchsorted(ent, ns, ent, ns - 2 * w)
-        current, previous = upto - mid, mid - low
-        fires = (previous > 0) & (current >= float(threshold or 0) * previous)
-    elif share:
-        user = user[order]
-        uo = np.lexsort((ns, user, ent))
-        ue, uu, ut = ent[uo], user[uo], ns[uo]
-        new_run = np.r_[True, (ue[1:] != ue[:-1]) | (uu[1:] != uu[:-1]) | (ut[1:] - ut[:-1] >= w)]
-        last_run = np.r_[new_run[1:], True]
-        starts_e, starts_t = ue[new_run], ut[new_run]
-        ends_e, ends_t = ue[last_run], ut[last_run] + w
-        so, eo = np.lexsort((starts_t, starts_e)), np.lexsort((ends_t, ends_e))
-        users_now = _grouped_searchsorted(
-            starts_e[so], starts_t[so], ent, ns
-        ) - _grouped_searchsorted(ends_e[eo], ends_t[eo], ent, ns)
-        cap = np.zeros(len(entities))
-        if seats is not None:
-            found = pd.Index(seats.index).get_indexer(entities.astype(seats.index.dtype))
-            vals = pd.to_numeric(seats, errors="coerce").to_numpy(dtype=float)
-            cap = np.where(found >= 0, vals[np.where(found >= 0, found, 0)], 0.0)
-            cap = np.nan_to_num(cap, nan=0.0)
-        c = cap[ent] if len(ent) else np.zeros(0)
-        fires = (c > 0) & (users_now >= float(threshold or 0) * c)
-    else:
-        raise ValueError(
-            f"metric={metric!r} is unknown.\nHint: use 'usage_growth' or 'active_user_share'."
+    user: IntArray | None = None
+    if metric == "active_user_share":
+        df = validate_events(
+            events,
+            account_col=account_col,
+            event_col=event_col,
+            time_col=time_col,
+            user_col=user_col,
         )
-    fe, ft = ent[fires], ns[fires]
-    distinct = np.r_[True, (fe[1:] != fe[:-1]) | (ft[1:] != ft[:-1])] if len(fe) else fires[:0]
+        enc = _encode_valid(df, with_events=True)
+        user = df["user_id"].cat.codes.to_numpy().astype(np.int64)
+    else:
+        enc = _encode(
+            events,
+            entity_col=account_col,
+            time_col=time_col,
+            event_col=event_col,
+            activity_events=None,
+        )
+    fe, ft = _firings(
+        enc,
+        event=event,
+        min_count=min_count,
+        window_days=window_days,
+        metric=metric,
+        threshold=threshold,
+        end=None if end is None else coerce_as_of(end, None, argument="end").value,
+        user=user,
+        seats=seats,
+    )
     return pd.DataFrame(
         {
-            account_col: _categorical(fe[distinct], entities),
-            time_col: ft[distinct].view("datetime64[ns]"),
+            account_col: _categorical(fe, enc.entities),
+            time_col: ft.view("datetime64[ns]"),
         }
     )

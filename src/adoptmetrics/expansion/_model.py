@@ -28,7 +28,8 @@ from adoptmetrics._schema._validate import (
 from adoptmetrics._stats._intervals import z_value
 from adoptmetrics._stats._logistic import fit_logistic
 from adoptmetrics._stats._ranking import tie_rank
-from adoptmetrics.activity._triggers import _grouped_searchsorted, trigger_firings
+from adoptmetrics.activity._encode import _encode, _encode_valid, _Encoded
+from adoptmetrics.activity._triggers import _firings, _grouped_searchsorted, _stable_by
 from adoptmetrics.models import Trigger
 
 __all__ = ["ExpansionModel"]
@@ -166,6 +167,28 @@ def _sorted_pairs(acc: IntArray, ns: IntArray) -> tuple[IntArray, IntArray]:
     return acc[order], ns[order]
 
 
+def _encoded(events: object, cols: _Cols, needs_users: bool) -> tuple[_Encoded, IntArray | None]:
+    """The events as integer arrays (an EventLog's are reused) and, if needed, user codes."""
+    if needs_users:
+        ev = validate_events(
+            events,
+            account_col=cols.account,
+            event_col=cols.event,
+            time_col=cols.time,
+            user_col=cols.user,
+        )
+        users = ev["user_id"].cat.codes.to_numpy().astype(np.int64)
+        return _encode_valid(ev, with_events=True), users
+    enc = _encode(
+        events,
+        entity_col=cols.account,
+        time_col=cols.time,
+        event_col=cols.event,
+        activity_events=None,
+    )
+    return enc, None
+
+
 def _prepare(
     events: object,
     expansions: object,
@@ -178,30 +201,29 @@ def _prepare(
     warn: bool = True,
     snapshot: object = None,
 ) -> _Data:
-    """Validate and encode the inputs; ``snapshot`` (accounts as of ``as_of``) supplies seats."""
+    """Validate and encode the inputs; ``snapshot`` (accounts as of ``as_of``) supplies seats.
+
+    The events are read as integer arrays once; every trigger's firings come
+    from them (see :func:`adoptmetrics.activity._triggers._firings`), so the
+    event-sized work is a sort shared by all triggers (memoised by an EventLog).
+    """
     needs_users = any(t.metric == "active_user_share" for t in triggers)
     if needs_users and accounts is None:
         raise ValueError(
             "an 'active_user_share' trigger needs each account's seats.\n"
             "Hint: pass accounts= with a 'seats' column."
         )
-    ev = validate_events(
-        events,
-        account_col=cols.account,
-        event_col=cols.event,
-        time_col=cols.time,
-        user_col=cols.user if needs_users else None,
-    )
+    enc, users = _encoded(events, cols, needs_users)
     ex = None
     if expansions is not None:
         ex = validate_expansions(expansions, account_col=cols.exp_account, time_col=cols.exp_time)
-    latest = ev["timestamp"].max() if len(ev) else None
+    latest = None if enc.latest is None else pd.Timestamp(enc.latest)
     if ex is not None and len(ex):
         latest = ex["timestamp"].max() if latest is None else max(latest, ex["timestamp"].max())
     ref = coerce_as_of(as_of, latest, argument=as_of_argument)
-    ev = ev[(ev["timestamp"] <= ref).to_numpy()]
     if ex is not None:
         ex = ex[(ex["timestamp"] <= ref).to_numpy()]
+    entities = pd.Index(enc.entities.astype(object))
     seats: pd.Series | None = None
     if accounts is not None:
         acc = validate_accounts(
@@ -223,26 +245,35 @@ def _prepare(
         end = np.where(churned, churn, ref.value).astype(np.int64)
         if needs_users:
             seats = _seats(acc if snapshot is None else snapshot, cols, snapshot is not None)
+        to_universe = np.asarray(universe.get_indexer(entities), dtype=np.int64)
     else:
+        # At-risk time runs from the first to the last time an account is seen.
+        ent, ns = enc.entity, enc.ns
+        if enc.latest is not None and enc.latest > ref.value:
+            seen = ns <= ref.value
+            ent, ns = ent[seen], ns[seen]
+        lo = np.full(len(entities), np.iinfo(np.int64).max, dtype=np.int64)
+        hi = np.full(len(entities), _NEVER, dtype=np.int64)
+        np.minimum.at(lo, ent, ns)
+        np.maximum.at(hi, ent, ns)
+        has_events = hi != _NEVER
         if ex is not None:
             check_known_ids(
                 ex["account_id"],
-                ev["account_id"].astype(object).unique(),
+                entities[has_events],
                 table="expansions",
                 column=cols.exp_account,
                 known_table="events",
             )
-        ids = ev["account_id"].astype(object)
-        ts = ev["timestamp"]
-        if ex is not None:
-            ids = pd.concat([ids, ex["account_id"].astype(object)], ignore_index=True)
-            ts = pd.concat([ts, ex["timestamp"]], ignore_index=True)
-        span = pd.DataFrame({"a": ids.to_numpy(), "t": ts.to_numpy()}).groupby("a")["t"]
-        lo, hi = span.min(), span.max()
-        universe = pd.Index(lo.index.to_numpy(dtype=object))
-        start = lo.to_numpy().view(np.int64).copy()
-        end = hi.to_numpy().view(np.int64).copy()
+            x_ent = _codes(ex["account_id"], entities)
+            x_t = ex["timestamp"].to_numpy().view(np.int64)
+            np.minimum.at(lo, x_ent, x_t)
+            np.maximum.at(hi, x_ent, x_t)
+        universe = pd.Index(entities[has_events].to_numpy(dtype=object))
+        start, end = lo[has_events], hi[has_events]
         churned = np.zeros(len(universe), dtype=bool)
+        to_universe = np.cumsum(has_events) - 1
+        to_universe[~has_events] = -1
     x_acc = np.zeros(0, dtype=np.int64)
     x_ns = np.zeros(0, dtype=np.int64)
     if ex is not None:
@@ -260,24 +291,31 @@ def _prepare(
                 stacklevel=3,
             )
         x_acc, x_ns = _sorted_pairs(x_acc[inside], x_ns[inside])
-    vocabulary = set(ev["event"].cat.categories.astype(str))
+    # Firings come sorted by (entity, time); they stay sorted in universe codes
+    # when the universe lists the accounts in the entities' order.
+    mapped = to_universe[to_universe >= 0]
+    monotone = bool(np.all(mapped[1:] > mapped[:-1]))
+    vocabulary = set(enc.events.astype(str)) if enc.events is not None else set()
     firings = []
-    for trig in triggers:  # one vectorised pass per trigger; triggers are few
-        fr = trigger_firings(
-            ev,
+    for trig in triggers:  # one vectorised pass per trigger over its own events
+        f_ent, f_ns = _firings(
+            enc,
             event=trig.event,
             min_count=trig.min_count,
             window_days=trig.window_days,
             metric=trig.metric,
             threshold=trig.threshold,
+            end=ref.value,
+            user=users,
             seats=seats,
-            user_col="user_id",
         )
-        f_acc = _codes(fr["account_id"], universe)
-        f_ns = fr["timestamp"].to_numpy().view(np.int64)
+        f_acc = to_universe[f_ent]
         ok = f_acc >= 0
         ok[ok] = (f_ns[ok] >= start[f_acc[ok]]) & (f_ns[ok] <= end[f_acc[ok]])
-        f_acc, f_ns = _sorted_pairs(f_acc[ok], f_ns[ok])
+        f_acc, f_ns = f_acc[ok], f_ns[ok]
+        if not monotone:
+            order = _stable_by(f_acc, np.arange(len(f_acc), dtype=np.int64))
+            f_acc, f_ns = f_acc[order], f_ns[order]
         if warn and trig.event is not None and trig.event not in vocabulary:
             warnings.warn(
                 f"trigger {trig.name!r}: event {trig.event!r} never occurs in events.\n"
