@@ -874,7 +874,7 @@ def test_validated_account_ids_are_sorted_categories_and_keep_the_rows() -> None
     out = validate_accounts(df.astype({"account_id": "str"}))
     assert list(out["account_id"].cat.categories) == ["a", "b", "c"]
     assert out["account_id"].astype(object).tolist() == ["c", "a", "b"]
-    null = df.assign(account_id=["c", None, "b"])
+    null = df.assign(account_id=pd.Series(["c", None, "b"], dtype=object))
     _raises(lambda: validate_accounts(null), table="accounts", column="account_id", match="missing")
 
 
