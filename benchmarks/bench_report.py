@@ -53,6 +53,7 @@ def write_world(directory: Path, accounts: int, months: int, seed: int) -> None:
 def child(directory: Path) -> None:
     """Read, validate and build the report in this fresh process; JSON on the last line."""
     from adoptmetrics.report import ReportData, build_report
+    from adoptmetrics.report._demo import DEMO_OPTIONS
 
     t0 = time.perf_counter()
     tables = {
@@ -66,6 +67,7 @@ def child(directory: Path) -> None:
         tables.pop("events"),
         tables.pop("accounts"),
         as_of=as_of,
+        options=DEMO_OPTIONS,  # the simulated world's event names, as a config would give them
         **tables,  # type: ignore[arg-type]
     )
     t_data = time.perf_counter() - t0 - t_read
