@@ -20,9 +20,12 @@ from adoptmetrics.activity._encode import (
     period_index,
 )
 
+BoolArray = npt.NDArray[np.bool_]
+
 __all__ = [
     "categorical_ids",
     "distinct_keys",
+    "distinct_rows",
     "early_use_and_return",
     "entity_period_cells",
     "factorize_strings",
@@ -118,13 +121,68 @@ def distinct_keys(key: IntArray, size: int) -> IntArray:
     """The sorted distinct values of ``key`` (all in ``[0, size)``).
 
     A bitmap while ``size`` is small enough (one byte per possible key, no
-    sort), else :func:`numpy.unique`.
+    sort), else a sort and the first of each run (:func:`numpy.unique`'s hash
+    table is an order of magnitude slower on event-sized int64 keys).
     """
     if size <= _DENSE_LIMIT:
         seen = np.zeros(size, dtype=bool)
         seen[key] = True
         return np.flatnonzero(seen).astype(np.int64, copy=False)
-    return np.unique(key)
+    small = size <= np.iinfo(np.uint32).max  # half the bytes to sort
+    s = np.sort(key.astype(np.uint32) if small else key)
+    if len(s) > 1:
+        s = s[np.r_[True, s[1:] != s[:-1]]]
+    return s.astype(np.int64, copy=False)
+
+
+#: Keys per window of :func:`distinct_rows`: its int32 scratch table (16 MB) stays
+#: near the cache, so the scatter and gather into it are not main-memory bound.
+_WINDOW_KEYS = 1 << 22
+
+
+def distinct_rows(entity: IntArray, period: IntArray, n_entities: int, n_periods: int) -> BoolArray:
+    """One representative row per distinct (entity, period) pair, as a row mask.
+
+    ``entity`` in ``[0, n_entities)``, ``period`` in ``[0, n_periods)``. The
+    pairs are taken a window of consecutive periods at a time (about
+    ``_WINDOW_KEYS`` pairs): every row writes its position into its pair's
+    slot of a scratch table and keeps itself if it reads its own position
+    back, so exactly one row per pair is kept whatever order the writes land
+    in — no sort and no scan of the whole entity × period grid. Event logs
+    usually come in time order, so the windows are slices of the rows; else
+    a stable counting sort by window groups them. Order of the kept rows:
+    the input order.
+    """
+    n = len(entity)
+    keep = np.zeros(n, dtype=bool)
+    if n == 0:
+        return keep
+    width = max(1, _WINDOW_KEYS // max(n_entities, 1))  # periods per window
+    n_win = -(-n_periods // width)
+    order: npt.NDArray[np.intp] | None = None
+    if n_win == 1:
+        bounds = np.array([0, n])
+    else:
+        win = period // width
+        if not bool((win[1:] >= win[:-1]).all()):
+            small = np.uint16 if n_win <= np.iinfo(np.uint16).max else np.int64
+            order = np.argsort(win.astype(small), kind="stable")  # radix sort for uint16
+            win = win[order]
+        bounds = np.searchsorted(win, np.arange(n_win + 1))
+    index_type = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    scratch = np.empty(min(width, n_periods) * n_entities, dtype=index_type)
+    for w in range(n_win):
+        lo, hi = int(bounds[w]), int(bounds[w + 1])
+        if lo == hi:
+            continue
+        rows: slice | npt.NDArray[np.intp] = slice(lo, hi) if order is None else order[lo:hi]
+        local = period[rows] - w * width
+        local *= n_entities
+        local += entity[rows]
+        mine = np.arange(hi - lo, dtype=index_type)
+        scratch[local] = mine
+        keep[rows] = scratch[local] == mine
+    return keep
 
 
 def feature_cells(
@@ -189,6 +247,13 @@ def entity_period_cells(
 
     ``poff``: the rows' period offsets when already computed (then ``ns`` is unused).
     """
+    size = n_entities * n_periods
+    if size > _DENSE_LIMIT:  # too big a grid to mark: drop repeated pairs, then sort the rest
+        if poff is None:
+            poff = period_offsets(ns, period, p0)
+        keep = distinct_rows(entity, poff, n_entities, n_periods)
+        cells = np.sort(entity[keep] * n_periods + poff[keep])
+        return cells // n_periods, cells % n_periods + p0
     key = np.empty(len(entity), dtype=np.int64)
     for lo in range(0, len(entity), _CHUNK):
         part = key[lo : lo + _CHUNK]
@@ -198,7 +263,7 @@ def entity_period_cells(
         else:
             part += poff[lo : lo + _CHUNK]
         del part
-    cells = distinct_keys(key, n_entities * n_periods)
+    cells = distinct_keys(key, size)
     return cells // n_periods, cells % n_periods + p0
 
 

@@ -29,7 +29,12 @@ from adoptmetrics.activity._encode import (
     period_index,
     period_start,
 )
-from adoptmetrics.activity._engagement_cells import categorical_ids, entity_period_cells
+from adoptmetrics.activity._engagement_cells import (
+    categorical_ids,
+    distinct_rows,
+    entity_period_cells,
+    period_offsets,
+)
 
 __all__ = [
     "NS_PER_DAY",
@@ -116,6 +121,20 @@ class Log:
             n_periods=n_periods,
             n_entities=len(self.entities),
         )
+
+    def pairs(self, period: str, p0: int, n_periods: int) -> tuple[IntArray, IntArray]:
+        """Distinct active (entity, period index) pairs in no particular order.
+
+        Cheaper than :meth:`cells` on a big entity × period grid (no sort):
+        for counts that do not need the cells in order.
+        """
+        if self.lazy:
+            return self.cells(period, p0, n_periods)
+        poff = period_offsets(self.ns, period, p0)
+        keep = distinct_rows(self.entity, poff, len(self.entities), n_periods)
+        idx = poff[keep]
+        idx += p0
+        return self.entity[keep], idx
 
 
 def check_period(name: str, value: object, allowed: Sequence[str] = PERIODS) -> str:

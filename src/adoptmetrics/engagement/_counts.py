@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from adoptmetrics.activity._encode import IntArray, period_index, period_start
-from adoptmetrics.activity._engagement_cells import period_offsets
+from adoptmetrics.activity._encode import EventsLike, IntArray, period_index, period_start
+from adoptmetrics.activity._engagement_cells import distinct_rows, period_offsets
 from adoptmetrics.engagement._common import (
     NS_PER_DAY,
     By,
@@ -43,7 +43,7 @@ def _grid(log: Log | None, p0: int, p1: int) -> tuple[IntArray, IntArray]:
 
 
 def active_counts(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     period: str = "day",
@@ -112,8 +112,9 @@ def active_counts(
     )
     if log is None:
         return finish({"period": _dt([]), "n_active": _i([]), "complete": _b([])}, None, _i([]), by)
-    ent, idx, p0, p1 = _cells(log, period)
+    p0, p1 = period_range(log, period)
     n_p = p1 - p0 + 1
+    ent, idx = log.pairs(period, p0, n_p)
     counts = np.bincount(log.seg[ent] * n_p + (idx - p0), minlength=log.n_seg * n_p)
     seg, pidx = _grid(log, p0, p1)
     body = {
@@ -125,7 +126,7 @@ def active_counts(
 
 
 def stickiness(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     short: str = "day",
@@ -219,21 +220,27 @@ def stickiness(
         empty: dict[str, object] = {c: _f([]) for c in cols}
         empty.update({"period": _dt([]), "n_active": _i([]), "complete": _b([])})
         return finish(empty, None, _i([]), by)
-    ent, day, _, _ = _cells(log, "day")
-    day_ns = day * NS_PER_DAY
-    lp = period_offsets(day_ns, long, 0)
-    sp = period_offsets(day_ns, short, 0)
     l0, l1 = period_range(log, long)
     n_l = l1 - l0 + 1
-    # Cells are sorted by entity then day, so long and short indices never decrease
-    # within an entity: distinct (entity, long) and (entity, long, short) are runs.
-    first = np.r_[True, ent[1:] != ent[:-1]] if len(ent) else np.zeros(0, dtype=bool)
-    new_long = first | np.r_[True, lp[1:] != lp[:-1]]
-    new_short = new_long | np.r_[True, sp[1:] != sp[:-1]]
-    key = log.seg[ent] * n_l + (lp - l0)
+    d0, d1 = period_range(log, "day")
+    ent, day = log.pairs("day", d0, d1 - d0 + 1)
+    # The observed days cut into short periods, each split where a long one begins, so
+    # every part lies in one long period; per day its part, per part its long period.
+    day_ns = np.arange(d0, d1 + 1, dtype=np.int64) * NS_PER_DAY
+    long_of_day = period_index(day_ns, long)
+    new_part = np.r_[True, np.diff(period_index(day_ns, short)) != 0]
+    new_part[1:] |= np.diff(long_of_day) != 0
+    part = (np.cumsum(new_part) - 1)[day - d0]
+    part_long = long_of_day[new_part] - l0
+    if short != "day":  # days of one entity in one part count once
+        keep = distinct_rows(ent, part, len(log.entities), len(part_long))
+        ent, part = ent[keep], part[keep]
+    lp = part_long[part]
     size = log.n_seg * n_l
-    n_active = np.bincount(key[new_long], minlength=size)
-    short_active = np.bincount(key[new_short], minlength=size).astype(float)
+    seg = log.seg[ent]
+    short_active = np.bincount(seg * n_l + lp, minlength=size).astype(float)
+    keep = distinct_rows(ent, lp, len(log.entities), n_l)
+    n_active = np.bincount(seg[keep] * n_l + lp[keep], minlength=size)
     seg, lidx = _grid(log, l0, l1)
     n_short = _short_periods_observed(lidx, long, short, log)
     mean_short = short_active / n_short
@@ -261,7 +268,7 @@ def _short_periods_observed(lidx: IntArray, long: str, short: str, log: Log) -> 
 
 
 def active_days_distribution(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     period: str = "month",

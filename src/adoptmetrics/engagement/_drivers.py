@@ -11,7 +11,7 @@ import pandas as pd
 from adoptmetrics._schema._validate import SchemaError, coerce_timestamps, validate_accounts
 from adoptmetrics._stats._adjusted_odds import PresenceMatrix, adjusted_odds
 from adoptmetrics._stats._intervals import benjamini_hochberg, check_confidence
-from adoptmetrics.activity._encode import IntArray
+from adoptmetrics.activity._encode import EventsLike, IntArray
 from adoptmetrics.activity._engagement_cells import early_use_and_return
 from adoptmetrics.engagement._common import NS_PER_DAY, Features, Log, feature_codes, load
 
@@ -123,7 +123,7 @@ def _starts(
 
 
 def feature_retention(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     features: Features = None,

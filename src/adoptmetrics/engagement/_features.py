@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from adoptmetrics.activity._encode import IntArray, period_start
+from adoptmetrics.activity._encode import EventsLike, IntArray, period_start
 from adoptmetrics.activity._engagement_cells import (
     entity_period_cells,
     feature_cells,
@@ -52,7 +52,7 @@ def feature_layers(codes: list[IntArray], n_events: int) -> list[tuple[list[int]
 
 
 def feature_adoption(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     features: Features = None,

@@ -12,7 +12,7 @@ import pandas as pd
 
 from adoptmetrics._schema._validate import coerce_as_of
 from adoptmetrics._stats._intervals import check_confidence, kaplan_meier, wilson_interval
-from adoptmetrics.activity._encode import IntArray
+from adoptmetrics.activity._encode import EventsLike, IntArray
 from adoptmetrics.activity._engagement_cells import first_use_after, last_seen_per_entity
 from adoptmetrics.engagement._common import (
     NS_PER_DAY,
@@ -61,7 +61,7 @@ def _feature_events(feature: str | Sequence[str]) -> list[str]:
 
 
 def _launch(
-    events: pd.DataFrame,
+    events: EventsLike,
     feature: str | Sequence[str],
     *,
     launched_at: object,
@@ -138,7 +138,7 @@ def _launch(
 
 
 def adopter_categories(
-    events: pd.DataFrame,
+    events: EventsLike,
     feature: str | Sequence[str],
     /,
     *,
@@ -260,7 +260,7 @@ def adopter_categories(
 
 
 def adoption_curve(
-    events: pd.DataFrame,
+    events: EventsLike,
     feature: str | Sequence[str],
     /,
     *,

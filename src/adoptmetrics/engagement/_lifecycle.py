@@ -7,7 +7,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from adoptmetrics._schema._validate import SchemaError, coerce_timestamps, validate_accounts
-from adoptmetrics.activity._encode import IntArray, period_index, period_start
+from adoptmetrics.activity._encode import EventsLike, IntArray, period_index, period_start
 from adoptmetrics.engagement._common import (
     By,
     check_period,
@@ -27,7 +27,7 @@ _COUNTS = ("new", "returning", "resurrecting", "dormant", "n_active")
 
 
 def lifecycle(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     period: str = "week",

@@ -59,9 +59,9 @@ def _last_complete(frame: pd.DataFrame) -> pd.DataFrame:
 
 def section(data: ReportData) -> Section | None:
     """DAU/MAU and its trend, weekly lifecycle, feature adoption, early features vs retention."""
-    events = data.events
-    if len(events) == 0:
+    if len(data.events) == 0:
         return None
+    events = data.log  # validated and encoded once, shared with the other sections
     from matplotlib.figure import Figure as MplFigure
 
     from adoptmetrics.plotting._engagement import (
