@@ -11,8 +11,9 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from adoptmetrics._schema._validate import coerce_as_of, validate_events
+from adoptmetrics._schema._validate import coerce_as_of
 from adoptmetrics._stats._intervals import check_confidence, z_value
+from adoptmetrics.activity._encode import _encode, _Encoded
 from adoptmetrics.impact._inputs import (
     NS_PER_DAY,
     accounts_frame,
@@ -340,10 +341,17 @@ def campaign_impact(
         raise ValueError(f"n_controls must be a positive integer, got {n_controls!r}.")
     check_confidence(confidence)
     match_on = list(match_on or [])
-    ev = validate_events(events, account_col=account_col, event_col=event_col, time_col=time_col)
-    if len(ev) == 0:
+    # Validated and encoded once (an EventLog's encoding is reused as it is).
+    enc = _encode(
+        events,
+        entity_col=account_col,
+        time_col=time_col,
+        event_col=event_col,
+        activity_events=None,
+    )
+    if enc.n_rows == 0:
         raise ValueError("events has no rows.\nHint: pass the product event log.")
-    latest = pd.Timestamp(ev["timestamp"].max())
+    latest = pd.Timestamp(enc.latest)
     end = coerce_as_of(as_of, latest)
     exp = exposures_frame(
         exposures,
@@ -362,15 +370,9 @@ def campaign_impact(
         if accounts is not None
         else None
     )
-    event_names = _present_events(ev["event"])
+    event_names = _present_events(enc)
     kind = check_outcome(outcome, event_names, has_accounts=acc is not None)
-    # The validated frame has categorical ids: the panel reuses that encoding.
-    ev = ev.assign(
-        account_id=ev["account_id"].cat.rename_categories(
-            [str(c) for c in ev["account_id"].cat.categories]
-        )
-    )
-    ids = pd.Index(ev["account_id"].cat.categories.astype(str))
+    ids = pd.Index(enc.entities.astype(str))
     if acc is not None:
         ids = ids.union(acc.index)
     # Exposures the data cannot judge are dropped, loudly.
@@ -385,7 +387,7 @@ def campaign_impact(
             stacklevel=2,
         )
         exp = exp[~unknown]
-    first_event_day = int(day_of(pd.Series([ev["timestamp"].min()]))[0])
+    first_event_day = int(day_of(np.array([enc.first], dtype="datetime64[ns]"))[0])
     end_day = int(day_of(pd.Series([end]))[0])
     exp_day = day_of(exp["exposed_at"])
     outside = (exp_day < first_event_day) | (exp_day > end_day)
@@ -413,17 +415,7 @@ def campaign_impact(
         )
     first = int(min(blocked["day"].min(), end_day) - 2 * pre)
     last = int(max(blocked["day"].max(), first_event_day) + horizon + 2)
-    panel = build_panel(
-        ev,
-        ids,
-        first=first,
-        last=last,
-        account_col="account_id",
-        time_col="timestamp",
-        event_col="event",
-        activity_events=None,
-        as_of=end,
-    )
+    panel = build_panel(enc, ids, first=first, last=last, as_of=end)
     if acc is not None:
         frame = acc.reindex(ids)
         start_day = day_of(frame["started_at"].fillna(pd.Timestamp.max.floor("D")))
@@ -449,17 +441,7 @@ def campaign_impact(
     )
     grid = None
     if kind not in ("active", "retained", "active_days"):
-        grid = event_days(
-            ev,
-            ids,
-            kind,
-            first=first,
-            last=last,
-            account_col="account_id",
-            time_col="timestamp",
-            event_col="event",
-            as_of=end,
-        )
+        grid = event_days(enc, ids, kind, first=first, last=last, as_of=end)
     after, before = _outcomes(kind, panel, design.churn_day, grid, pre, horizon)
     rows_s, bal_s, plac_s, curve_s, pair_s = [], [], [], [], []
     for campaign in campaigns:
@@ -606,13 +588,12 @@ def campaign_impact(
     )
 
 
-def _present_events(names: pd.Series) -> pd.Index:
+def _present_events(enc: _Encoded) -> pd.Index:
     """Event names that occur (categories without rows do not count)."""
-    if isinstance(names.dtype, pd.CategoricalDtype):
-        codes = names.cat.codes.to_numpy()
-        seen = np.bincount(codes[codes >= 0], minlength=len(names.cat.categories)) > 0
-        return pd.Index([str(c) for c in names.cat.categories[seen]])
-    return pd.Index(np.unique(names.astype(str).to_numpy()))
+    if enc.events is None or enc.event is None:
+        return pd.Index([])
+    seen = np.bincount(enc.event[enc.event >= 0], minlength=len(enc.events)) > 0
+    return pd.Index([str(c) for c in enc.events[seen]])
 
 
 def _per_day(fn: OutcomeFn, rows: IntArray, days: IntArray, ends: IntArray) -> FloatArray:

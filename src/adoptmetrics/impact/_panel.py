@@ -8,14 +8,13 @@ subtraction; the grid only spans the days the exposures need.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from adoptmetrics.activity import activity_cells
+from adoptmetrics.activity import period_index
+from adoptmetrics.activity._encode import _CHUNK, _Encoded
 
 IntArray = npt.NDArray[np.int64]
 
@@ -57,88 +56,103 @@ class Panel:
         return (grid[rows, bi] - grid[rows, ai]).astype(np.int64)
 
 
-def _cumulative(
-    entity: IntArray, day: IntArray, weight: IntArray, n: int, day0: int, n_days: int
-) -> npt.NDArray[np.int32]:
-    keep = (day >= day0) & (day < day0 + n_days)
+def _cumulative(counts: IntArray, n: int, n_days: int) -> npt.NDArray[np.int32]:
+    """Cumulative (n × (n_days + 1)) grid of per-(account, day) ``counts`` (flat, n × n_days)."""
     grid = np.zeros((n, n_days + 1), dtype=np.int32)
-    np.add.at(grid, (entity[keep], day[keep] - day0 + 1), weight[keep].astype(np.int32))
+    grid[:, 1:] = counts.reshape(n, n_days)
     np.cumsum(grid, axis=1, out=grid)
     # Column-major: each window query reads whole days (columns) for many accounts.
     return np.asfortranarray(grid)
 
 
+def _check_size(n: int, n_days: int) -> None:
+    if n * (n_days + 1) > _MAX_CELLS:
+        raise ValueError(
+            f"the exposures span {n_days} days for {n} accounts, more than the "
+            f"{_MAX_CELLS:,} account-days this in-memory estimator handles.\n"
+            "Hint: analyse fewer campaigns or a shorter period at a time."
+        )
+
+
+def _day_counts(
+    enc: _Encoded,
+    ids: pd.Index,
+    *,
+    first: int,
+    n_days: int,
+    as_of: pd.Timestamp,
+    event: int | None = None,
+) -> tuple[IntArray, IntArray | None]:
+    """Events per (id, day) over days ``[first, first + n_days)`` (flat, ids × days).
+
+    Only events up to ``as_of`` (and of code ``event`` when given) count. With
+    ``event`` None also each id's first active day at any time (int64 max if none).
+    One pass over the encoded events in cache-sized chunks: a bincount, no sort.
+    """
+    n = len(ids)
+    pos = np.asarray(ids.get_indexer(enc.entities.astype(str)), dtype=np.int64)
+    first_day = None if event is not None else np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    keys = []
+    entity, ns, codes = enc.entity, enc.ns, enc.event
+    limit = as_of.value
+    for lo in range(0, len(ns), _CHUNK):
+        hi = lo + _CHUNK
+        part_ns = ns[lo:hi]
+        keep = part_ns <= limit
+        if event is not None:
+            assert codes is not None
+            keep &= codes[lo:hi] == event
+        row = pos[entity[lo:hi][keep]]
+        day = period_index(part_ns[keep], "day")
+        if first_day is not None:
+            np.minimum.at(first_day, row, day)
+        day -= first
+        inside = (day >= 0) & (day < n_days)
+        keys.append(row[inside] * n_days + day[inside])
+    key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+    counts = np.bincount(key, minlength=n * n_days).astype(np.int32)
+    return counts, first_day
+
+
 def build_panel(
-    events: pd.DataFrame,
+    enc: _Encoded,
     ids: pd.Index,
     *,
     first: int,
     last: int,
-    account_col: str,
-    time_col: str,
-    event_col: str,
-    activity_events: Sequence[str] | None,
     as_of: pd.Timestamp,
 ) -> Panel:
-    """The panel of ``ids`` over days ``[first, last)``.
+    """The panel of ``ids`` (string ids) over days ``[first, last)`` from encoded events.
 
     ``first_day`` is each id's first activity (at any time, not only in the panel).
     """
-    cells = activity_cells(
-        events,
-        period="day",
-        account_col=account_col,
-        time_col=time_col,
-        event_col=event_col,
-        activity_events=activity_events,
-        as_of=as_of,
-    )
-    pos = ids.get_indexer(cells.entities)
-    entity = pos[cells.entity]
-    known = entity >= 0
-    entity, day, n_events = entity[known], cells.index[known], cells.n_events[known]
     n_days = max(int(last - first), 1)
-    if len(ids) * (n_days + 1) > _MAX_CELLS:
-        raise ValueError(
-            f"the exposures span {n_days} days for {len(ids)} accounts, more than the "
-            f"{_MAX_CELLS:,} account-days this in-memory estimator handles.\n"
-            "Hint: analyse fewer campaigns or a shorter period at a time."
-        )
-    first_day = np.full(len(ids), np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first_day, entity, day)
+    _check_size(len(ids), n_days)
+    counts, first_day = _day_counts(enc, ids, first=first, n_days=n_days, as_of=as_of)
+    assert first_day is not None
     return Panel(
         ids=ids,
         day0=int(first),
-        active=_cumulative(entity, day, np.ones_like(day), len(ids), first, n_days),
-        events=_cumulative(entity, day, n_events, len(ids), first, n_days),
+        active=_cumulative((counts > 0).astype(np.int32), len(ids), n_days),
+        events=_cumulative(counts, len(ids), n_days),
         first_day=first_day,
     )
 
 
 def event_days(
-    events: pd.DataFrame,
+    enc: _Encoded,
     ids: pd.Index,
     event: str,
     *,
     first: int,
     last: int,
-    account_col: str,
-    time_col: str,
-    event_col: str,
     as_of: pd.Timestamp,
 ) -> npt.NDArray[np.int32]:
     """Cumulative days on which each id did ``event``, over days ``[first, last)``."""
-    cells = activity_cells(
-        events,
-        period="day",
-        account_col=account_col,
-        time_col=time_col,
-        event_col=event_col,
-        activity_events=[event],
-        as_of=as_of,
-    )
-    pos = ids.get_indexer(cells.entities)
-    entity = pos[cells.entity]
-    known = entity >= 0
-    day = cells.index[known]
-    return _cumulative(entity[known], day, np.ones_like(day), len(ids), first, max(last - first, 1))
+    n_days = max(last - first, 1)
+    names = enc.events if enc.events is not None else pd.Index([])
+    code = names.get_indexer(pd.Index([event]))[0]
+    if code < 0:
+        return _cumulative(np.zeros(len(ids) * n_days, dtype=np.int32), len(ids), n_days)
+    counts, _ = _day_counts(enc, ids, first=first, n_days=n_days, as_of=as_of, event=int(code))
+    return _cumulative((counts > 0).astype(np.int32), len(ids), n_days)

@@ -16,7 +16,7 @@ from adoptmetrics._schema._validate import (
     _require_frame,
 )
 from adoptmetrics._stats import _intervals as _stats
-from adoptmetrics.activity import window_activity
+from adoptmetrics.activity import EventLog, window_activity
 from adoptmetrics.nps._core import (
     By,
     _categorize,
@@ -40,7 +40,7 @@ ACTIONS: dict[str, str] = {
 
 
 def _usage_from_events(
-    events: pd.DataFrame,
+    events: pd.DataFrame | EventLog,
     latest: pd.DataFrame,
     *,
     entity: str,
@@ -133,7 +133,7 @@ def _usage_cut(usage: npt.NDArray[np.float64], threshold: object, quantile: floa
 
 def nps_quadrants(
     responses: pd.DataFrame,
-    usage: pd.DataFrame | pd.Series,
+    usage: pd.DataFrame | pd.Series | EventLog,
     /,
     *,
     threshold: str | float = "median",
@@ -158,7 +158,7 @@ def nps_quadrants(
     responses : DataFrame
         NPS responses (columns ``account_col``, ``score_col``, ``time_col``
         and, with ``per="user"``, ``user_col``).
-    usage : DataFrame or Series
+    usage : DataFrame, Series or EventLog
         Usage per entity, either
 
         - a Series indexed by account (or user) id,
@@ -169,7 +169,9 @@ def nps_quadrants(
           ``usage_time_col`` but no ``usage_col``): usage is then the number
           of active days in the ``window_days`` days before each entity's
           response, computed by :func:`adoptmetrics.activity.window_activity`
-          (0 for entities without events in that window).
+          (0 for entities without events in that window), or
+        - an :class:`adoptmetrics.EventLog` of the events, read the same way
+          (its validation and encoding are reused).
     threshold : "median", "quantile" or number
         Where usage splits into ``high`` and ``low``: the median of the
         entities' usage, the ``quantile`` given, or a fixed usage level.
@@ -230,9 +232,10 @@ def nps_quadrants(
     _check_choice("account_score", account_score, ("latest", "user_mean"))
     if per == "user" and user_col is None:
         raise ValueError("per='user' needs the user id column.\nHint: pass user_col='user_id'.")
-    if not isinstance(usage, (pd.DataFrame, pd.Series)):
+    is_log = isinstance(usage, EventLog)
+    if not is_log and not isinstance(usage, (pd.DataFrame, pd.Series)):
         raise TypeError(
-            f"usage must be a DataFrame or Series, got {type(usage).__name__}.\n"
+            f"usage must be a DataFrame, Series or EventLog, got {type(usage).__name__}.\n"
             "Hint: pass a Series of usage per account, a table with "
             f"{usage_account_col!r} and {usage_col!r}, or the events frame."
         )
@@ -246,14 +249,14 @@ def nps_quadrants(
         if per == "user"
         else (usage_account_col, "usage_account_col")
     )
-    if (
+    if is_log or (
         isinstance(usage, pd.DataFrame)
         and usage_col not in usage.columns
         and usage_event_col in usage.columns
         and usage_time_col in usage.columns
     ):
         values = _usage_from_events(
-            usage,
+            usage,  # type: ignore[arg-type]
             latest,
             entity=entity,
             window_days=window_days,
@@ -264,6 +267,7 @@ def nps_quadrants(
             event_col=usage_event_col,
         )
     else:
+        assert not isinstance(usage, EventLog)
         values = _usage_from_table(usage, id_col=id_col, id_option=id_option, usage_col=usage_col)
     ids = latest[entity].astype(str)
     pos = values.index.get_indexer(pd.Index(ids.to_numpy()))

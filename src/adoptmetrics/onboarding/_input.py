@@ -16,10 +16,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from adoptmetrics._schema._validate import SchemaError
-from adoptmetrics.activity import event_sequences, window_activity
+from adoptmetrics.activity import EventLog
 from adoptmetrics.models import Milestone
 from adoptmetrics.onboarding import _paths
 from adoptmetrics.onboarding._population import NothingToAnalyse, Population
+from adoptmetrics.onboarding._windows import population_windows, subset
 
 StartArg = pd.Series | pd.Timestamp | str | None
 
@@ -98,20 +99,19 @@ def _steps(items: object, argument: str) -> list[Milestone]:
 
 
 def _load(
-    events: pd.DataFrame,
+    log: EventLog,
+    pop: Population,
     *,
-    window_days: float,
-    start: StartArg,
-    end: object,
-    accounts: pd.Index | None,
+    window: float,
+    accounts: pd.Index,
     cols: dict[str, str],
-) -> tuple[_paths.Sequences, pd.Index, pd.DataFrame]:
-    """Windowed sequences and window activity for ``accounts`` (or all accounts seen)."""
-    act = window_activity(events, start=start, window_days=window_days, end=end, **cols)
-    seqs = event_sequences(events, start=start, window_days=window_days, end=end, **cols)
-    index = pd.Index(act.index) if accounts is None else accounts
-    seq = _paths.build_sequences(seqs, cols["account_col"], index)
-    return seq, index, act
+) -> tuple[_paths.Sequences, npt.NDArray[np.int64]]:
+    """Windowed sequences and active days of ``accounts`` (in that order), up to ``pop.as_of``.
+
+    Accounts without a start in ``pop`` have empty windows.
+    """
+    w = population_windows(log, pop.starts, window=window, end=pop.as_of, cols=cols)
+    return subset(w, accounts)
 
 
 def _event_code(seq: _paths.Sequences, event: str, argument: str) -> int:
@@ -137,7 +137,7 @@ def _kth(
 
 
 def _outcome_frame(
-    events: pd.DataFrame,
+    log: EventLog,
     outcome: pd.Series,
     *,
     window: float,
@@ -196,18 +196,7 @@ def _outcome_frame(
             "Hint: pass a later as_of or a shorter window_days."
         )
     out = outcome[~open_]
-    st = st[~open_]
-    seq, index, act = _load(
-        events,
-        window_days=window,
-        start=st[st.notna()],
-        end=pop.as_of,
-        accounts=pd.Index(out.index),
-        cols=cols,
-    )
-    pos = index.get_indexer(pd.Index(act.index).astype(index.dtype, copy=False))
-    active = np.zeros(len(index), dtype=np.int64)
-    active[pos[pos >= 0]] = act["active_days"].to_numpy()[pos >= 0]
+    seq, active = _load(log, pop, window=window, accounts=pd.Index(out.index), cols=cols)
     if seq.n_rows == 0:
         raise NothingToAnalyse(
             "no events fall inside the accounts' windows, so there is nothing to mine.\n"

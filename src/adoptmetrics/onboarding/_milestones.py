@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from adoptmetrics._stats._intervals import check_confidence, kaplan_meier, wilson_interval
+from adoptmetrics.activity import EventLog
 from adoptmetrics.activity._encode import _NS_PER_DAY
 from adoptmetrics.models import Milestone
 from adoptmetrics.onboarding._input import (
@@ -31,6 +32,7 @@ from adoptmetrics.onboarding._population import (
     per_segment,
     resolve_population,
 )
+from adoptmetrics.onboarding._windows import as_log
 
 __all__ = ["milestone_status", "onboarding_funnel", "time_to_value"]
 
@@ -38,7 +40,7 @@ __all__ = ["milestone_status", "onboarding_funnel", "time_to_value"]
 
 
 def _milestones(
-    events: pd.DataFrame,
+    log: EventLog,
     steps: list[Milestone],
     *,
     window: float,
@@ -50,9 +52,8 @@ def _milestones(
     as_of_ts = pop.as_of
     starts = pop.starts if ids is None else pop.starts.reindex(ids).dropna()
     starts = starts[starts <= as_of_ts]
-    seq, index, _ = _load(
-        events, window_days=window, start=starts, end=as_of_ts, accounts=starts.index, cols=cols
-    )
+    index = pd.Index(starts.index)
+    seq, _ = _load(log, pop, window=window, accounts=index, cols=cols)
     start_ns = starts.to_numpy().astype("datetime64[ns]").view(np.int64)
     frames = []
     all_reached = np.ones(seq.n, dtype=bool)
@@ -100,7 +101,7 @@ def _milestones(
 
 
 def _population(
-    events: pd.DataFrame,
+    events: EventLog,
     *,
     accounts: pd.DataFrame | None,
     start: StartArg,
@@ -199,11 +200,12 @@ def milestone_status(
     steps = _steps(milestones, "milestones")
     window = _check_window(window_days)
     cols = {"account_col": account_col, "event_col": event_col, "time_col": time_col}
+    log = as_log(events, cols)
     pop = _population(
-        events, accounts=accounts, start=start, start_col=start_col,
+        log, accounts=accounts, start=start, start_col=start_col,
         accounts_account_col=accounts_account_col, as_of=as_of, cols=cols,
     )  # fmt: skip
-    return _milestones(events, steps, window=window, pop=pop, ids=None, cols=cols)
+    return _milestones(log, steps, window=window, pop=pop, ids=None, cols=cols)
 
 
 def time_to_value(
@@ -291,13 +293,14 @@ def time_to_value(
     steps = _steps(milestones, "milestones")
     window = _check_window(window_days)
     cols = {"account_col": account_col, "event_col": event_col, "time_col": time_col}
+    log = as_log(events, cols)
     pop = _population(
-        events, accounts=accounts, start=start, start_col=start_col,
+        log, accounts=accounts, start=start, start_col=start_col,
         accounts_account_col=accounts_account_col, as_of=as_of, cols=cols,
     )  # fmt: skip
 
     def run(ids: pd.Index | None) -> pd.DataFrame:
-        frame = _milestones(events, steps, window=window, pop=pop, ids=ids, cols=cols)
+        frame = _milestones(log, steps, window=window, pop=pop, ids=ids, cols=cols)
         if len(frame) == 0:
             raise NothingToAnalyse("no account started by as_of.\nHint: check as_of.")
         return _ttv_curve(frame, len(steps), window, pop.as_of, confidence)
@@ -422,14 +425,15 @@ def onboarding_funnel(
     items = _steps(steps, "steps")
     window = _check_window(window_days)
     cols = {"account_col": account_col, "event_col": event_col, "time_col": time_col}
+    log = as_log(events, cols)
     pop = _population(
-        events, accounts=accounts, start=start, start_col=start_col,
+        log, accounts=accounts, start=start, start_col=start_col,
         accounts_account_col=accounts_account_col, as_of=as_of, cols=cols,
     )  # fmt: skip
 
     def run(ids: pd.Index | None) -> pd.DataFrame:
         starts = pop.starts if ids is None else pop.starts.reindex(ids).dropna()
-        return _funnel(events, items, starts, window, pop.as_of, ordered, confidence, cols)
+        return _funnel(log, items, starts, window, pop, ordered, confidence, cols)
 
     segments = by_series(by, pd.Index(pop.starts.index), pop=pop, events=events, cols=cols)
     if segments is None:
@@ -438,25 +442,23 @@ def onboarding_funnel(
 
 
 def _funnel(
-    events: pd.DataFrame,
+    log: EventLog,
     items: list[Milestone],
     starts: pd.Series,
     window: float,
-    as_of_ts: pd.Timestamp,
+    pop: Population,
     ordered: bool,
     confidence: float,
     cols: dict[str, str],
 ) -> pd.DataFrame:
-    complete = starts + pd.Timedelta(days=window) <= as_of_ts
+    complete = starts + pd.Timedelta(days=window) <= pop.as_of
     starts = starts[complete]
     if len(starts) == 0:
         raise NothingToAnalyse(
             "no account's window has closed by as_of, so the funnel would be empty.\n"
             "Hint: pass a later as_of or a shorter window_days."
         )
-    seq, _, _ = _load(
-        events, window_days=window, start=starts, end=as_of_ts, accounts=starts.index, cols=cols
-    )
+    seq, _ = _load(log, pop, window=window, accounts=pd.Index(starts.index), cols=cols)
     reached = np.ones(seq.n, dtype=bool)
     after = seq.acc_start.copy()
     counts = []

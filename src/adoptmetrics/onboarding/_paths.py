@@ -33,13 +33,13 @@ import pandas as pd
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-# Bins of one (prefix, cell, byte value) histogram, and rows counted at once.
+# Bins of one (prefix, cell, nibble value) histogram, and rows counted at once.
 _HIST = 1 << 23
 _ROWS = 1 << 21
-# Bit ``j`` of each byte value (little-endian), to turn byte histograms into event counts.
-_BIT_TABLE = np.unpackbits(
-    np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little"
-).astype(float)
+# Bit ``j`` of each nibble value (little-endian), to turn nibble histograms into event counts.
+_NIBBLE_TABLE = np.unpackbits(
+    np.arange(16, dtype=np.uint8)[:, None], axis=1, bitorder="little"
+)[:, :4].astype(float)
 
 
 @attrs.frozen(slots=True)
@@ -100,10 +100,10 @@ def build_sequences(seqs: pd.DataFrame, entity_col: str, accounts: pd.Index) -> 
     ev = seqs["event"].cat.codes.to_numpy().astype(np.int64)[keep][order]
     ns = seqs["timestamp"].to_numpy().view(np.int64)[keep][order]
     names = [str(x) for x in seqs["event"].cat.categories]
-    return _assemble(len(accounts), names, acc, ev, ns)
+    return assemble(len(accounts), names, acc, ev, ns)
 
 
-def _assemble(n: int, names: list[str], acc: IntArray, ev: IntArray, ns: IntArray) -> Sequences:
+def assemble(n: int, names: list[str], acc: IntArray, ev: IntArray, ns: IntArray) -> Sequences:
     """Sequences from rows already sorted by account (then time)."""
     rows = len(acc)
     acc_start = np.searchsorted(acc, np.arange(n), side="left").astype(np.int64)
@@ -205,8 +205,8 @@ class Miner:
 
     For each occurrence of a prefix (earliest completion, one per account),
     the events that occur strictly later are kept as packed bits; counting is
-    a histogram of (prefix, cell, byte value) per byte column, turned into
-    per-event counts by a 256 × 8 bit table — no candidates × accounts array.
+    a histogram of (prefix, cell, nibble value) per half byte, turned into
+    per-event counts by a 16 × 4 bit table — no candidates × accounts array.
     """
 
     seq: Sequences
@@ -248,27 +248,36 @@ class Miner:
 
         ``bits`` (bytes × rows); ``bounds``: prefix ``i`` owns rows
         ``[bounds[i], bounds[i + 1])``; ``acc``: the account of each row;
-        ``cell``: the cell of each account. Prefixes are processed in runs so
-        that a histogram holds at most ``_HIST`` bins (and its rows stay in
-        cache).
+        ``cell``: the cell of each account. Each byte is counted as two
+        nibbles: a (prefix, cell, nibble value) histogram has 16 bins per
+        group instead of 256, so it stays small (and in cache) when there
+        are many cells. Prefixes are processed in runs so that a histogram
+        holds at most ``_HIST`` bins (and its rows stay in cache).
         """
         n_pre, n_bytes = len(bounds) - 1, bits.shape[0]
         out = np.zeros((n_pre, n_c, n_bytes * 8), dtype=np.int64)
-        for p0, p1 in _runs(bounds, max(1, _HIST // (n_c * 256))):
+        for p0, p1 in _runs(bounds, max(1, _HIST // (n_c * 16))):
             lo, hi = int(bounds[p0]), int(bounds[p1])
             if hi == lo:
                 continue
             sizes = np.diff(bounds[p0 : p1 + 1])
             group = np.repeat(np.arange(p1 - p0, dtype=np.int64) * n_c, sizes)
             group += cell[acc[lo:hi]]
-            group *= 256
+            group *= 16
             key = np.empty_like(group)
-            n_bins = (p1 - p0) * n_c * 256
+            nibble = np.empty(hi - lo, dtype=np.uint8)
+            n_bins = (p1 - p0) * n_c * 16
             for b in range(n_bytes):
-                np.add(group, bits[b, lo:hi], out=key)
-                hist = np.bincount(key, minlength=n_bins).reshape(-1, 256).astype(float)
-                part = np.rint(hist @ _BIT_TABLE).astype(np.int64)
-                out[p0:p1, :, 8 * b : 8 * b + 8] = part.reshape(p1 - p0, n_c, 8)
+                for half in range(2):
+                    if half:
+                        np.right_shift(bits[b, lo:hi], 4, out=nibble)
+                    else:
+                        np.bitwise_and(bits[b, lo:hi], 15, out=nibble)
+                    np.add(group, nibble, out=key)
+                    hist = np.bincount(key, minlength=n_bins).reshape(-1, 16).astype(float)
+                    part = np.rint(hist @ _NIBBLE_TABLE).astype(np.int64)
+                    j = 8 * b + 4 * half
+                    out[p0:p1, :, j : j + 4] = part.reshape(p1 - p0, n_c, 4)
         return out[:, :, : self.seq.n_events]
 
     def discover(self) -> None:

@@ -23,7 +23,8 @@ from adoptmetrics._schema._validate import (
     coerce_timestamps,
     validate_accounts,
 )
-from adoptmetrics.activity import window_activity
+from adoptmetrics.activity import EventLog
+from adoptmetrics.onboarding._windows import first_events, latest_event
 
 __all__ = ["NothingToAnalyse", "Population", "by_series", "per_segment", "resolve_population"]
 
@@ -49,7 +50,7 @@ class Population:
 
 
 def resolve_population(
-    events: pd.DataFrame,
+    events: EventLog,
     *,
     accounts: pd.DataFrame | None,
     start: object,
@@ -64,9 +65,7 @@ def resolve_population(
             "pass accounts= or start=, not both.\n"
             "Hint: start= gives the start dates directly; drop one of them."
         )
-    seen = window_activity(events, start=None, window_days=None, **cols)
-    last = seen["last_event"].max()
-    as_of_ts = coerce_as_of(as_of, None if pd.isna(last) else pd.Timestamp(last))
+    as_of_ts = coerce_as_of(as_of, latest_event(events, cols))
     table = None
     if accounts is not None:
         if not isinstance(accounts, pd.DataFrame):
@@ -88,7 +87,7 @@ def resolve_population(
         starts = pd.Series(table["started_at"].to_numpy(), index=ids)
         source = "accounts"
     elif start is None:
-        starts = seen["first_event"]
+        starts = first_events(events, cols)
         source = "first event"
     elif isinstance(start, pd.Series):
         if start.index.has_duplicates:
@@ -104,7 +103,8 @@ def resolve_population(
         source = "start"
     else:
         when_ts = coerce_as_of(start, None, argument="start")
-        starts = pd.Series(when_ts, index=seen.index, dtype="datetime64[ns]")
+        seen = first_events(events, cols).index
+        starts = pd.Series(when_ts, index=seen, dtype="datetime64[ns]")
         source = "start"
     starts = starts[starts.notna()]
     with contextlib.suppress(TypeError):  # accounts in id order, whatever the input order
@@ -117,12 +117,15 @@ def by_series(
     ids: pd.Index,
     *,
     pop: Population,
-    events: pd.DataFrame,
+    events: object,
     cols: dict[str, str],
 ) -> tuple[str, pd.Series] | None:
     """``by=`` as (output column name, segment per account of ``ids``); ``None`` without ``by``."""
     if by is None:
         return None
+    if isinstance(events, EventLog):  # its validated frame, canonical account column
+        events, cols = events.to_pandas(), {**cols, "account_col": "account_id"}
+    assert isinstance(events, pd.DataFrame)
     if isinstance(by, pd.Series):
         if by.index.has_duplicates:
             raise SchemaError(

@@ -16,6 +16,7 @@ import pandas as pd
 from adoptmetrics._progress import Progress
 from adoptmetrics._stats._adjusted_odds import activity_levels, adjusted_odds
 from adoptmetrics._stats._intervals import check_confidence
+from adoptmetrics.activity import EventLog
 from adoptmetrics.onboarding import _paths
 from adoptmetrics.onboarding._input import (
     StartArg,
@@ -31,6 +32,7 @@ from adoptmetrics.onboarding._population import (
     per_segment,
     resolve_population,
 )
+from adoptmetrics.onboarding._windows import as_log
 
 __all__ = ["golden_path", "success_paths"]
 
@@ -84,7 +86,7 @@ def _check_split(selection_split: object, seed: object) -> float | None:
 
 
 def _paths_of(
-    events: pd.DataFrame,
+    log: EventLog,
     outcome: pd.Series,
     *,
     pop: Population,
@@ -102,7 +104,7 @@ def _paths_of(
     steps = Progress("success_paths", total=3, enabled=progress)
     n_given = len(outcome)
     seq, out, active = _outcome_frame(
-        events, outcome, window=window, pop=pop, cols=cols, function="success_paths"
+        log, outcome, window=window, pop=pop, cols=cols, function="success_paths"
     )
     y = out.to_numpy()
     n, n_succ = len(y), int(y.sum())
@@ -351,8 +353,9 @@ def success_paths(
             "Hint: it is a share of accounts, e.g. 0.01 for 1 %."
         )
     cols = {"account_col": account_col, "event_col": event_col, "time_col": time_col}
+    log = as_log(events, cols)
     pop = resolve_population(
-        events, accounts=accounts, start=start, start_col=start_col,
+        log, accounts=accounts, start=start, start_col=start_col,
         accounts_account_col=accounts_account_col, as_of=as_of, cols=cols,
     )  # fmt: skip
     out = _outcome_arg(outcome, pop)
@@ -363,10 +366,10 @@ def success_paths(
     }  # fmt: skip
     segments = by_series(by, pd.Index(out.index), pop=pop, events=events, cols=cols)
     if segments is None:
-        return _paths_of(events, out, **options)  # type: ignore[arg-type]
+        return _paths_of(log, out, **options)  # type: ignore[arg-type]
     frame = per_segment(
         segments,
-        lambda ids: _paths_of(events, out[ids], **options),  # type: ignore[arg-type]
+        lambda ids: _paths_of(log, out[ids], **options),  # type: ignore[arg-type]
         function="success_paths",
     )
     frame.attrs = {"selection_split": split, "seed": int(seed) if split is not None else None}
@@ -458,14 +461,15 @@ def golden_path(
     length = _check_max_length(max_length)
     window = _check_window(window_days)
     cols = {"account_col": account_col, "event_col": event_col, "time_col": time_col}
+    log = as_log(events, cols)
     pop = resolve_population(
-        events, accounts=accounts, start=start, start_col=start_col,
+        log, accounts=accounts, start=start, start_col=start_col,
         accounts_account_col=accounts_account_col, as_of=as_of, cols=cols,
     )  # fmt: skip
     out = _outcome_arg(outcome, pop)
 
     def run(part: pd.Series) -> pd.DataFrame:
-        return _golden(events, part, pop=pop, window=window, length=length,
+        return _golden(log, part, pop=pop, window=window, length=length,
                        min_support=min_support, cols=cols)  # fmt: skip
 
     segments = by_series(by, pd.Index(out.index), pop=pop, events=events, cols=cols)
@@ -475,7 +479,7 @@ def golden_path(
 
 
 def _golden(
-    events: pd.DataFrame,
+    log: EventLog,
     outcome: pd.Series,
     *,
     pop: Population,
@@ -486,7 +490,7 @@ def _golden(
 ) -> pd.DataFrame:
     """:func:`golden_path` for one population."""
     seq, out, _ = _outcome_frame(
-        events, outcome, window=window, pop=pop, cols=cols, function="golden_path"
+        log, outcome, window=window, pop=pop, cols=cols, function="golden_path"
     )
     y = out.to_numpy()
     n, n_succ = len(y), int(y.sum())

@@ -33,7 +33,7 @@ def section(data: ReportData) -> Section | None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = campaign_impact(
-            data.events,
+            data.log,
             exposures,
             outcome=outcome,
             horizon_days=HORIZON_DAYS,

@@ -153,7 +153,7 @@ def section(data: ReportData) -> Section | None:
     )
 
     quadrants = nps_quadrants(
-        responses, data.events, per="account", user_col=user_col, window_days=RECENT_DAYS
+        responses, data.log, per="account", user_col=user_col, window_days=RECENT_DAYS
     )
     summary = quadrant_summary(quadrants)
     shares = summary.set_index("quadrant")["share"].to_dict()

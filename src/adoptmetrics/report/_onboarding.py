@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+import numpy as np
 import pandas as pd
 
 from adoptmetrics._stats._intervals import wilson_interval
@@ -80,6 +81,15 @@ def _as_bool(values: pd.Series) -> pd.Series | None:
     return text.map(lambda v: None if pd.isna(v) else v in _TRUE)
 
 
+def _present_events(names: pd.Series) -> set[str]:
+    """Event names that occur (from the categorical's codes: no string per row)."""
+    if isinstance(names.dtype, pd.CategoricalDtype):
+        codes = names.cat.codes.to_numpy()
+        seen = np.bincount(codes[codes >= 0], minlength=len(names.cat.categories)) > 0
+        return {str(c) for c in names.cat.categories[seen]}
+    return set(names.dropna().astype(str).unique())
+
+
 def _outcome(
     accounts: pd.DataFrame, as_of: pd.Timestamp, column: str | None, window_days: int
 ) -> tuple[pd.Series | None, str]:
@@ -112,7 +122,7 @@ def _milestone_part(
 
     from adoptmetrics.plotting._onboarding import plot_onboarding_funnel, plot_time_to_value
 
-    events, as_of = data.events, data.as_of
+    events, as_of = data.log, data.as_of
     status = milestone_status(events, steps, window_days=window_days, start=start, as_of=as_of)
     per_account = status.drop_duplicates("account_id")
     closed = per_account[per_account["status"] != "onboarding"]
@@ -188,7 +198,7 @@ def _driver_part(
     from adoptmetrics.plotting._onboarding import plot_success_paths
 
     paths = success_paths(
-        data.events,
+        data.log,
         outcome,
         window_days=window_days,
         start=start,
@@ -265,7 +275,7 @@ def _driver_part(
             f"{window_days} days separates successful accounts once activity is accounted for."
         )
     golden = golden_path(
-        data.events,
+        data.log,
         outcome,
         window_days=window_days,
         start=start,
@@ -290,7 +300,7 @@ def section(data: ReportData) -> Section:
     accounts = data.accounts
     if len(accounts) == 0 or len(data.events) == 0:
         raise SectionUnavailable("there are no accounts or no events", "give both tables")
-    present = set(data.events["event"].astype(str).unique())
+    present = _present_events(data.events["event"])
     steps = [e for e in opts.milestones if e in present]
     missing = [e for e in opts.milestones if e not in present]
     outcome, why_not = _outcome(accounts, data.as_of, opts.outcome, window_days)
