@@ -1,0 +1,146 @@
+"""The fast distinct-pair paths behind engagement equal straightforward references.
+
+``distinct_rows`` (windowed scratch table), the sort fallback of
+``distinct_keys`` and of ``entity_period_cells`` (grids too big for a bitmap)
+and ``stickiness`` built on them are checked against Python sets and an
+explicit pandas computation on random data. The window and bitmap limits are
+shrunk so that small inputs take the many-window and no-bitmap paths.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import adoptmetrics.activity._engagement_cells as cells
+from adoptmetrics.engagement import active_counts, stickiness
+
+
+def _pairs(draw_n: int, n_ent: int, n_per: int, seed: int, *, time_order: bool):
+    rng = np.random.default_rng(seed)
+    ent = rng.integers(0, n_ent, draw_n).astype(np.int64)
+    per = rng.integers(0, n_per, draw_n).astype(np.int64)
+    if time_order:  # event logs usually arrive sorted by time
+        order = np.argsort(per, kind="stable")
+        ent, per = ent[order], per[order]
+    return ent, per
+
+
+@given(
+    st.integers(0, 400),
+    st.integers(1, 30),
+    st.integers(1, 40),
+    st.integers(0, 2**32 - 1),
+    st.booleans(),
+    st.sampled_from([1, 7, 64, 1 << 22]),
+)
+def test_distinct_rows_keeps_exactly_one_row_per_pair(
+    n: int, n_ent: int, n_per: int, seed: int, time_order: bool, window: int
+) -> None:
+    ent, per = _pairs(n, n_ent, n_per, seed, time_order=time_order)
+    before = (ent.copy(), per.copy())
+    old = cells._WINDOW_KEYS
+    cells._WINDOW_KEYS = window  # small windows: many windows, also unsorted
+    try:
+        keep = cells.distinct_rows(ent, per, n_ent, n_per)
+    finally:
+        cells._WINDOW_KEYS = old
+    assert np.array_equal(ent, before[0]) and np.array_equal(per, before[1])  # not mutated
+    kept = list(zip(ent[keep].tolist(), per[keep].tolist(), strict=True))
+    # Reference: a Python set of the pairs.
+    assert len(kept) == len(set(kept))
+    assert set(kept) == set(zip(ent.tolist(), per.tolist(), strict=True))
+
+
+@given(st.integers(0, 300), st.integers(1, 50), st.integers(1, 30), st.integers(0, 2**32 - 1))
+def test_sort_fallbacks_equal_numpy_unique(n: int, n_ent: int, n_per: int, seed: int) -> None:
+    ent, per = _pairs(n, n_ent, n_per, seed, time_order=False)
+    ns = (per + 19_000) * 86_400 * 10**9 + 3_600 * 10**9
+    dense = cells.entity_period_cells(
+        ent, ns, period="day", p0=19_000, n_periods=n_per, n_entities=n_ent
+    )
+    key = ent * n_per + per
+    old = cells._DENSE_LIMIT
+    cells._DENSE_LIMIT = 0  # no grid is small enough: the sort fallbacks
+    try:
+        sparse = cells.entity_period_cells(
+            ent, ns, period="day", p0=19_000, n_periods=n_per, n_entities=n_ent
+        )
+        keys = cells.distinct_keys(key, n_ent * n_per)
+    finally:
+        cells._DENSE_LIMIT = old
+    ref = np.unique(key)  # reference: numpy's own unique
+    assert np.array_equal(keys, ref)
+    assert np.array_equal(dense[0], ref // n_per) and np.array_equal(dense[1], ref % n_per + 19_000)
+    assert np.array_equal(sparse[0], dense[0]) and np.array_equal(sparse[1], dense[1])
+
+
+def _random_log(seed: int, n: int = 3_000) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    users = np.array([f"u{i:03d}" for i in range(120)], dtype=object)
+    u = rng.integers(0, len(users), n)
+    start = pd.Timestamp("2024-01-17 05:00").value
+    ns = start + rng.integers(0, 150 * 86_400, n) * 10**9
+    ev = pd.DataFrame(
+        {
+            "account_id": np.array([f"a{i % 17}" for i in range(120)], dtype=object)[u],
+            "user_id": users[u],
+            "event": "login",
+            "timestamp": pd.to_datetime(ns),
+        }
+    )
+    return ev.sort_values("timestamp", kind="stable").reset_index(drop=True) if seed % 2 else ev
+
+
+def _reference_stickiness(ev: pd.DataFrame, short: str, long: str, as_of: pd.Timestamp):
+    """Independent: pandas periods; a short period cut at each long period's start."""
+    freq = {"day": "D", "week": "W-SUN", "month": "M"}
+    t = ev["timestamp"]
+    long_p = t.dt.to_period(freq[long]).dt.start_time
+    part = pd.DataFrame(
+        {"u": ev["user_id"], "long": long_p, "short": t.dt.to_period(freq[short]).dt.start_time}
+    )
+    n_active = part.groupby("long")["u"].nunique()
+    short_active = part.drop_duplicates().groupby("long").size()
+    # Observed days from the first event's day to as_of's day, as parts per long period.
+    days = pd.date_range(t.min().normalize(), as_of.normalize(), freq="D")
+    obs = pd.DataFrame(
+        {
+            "long": days.to_period(freq[long]).start_time,
+            "short": days.to_period(freq[short]).start_time,
+        }
+    ).drop_duplicates()
+    n_short = obs.groupby("long").size()
+    return (short_active / n_short).dropna(), n_active
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize(("short", "long"), [("day", "month"), ("day", "week"), ("week", "month")])
+def test_stickiness_equals_pandas_reference_on_random_logs(
+    seed: int, short: str, long: str
+) -> None:
+    ev = _random_log(seed)
+    as_of = pd.Timestamp("2024-06-20 12:00")
+    old = cells._WINDOW_KEYS
+    cells._WINDOW_KEYS = 1 + seed * 40  # from one period per window to many
+    try:
+        out = stickiness(ev, short=short, long=long, as_of=as_of).set_index("period")
+        by = stickiness(ev, short=short, long=long, as_of=as_of, by="account_id")
+        counts = active_counts(ev, period=long, level="user", as_of=as_of).set_index("period")
+    finally:
+        cells._WINDOW_KEYS = old
+    kept = ev[ev["timestamp"] <= as_of]
+    mean_short, n_active = _reference_stickiness(kept, short, long, as_of)
+    got = out[out["n_active"] > 0]
+    assert got["n_active"].to_dict() == n_active.to_dict()
+    np.testing.assert_allclose(
+        got["mean_short_active"].to_numpy(), mean_short.loc[got.index].to_numpy(), rtol=1e-12
+    )
+    assert out["n_active"].tolist() == counts["n_active"].tolist()
+    # Segments (accounts; users never change account here) add up to the whole.
+    summed = by.groupby("period")[["n_active", "mean_short_active"]].sum()
+    assert summed["n_active"].tolist() == out["n_active"].tolist()
+    np.testing.assert_allclose(summed["mean_short_active"], out["mean_short_active"], rtol=1e-12)
