@@ -48,7 +48,8 @@ def test_distinct_rows_keeps_exactly_one_row_per_pair(
         keep = cells.distinct_rows(ent, per, n_ent, n_per)
     finally:
         cells._WINDOW_KEYS = old
-    assert np.array_equal(ent, before[0]) and np.array_equal(per, before[1])  # not mutated
+    assert np.array_equal(ent, before[0])  # not mutated
+    assert np.array_equal(per, before[1])
     kept = list(zip(ent[keep].tolist(), per[keep].tolist(), strict=True))
     # Reference: a Python set of the pairs.
     assert len(kept) == len(set(kept))
@@ -74,8 +75,10 @@ def test_sort_fallbacks_equal_numpy_unique(n: int, n_ent: int, n_per: int, seed:
         cells._DENSE_LIMIT = old
     ref = np.unique(key)  # reference: numpy's own unique
     assert np.array_equal(keys, ref)
-    assert np.array_equal(dense[0], ref // n_per) and np.array_equal(dense[1], ref % n_per + 19_000)
-    assert np.array_equal(sparse[0], dense[0]) and np.array_equal(sparse[1], dense[1])
+    assert np.array_equal(dense[0], ref // n_per)
+    assert np.array_equal(dense[1], ref % n_per + 19_000)
+    assert np.array_equal(sparse[0], dense[0])
+    assert np.array_equal(sparse[1], dense[1])
 
 
 def _random_log(seed: int, n: int = 3_000) -> pd.DataFrame:
