@@ -1,21 +1,354 @@
-"""Distinct active users per account, for the health measures.
+"""The event scans behind account health: :class:`HealthLog` and :func:`distinct_users`.
 
-The public activity functions count per entity at one level (accounts *or*
-users); account health also needs the number of distinct users of each
-account, which is a count of (account, user) pairs. This private module does
-that one event scan, vectorised over integer codes, so the health analytics
-never touch raw events themselves.
+The health measures are taken at many dates (a snapshot now, one a month
+ago, twelve monthly snapshots for the stages, 24 for a model fit). Each
+needs, per account, counts over a time window: events, distinct days,
+distinct (account, user) pairs, distinct features. A :class:`HealthLog`
+holds the events once as integer arrays in day order, so a window is a
+contiguous slice (plus an exact mask on its two boundary days) and every
+count is a ``bincount`` over small integer keys: no hashing or sorting of
+event-sized keys per window. The public activity functions count per entity
+at one level (accounts *or* users); account health also needs users per
+account, which is why this private module exists in the activity layer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from adoptmetrics._schema._validate import validate_events
-from adoptmetrics.activity._encode import _categorical
+from adoptmetrics._schema._validate import SchemaError, validate_events
+from adoptmetrics.activity._encode import _NS_PER_DAY
+from adoptmetrics.activity._engagement_cells import factorize_strings
 
-__all__ = ["distinct_users"]
+__all__ = ["HealthLog", "Window", "distinct_users"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+_NEVER = np.iinfo(np.int64).min
+# Dense (account × small key) grids are used while they stay this small.
+_DENSE_LIMIT = 50_000_000
+
+
+def _day_order(day: IntArray) -> IntArray:
+    """A stable permutation sorting ``day`` (radix sort on 16-bit offsets when they fit)."""
+    lo = int(day.min())
+    if int(day.max()) - lo < 1 << 16:
+        return np.argsort((day - lo).astype(np.uint16), kind="stable").astype(np.int64)
+    return np.argsort(day, kind="stable").astype(np.int64)
+
+
+def _codes_of(values: np.ndarray | pd.Series) -> IntArray:
+    """Integer codes (−1 for a null) of an id column: one hash, no sort."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        return np.asarray(values.cat.codes.to_numpy(), dtype=np.int64)
+    arr = values.to_numpy() if isinstance(values, pd.Series) else values
+    if arr.dtype == object:
+        codes, _ = factorize_strings(pd.Series(arr, copy=False))
+    else:
+        codes, _ = pd.factorize(arr, sort=False)
+    return np.asarray(codes, dtype=np.int64)
+
+
+def _distinct_pairs(a: IntArray, b: IntArray, n_b: int, n_a: int) -> tuple[IntArray, IntArray]:
+    """The distinct (a, b) pairs of two code arrays (b in [0, n_b))."""
+    if n_a * n_b <= _DENSE_LIMIT:
+        seen = np.flatnonzero(np.bincount(a * n_b + b, minlength=n_a * n_b))
+    else:
+        seen = np.unique(a * n_b + b)
+    return seen // n_b, seen % n_b
+
+
+def _users_per_account(acc: IntArray, user: IntArray, n_acc: int) -> IntArray:
+    """Distinct users per account code (``user`` ≥ 0)."""
+    if len(user) == 0:
+        return np.zeros(n_acc, dtype=np.int64)
+    n_user = int(user.max()) + 1
+    owner = np.full(n_user, -1, dtype=np.int64)
+    owner[user] = acc
+    if bool((owner[user] == acc).all()):  # the usual case: each user in one account
+        users = np.flatnonzero(np.bincount(user, minlength=n_user))
+        return np.bincount(owner[users], minlength=n_acc).astype(np.int64)
+    pairs = np.unique(acc * n_user + user)
+    return np.bincount(pairs // n_user, minlength=n_acc).astype(np.int64)
+
+
+class Window:
+    """The events of one time window as integer arrays (rows in no particular order)."""
+
+    __slots__ = ("_log", "acc", "day", "event", "ns", "rows")
+
+    def __init__(self, log: HealthLog, rows: IntArray | slice) -> None:
+        self._log = log
+        self.rows = rows
+        self.acc = log.acc[rows]
+        self.ns = log.ns[rows]
+        self.day = log.day[rows]
+        self.event = log.event[rows] if log.event is not None else None
+
+    def __len__(self) -> int:
+        return len(self.acc)
+
+    def n_events(self) -> IntArray:
+        """Events per account code."""
+        return np.bincount(self.acc, minlength=self._log.n_accounts).astype(np.int64)
+
+    def active_days(self) -> IntArray:
+        """Distinct calendar days with an event, per account code."""
+        n = self._log.n_accounts
+        if not len(self):
+            return np.zeros(n, dtype=np.int64)
+        d0 = int(self.day.min())
+        acc, _ = _distinct_pairs(self.acc, self.day - d0, int(self.day.max()) - d0 + 1, n)
+        return np.bincount(acc, minlength=n).astype(np.int64)
+
+    def active_users(self) -> IntArray:
+        """Distinct users with an event, per account code (a null user is an error)."""
+        user = self._log.user_codes(self.rows)
+        if (user < 0).any():
+            self._log.null_users(self.rows, user)
+        return _users_per_account(self.acc, user, self._log.n_accounts)
+
+    def features_used(self, features: Sequence[Sequence[object]]) -> IntArray:
+        """Per account code: how many of ``features`` (each a list of event names) were used."""
+        log = self._log
+        n = log.n_accounts
+        out = np.zeros(n, dtype=np.int64)
+        if not len(self) or log.event is None or self.event is None:
+            return out
+        n_ev = len(log.events)
+        acc, ev = _distinct_pairs(self.acc, self.event, n_ev, n)
+        for names in features:  # a loop over features, not rows
+            wanted = log.events.get_indexer(pd.Index(list(names), dtype=object))
+            member = np.zeros(n_ev, dtype=bool)
+            member[wanted[wanted >= 0]] = True
+            if member.any():
+                out += np.bincount(acc[member[ev]], minlength=n) > 0
+        return out
+
+
+class HealthLog:
+    """Events as integer arrays in day order, for the health measures at many dates.
+
+    Parameters
+    ----------
+    accounts : Index
+        The account ids; ``acc`` holds positions into it.
+    acc, ns : ndarray of int64
+        Account code and timestamp (nanoseconds) of each event, in any order.
+    events : Index, optional
+        The event names; ``event`` holds positions into it.
+    event : ndarray of int64, optional
+        Event code of each event.
+    users : Series or ndarray, optional
+        The user id of each event (any dtype, nulls allowed: an error only when
+        a counted window holds one), or ``None`` without users.
+    user_col : str
+        The name of the user column, for error messages.
+    """
+
+    def __init__(
+        self,
+        accounts: pd.Index,
+        acc: IntArray,
+        ns: IntArray,
+        events: pd.Index | None,
+        event: IntArray | None,
+        users: pd.Series | np.ndarray | None,
+        *,
+        user_col: str = "user_id",
+    ) -> None:
+        self.accounts = accounts
+        self.events = events if events is not None else pd.Index([], dtype=object)
+        self.n_accounts = len(accounts)
+        self.user_col = user_col
+        ns = np.asarray(ns, dtype=np.int64)
+        day = ns // _NS_PER_DAY
+        # A log already in time order (the usual case) needs no reordering;
+        # otherwise rows go in day order (a radix sort), which is all the
+        # windows need: their boundary days are cut by an exact mask.
+        self.time_sorted = len(ns) < 2 or bool((ns[1:] >= ns[:-1]).all())
+        order = None if self.time_sorted or len(ns) < 2 else _day_order(day)
+        self.order = order
+
+        def take(a: Any) -> Any:
+            return a if order is None else a[order]
+
+        self.acc = take(np.asarray(acc, dtype=np.int64))
+        self.ns = take(ns)
+        self.day = take(day)
+        self.event = None if event is None else take(np.asarray(event, dtype=np.int64))
+        self.has_users = users is not None
+        self._raw_users: np.ndarray | None = None
+        self._users: IntArray | None = None
+        self._user_span = (0, 0)  # rows [i, j) whose codes are in _users
+        if users is not None:
+            if isinstance(users, pd.Series) and isinstance(users.dtype, pd.CategoricalDtype):
+                self._users = take(_codes_of(users))
+                self._user_span = (0, len(ns))
+            else:
+                self._raw_users = users.to_numpy() if isinstance(users, pd.Series) else users
+        self.cache: dict[Any, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.ns)
+
+    # ---------------------------------------------------------------- windows
+
+    def _span(self, lo: int, hi: int) -> tuple[int, int]:
+        """Rows [i, j) holding every event with ``lo < ns <= hi`` (maybe a few more)."""
+        if self.time_sorted:
+            return (
+                int(np.searchsorted(self.ns, lo, side="right")),
+                int(np.searchsorted(self.ns, hi, side="right")),
+            )
+        return (
+            int(np.searchsorted(self.day, lo // _NS_PER_DAY, side="left")),
+            int(np.searchsorted(self.day, hi // _NS_PER_DAY, side="right")),
+        )
+
+    def rows(self, lo: int, hi: int) -> IntArray | slice:
+        """The rows with ``lo < ns <= hi`` (a slice when the log is in time order)."""
+        i, j = self._span(lo, hi)
+        if self.time_sorted:
+            return slice(i, j)
+        part = self.ns[i:j]
+        return np.flatnonzero((part > lo) & (part <= hi)) + i
+
+    def window(self, lo: int, hi: int) -> Window:
+        """The events with ``lo < ns <= hi`` (nanoseconds)."""
+        return Window(self, self.rows(lo, hi))
+
+    # ------------------------------------------------------------------ users
+
+    def encode_users(self, lo: int, hi: int) -> None:
+        """Encode the user ids of every row that a window inside ``(lo, hi]`` may read.
+
+        Only raw (string) user columns need it, and only the rows of the
+        windows asked for are hashed: one snapshot reads a few months of a
+        long log. Callers that will read many windows ask for their whole
+        span first, so the ids are hashed once.
+        """
+        self._encode_rows(*self._span(lo, hi))
+
+    def _encode_rows(self, i: int, j: int) -> None:
+        ci, cj = self._user_span
+        if self._raw_users is None or (ci <= i and j <= cj) or j <= i:
+            return
+        if cj > ci:  # one code space for every row encoded so far
+            i, j = min(i, ci), max(j, cj)
+        pos = np.arange(i, j) if self.order is None else self.order[i:j]
+        codes = np.full(len(self.ns), -2, dtype=np.int64)  # -2: not encoded
+        codes[i:j] = _codes_of(self._raw_users[pos])
+        self._users, self._user_span = codes, (i, j)
+
+    def user_codes(self, rows: IntArray | slice) -> IntArray:
+        """User codes of ``rows`` (−1 for a null user)."""
+        if isinstance(rows, slice):
+            self._encode_rows(rows.start, rows.stop)
+        elif len(rows):
+            self._encode_rows(int(rows.min()), int(rows.max()) + 1)
+        if self._users is None:
+            return np.zeros(0, dtype=np.int64)
+        return self._users[rows]
+
+    def null_users(self, rows: IntArray | slice, user: IntArray) -> None:
+        """Raise the boundary's error for events without a user id."""
+        bad = np.flatnonzero(user < 0)
+        idx = np.arange(len(self.ns))[rows][bad]
+        original = idx if self.order is None else self.order[idx]
+        raise SchemaError(
+            "events",
+            self.user_col,
+            f"has {len(bad)} missing user ids in the measured windows",
+            "drop or fill the rows without a user, or pass user_col=None.",
+            rows=[int(r) for r in np.sort(original)[:5]],
+        )
+
+    # --------------------------------------------------------------- up to t
+
+    def first_seen(self) -> FloatArray:
+        """First event (ns, float; NaN when none) per account code."""
+        if "first_seen" not in self.cache:
+            first = np.full(self.n_accounts, np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(first, self.acc, self.ns)
+            out = first.astype(float)
+            out[first == np.iinfo(np.int64).max] = np.nan
+            self.cache["first_seen"] = out
+        result: FloatArray = self.cache["first_seen"]
+        return result
+
+    def events_seen(self, t: int) -> pd.Index:
+        """Event names with an event at or before ``t``."""
+        if self.event is None:
+            return pd.Index([], dtype=object)
+        if "event_first" not in self.cache:
+            first = np.full(len(self.events), np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(first, self.event, self.ns)
+            self.cache["event_first"] = first
+        first_ev: IntArray = self.cache["event_first"]
+        return self.events[np.flatnonzero(first_ev <= t)]
+
+    def last_seen(self, times: Sequence[int]) -> list[FloatArray]:
+        """Per date in ``times``: the last event at or before it (ns, float; NaN when none)."""
+        running = np.full(self.n_accounts, _NEVER, dtype=np.int64)
+        done = 0
+        out: dict[int, FloatArray] = {}
+        for t in sorted(set(times)):  # one pass over the log for every date
+            # Rows before ``t``'s day (time order: before t) are final; the
+            # rows of its own day are cut by an exact mask.
+            if self.time_sorted:
+                p = q = int(np.searchsorted(self.ns, t, side="right"))
+            else:
+                p = int(np.searchsorted(self.day, t // _NS_PER_DAY, side="left"))
+                q = int(np.searchsorted(self.day, t // _NS_PER_DAY, side="right"))
+            if p > done:
+                np.maximum.at(running, self.acc[done:p], self.ns[done:p])
+                done = p
+            last = running.copy()
+            if q > p:
+                ns = self.ns[p:q]
+                keep = ns <= t
+                np.maximum.at(last, self.acc[p:q][keep], ns[keep])
+            res = last.astype(float)
+            res[last == _NEVER] = np.nan
+            out[t] = res
+        return [out[t] for t in times]
+
+    def event_counts_since(
+        self, names: Sequence[object], start: IntArray, t: int
+    ) -> npt.NDArray[np.int64]:
+        """Per account code × name: events of that name with ``start[acc] <= ns <= t``."""
+        key = ("since", tuple(names))
+        if key not in self.cache:
+            wanted = (
+                self.events.get_indexer(pd.Index(list(names), dtype=object))
+                if self.event is not None
+                else np.full(len(names), -1)
+            )
+            which = np.full(len(self.events) + 1, -1, dtype=np.int64)
+            for k, w in enumerate(wanted):
+                if w >= 0:
+                    which[w] = k
+            rows = (
+                np.flatnonzero(which[self.event] >= 0)
+                if self.event is not None
+                else np.zeros(0, dtype=np.int64)
+            )
+            assert self.event is not None or not len(rows)
+            ev = self.event[rows] if self.event is not None else rows
+            self.cache[key] = (self.acc[rows], self.ns[rows], which[ev])
+        acc, ns, which = self.cache[key]
+        inside = (ns <= t) & (ns >= start[acc])
+        k = len(names)
+        counts = np.bincount(acc[inside] * k + which[inside], minlength=self.n_accounts * k)
+        return counts.reshape(self.n_accounts, k).astype(np.int64)
 
 
 def distinct_users(
@@ -50,29 +383,16 @@ def distinct_users(
     >>> distinct_users(ev).tolist()
     [2, 1]
     """
-    if isinstance(events, pd.DataFrame) and user_col in events.columns:
-        col = events[user_col]
-        if not isinstance(col.dtype, pd.CategoricalDtype):
-            # A hash in order of appearance: no sort of the (many) user ids is needed.
-            codes, uniques = pd.factorize(col, sort=False)
-            events = events.assign(
-                **{user_col: _categorical(codes.astype(np.int64), pd.Index(uniques))}
-            )
     df = validate_events(
         events, account_col=account_col, event_col=None, time_col=time_col, user_col=user_col
     )
     acc = df["account_id"].cat
-    usr = df["user_id"].cat
     a = acc.codes.to_numpy().astype(np.int64)
-    u = usr.codes.to_numpy().astype(np.int64)
+    u = _codes_of(df["user_id"])
     n_acc = len(acc.categories)
-    n_usr = max(len(usr.categories), 1)
-    counts = np.zeros(n_acc, dtype=np.int64)
+    counts = _users_per_account(a, u, n_acc)
     seen = np.zeros(n_acc, dtype=bool)
-    if len(a):
-        pairs = np.unique(a * n_usr + u)
-        counts = np.bincount(pairs // n_usr, minlength=n_acc).astype(np.int64)
-        seen[a] = True
+    seen[a] = True
     out = pd.Series(counts[seen], index=acc.categories[seen], name="active_users")
     out.index.name = account_col
     return out

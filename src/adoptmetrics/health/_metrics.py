@@ -1,10 +1,12 @@
 """The health measures per account at a date: :func:`account_metrics`.
 
-Every event scan goes through the activity layer (``window_activity``,
-``first_last_seen``, ``event_counts`` and the private distinct-user count);
-this module only cuts the validated log into time slices and joins compact
-per-account tables. :class:`_Inputs` validates and time-sorts the tables once,
-so the model fit can take many monthly snapshots without re-reading the log.
+Every event scan goes through the activity layer: a private
+:class:`~adoptmetrics.activity._health_users.HealthLog` holds the events once
+as integer arrays in day order and counts per account over any time window
+with integer arithmetic; this module only asks it for windows and joins
+compact per-account tables. :class:`_Inputs` validates the tables once, so
+the model fit and the stages can take many monthly snapshots without
+re-reading the log (an ``EventLog`` keeps its ``HealthLog`` for every call).
 """
 
 from __future__ import annotations
@@ -26,10 +28,9 @@ from adoptmetrics._schema._validate import (
     validate_events,
     validate_nps,
 )
-from adoptmetrics.activity import event_counts, first_last_seen, window_activity
 from adoptmetrics.activity._encode import _NS_PER_DAY, _categorical
 from adoptmetrics.activity._engagement_cells import factorize_strings
-from adoptmetrics.activity._health_users import distinct_users
+from adoptmetrics.activity._health_users import HealthLog
 
 __all__ = ["METRIC_COLUMNS", "account_metrics"]
 
@@ -91,27 +92,78 @@ def _features(
 
 @attrs.frozen(slots=True)
 class _Inputs:
-    """Validated, canonical tables; events sorted by time (for slicing)."""
+    """Validated, canonical tables; the events as a :class:`HealthLog` (integer arrays)."""
 
-    events: pd.DataFrame
-    ns: IntArray
+    log: HealthLog
     has_users: bool
     accounts: pd.DataFrame | None
     seats_col: str | None
     nps: pd.DataFrame | None
     latest: pd.Timestamp | None
-    # Every account id of every table; the events' account column holds
-    # positions into it (integer categories), so joins are numpy indexing.
+    first: pd.Timestamp | None  # earliest event
+    # Every account id of every table; the log's account codes are positions
+    # into it, so joins are numpy indexing.
     keys: pd.Index
     rank: IntArray  # rank of each key in id order (for sorted output)
     acc_code: IntArray  # key position of each accounts row
     seats: FloatArray  # seats per key (NaN when unknown)
 
-    def between(self, lo: int, hi: int) -> pd.DataFrame:
-        """Events with ``lo < timestamp <= hi`` (nanoseconds)."""
-        i = int(np.searchsorted(self.ns, lo, side="right"))
-        j = int(np.searchsorted(self.ns, hi, side="right"))
-        return self.events.iloc[i:j]
+
+def _health_log(
+    events: object, *, account_col: str, user_col: str | None, time_col: str, event_col: str
+) -> HealthLog:
+    """The events as a :class:`HealthLog`; an ``EventLog`` builds it once and keeps it."""
+    encoded = getattr(events, "_am_encoded", None)
+    if encoded is not None and hasattr(events, "_am_validated_events"):
+        log_users = getattr(events, "columns", {}).get("user") is not None
+        users = user_col if log_users else None
+        enc = encoded(entity_col=account_col, time_col=time_col, event_col=event_col)
+        cache = enc.cache if enc.cache is not None else {}
+        key = ("health_log", users is not None)
+        if key not in cache:
+            df = events._am_validated_events(
+                account_col=account_col,
+                event_col=event_col,
+                time_col=time_col,
+                user_col=users,
+                table="events",
+            )
+            if enc.engine is None:  # reuse the log's own arrays (same rows, same order)
+                acc, ns, event = enc.entity, enc.ns, enc.event
+            else:  # a lazy engine's arrays may come in another order: the frame's
+                acc = df["account_id"].cat.codes.to_numpy().astype(np.int64)
+                ns = df["timestamp"].to_numpy().view(np.int64)
+                event = df["event"].cat.codes.to_numpy().astype(np.int64)
+            cache[key] = HealthLog(
+                df["account_id"].cat.categories,
+                acc,
+                ns,
+                df["event"].cat.categories,
+                event,
+                df["user_id"] if users is not None else None,
+                user_col=str(user_col),
+            )
+        log: HealthLog = cache[key]
+        return log
+    # Any engine's frame as pandas: the user measures need the user column,
+    # which the boundary below does not keep.
+    raw = to_pandas(events, "events")
+    has_users = user_col is not None and user_col in raw.columns
+    ev = validate_events(
+        _hashed_ids(raw, [account_col, event_col]),
+        account_col=account_col,
+        event_col=event_col,
+        time_col=time_col,
+    )
+    return HealthLog(
+        ev["account_id"].cat.categories,
+        ev["account_id"].cat.codes.to_numpy().astype(np.int64),
+        ev["timestamp"].to_numpy().view(np.int64),
+        ev["event"].cat.categories,
+        ev["event"].cat.codes.to_numpy().astype(np.int64),
+        ev[str(user_col)] if has_users else None,
+        user_col=str(user_col),
+    )
 
 
 def prepare_inputs(
@@ -129,27 +181,10 @@ def prepare_inputs(
     score_col: str,
     nps_time_col: str,
 ) -> _Inputs:
-    """Validate every table once; sort the events by time; put every id in one code space."""
-    # Any engine's frame (or an EventLog) as pandas: the user measures need the
-    # user column, which the boundary below does not keep.
-    raw = to_pandas(events, "events")
-    has_users = user_col is not None and user_col in raw.columns
-    events = _hashed_ids(raw, [account_col, event_col])
-    ev = validate_events(events, account_col=account_col, event_col=event_col, time_col=time_col)
-    ns = ev["timestamp"].to_numpy().view(np.int64)
-    # Row order within one timestamp never matters (only counts are taken);
-    # a log already in time order (the usual case) needs no sort.
-    order: IntArray | None = None
-    if len(ns) > 1 and not bool((ns[1:] >= ns[:-1]).all()):
-        order = np.argsort(ns, kind="stable")
-        ns = ns[order]
-    users = {}
-    if has_users:
-        # Encoded once, kept as integer codes: only distinct counts are ever needed.
-        ucodes = _user_codes(ev[str(user_col)])
-        if order is not None:
-            ucodes = ucodes[order]
-        users["user_id"] = _categorical(ucodes, pd.RangeIndex(int(ucodes.max(initial=-1)) + 1))
+    """Validate every table once; encode the events; put every id in one code space."""
+    log = _health_log(
+        events, account_col=account_col, user_col=user_col, time_col=time_col, event_col=event_col
+    )
     acc = None
     if accounts is not None:
         acc = validate_accounts(
@@ -169,24 +204,11 @@ def prepare_inputs(
             ["timestamp", "score"], kind="stable"
         )
         nps_df["account_id"] = nps_df["account_id"].astype(object)
-    keys = pd.Index(np.asarray(ev["account_id"].cat.categories, dtype=object))
+    keys = pd.Index(np.asarray(log.accounts, dtype=object))
     for table in (acc, nps_df):
         if table is not None:
             ids = pd.Index(pd.unique(table["account_id"].to_numpy()))
             keys = keys.append(ids[keys.get_indexer(ids) < 0])
-    codes = ev["account_id"].cat.codes.to_numpy()
-    event_col_sorted = ev["event"].array
-    if order is not None:
-        codes = codes[order]
-        event_col_sorted = event_col_sorted.take(order)
-    events_sorted = pd.DataFrame(
-        {
-            "account_id": _categorical(codes.astype(np.int64), pd.RangeIndex(len(keys))),
-            "event": event_col_sorted,
-            "timestamp": ns.view("datetime64[ns]"),
-            **users,
-        }
-    )
     rank = np.empty(len(keys), dtype=np.int64)
     rank[np.argsort(keys.astype(str).to_numpy(), kind="stable")] = np.arange(len(keys))
     acc_code = np.zeros(0, dtype=np.int64)
@@ -196,9 +218,11 @@ def prepare_inputs(
         seats[acc_code] = acc["seats"].to_numpy(dtype=float)
     if nps_df is not None:
         nps_df["code"] = keys.get_indexer(pd.Index(nps_df["account_id"]))
-    latest = pd.Timestamp(int(ns[-1])) if len(ns) else None
+    n = len(log)
+    latest = pd.Timestamp(int(log.ns.max())) if n else None
+    first = pd.Timestamp(int(log.ns.min())) if n else None
     return _Inputs(
-        events_sorted, ns, has_users, acc, seats_col, nps_df, latest, keys, rank, acc_code, seats
+        log, log.has_users, acc, seats_col, nps_df, latest, first, keys, rank, acc_code, seats
     )
 
 
@@ -233,15 +257,6 @@ def _hashed_ids(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return out
 
 
-def _user_codes(values: pd.Series) -> IntArray:
-    """User ids as integer codes (-1 for a null): one hash, no sort (see ``_hashed_ids``)."""
-    if values.dtype == object:
-        codes, _ = factorize_strings(values)
-    else:
-        codes, _ = pd.factorize(values, sort=False)
-    return np.asarray(codes, dtype=np.int64)
-
-
 def _seats(values: pd.Series, column: str) -> pd.Series:
     if pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
         raise SchemaError(
@@ -274,11 +289,6 @@ def _place(
     return out
 
 
-def _codes(index: pd.Index | pd.Series) -> IntArray:
-    """Account codes of an activity-layer result (its ids are the integer categories)."""
-    return np.asarray(index, dtype=np.int64)
-
-
 def universe_at(inp: _Inputs, t: pd.Timestamp) -> tuple[IntArray, FloatArray]:
     """Codes of the accounts to measure at ``t`` (in id order), and their start (ns, float)."""
     if inp.accounts is not None:
@@ -287,21 +297,35 @@ def universe_at(inp: _Inputs, t: pd.Timestamp) -> tuple[IntArray, FloatArray]:
         codes = inp.acc_code[alive]
         start = acc["started_at"].to_numpy().view(np.int64)[alive].astype(float)
     else:
-        seen = first_last_seen(inp.between(np.iinfo(np.int64).min, t.value))
-        codes = _codes(seen["account_id"])
-        start = seen["first_seen"].to_numpy().view(np.int64).astype(float)
+        first = inp.log.first_seen()
+        codes = np.flatnonzero(first <= float(t.value)).astype(np.int64)
+        start = first[codes]
     order = np.argsort(inp.rank[codes], kind="stable")
     return codes[order], start[order]
 
 
-def last_seen_by_code(inp: _Inputs, frame: pd.DataFrame, last: FloatArray) -> FloatArray:
-    """``last`` (ns per code) updated with the last event of each account in ``frame``."""
-    if len(frame):
-        fl = first_last_seen(frame)
-        codes = _codes(fl["account_id"])
-        seen = fl["last_seen"].to_numpy().view(np.int64).astype(float)
-        last[codes] = np.fmax(last[codes], seen)
-    return last
+def start_ns(inp: _Inputs, codes: IntArray) -> IntArray:
+    """Exact start (int64 ns) of each account code: ``started_at``, else the first event."""
+    if inp.accounts is not None:
+        by_code = np.zeros(len(inp.keys), dtype=np.int64)
+        by_code[inp.acc_code] = inp.accounts["started_at"].to_numpy().view(np.int64)
+        return by_code[codes]
+    first = inp.log.first_seen()
+    return first[codes].astype(np.int64)
+
+
+def last_seen_at(inp: _Inputs, times: Sequence[pd.Timestamp]) -> list[FloatArray]:
+    """Per date: the last event at or before it (ns, float; NaN when none) per account code."""
+    pad = np.full(len(inp.keys) - inp.log.n_accounts, np.nan)
+    return [np.concatenate([x, pad]) for x in inp.log.last_seen([t.value for t in times])]
+
+
+def _by_key(inp: _Inputs, per_log_account: npt.ArrayLike) -> FloatArray:
+    """An array over the log's account codes, extended with 0 to every key."""
+    out = np.zeros(len(inp.keys))
+    values = np.asarray(per_log_account, dtype=float)
+    out[: len(values)] = values
+    return out
 
 
 def metrics_at(
@@ -328,38 +352,29 @@ def metrics_and_codes(
     last_seen: FloatArray | None = None,
     warn: bool = True,
 ) -> tuple[pd.DataFrame, IntArray]:
-    """:func:`metrics_at` and the account code of each row (for joins without hashing ids)."""
+    """:func:`metrics_at` and the account code of each row (for joins without hashing ids).
+
+    ``last_seen`` (from :func:`last_seen_at`) saves a pass over the log.
+    """
     universe, start = universe_at(inp, t)
     n = len(universe)
-    pos = np.full(len(inp.keys), -1, dtype=np.int64)  # account code → output row
-    pos[universe] = np.arange(n)
     w = round(window_days * _NS_PER_DAY)
     tv = t.value
-    cur = inp.between(tv - w, tv)
-    prev = inp.between(tv - 2 * w, tv - w)
+    log = inp.log
+    if inp.has_users:  # one hash of the user ids of both windows (when not encoded yet)
+        log.encode_users(tv - 2 * w, tv)
+    cur = log.window(tv - w, tv)
+    prev = log.window(tv - 2 * w, tv - w)
 
-    active_days = np.zeros(n)
-    n_cur = np.zeros(n)
-    n_prev = np.zeros(n)
-    if len(cur):
-        wa = window_activity(cur, start=None, window_days=None)
-        active_days = _place(pos, n, _codes(wa.index), wa["active_days"], 0.0)
-        n_cur = _place(pos, n, _codes(wa.index), wa["n_events"], 0.0)
-    if len(prev):
-        fl = first_last_seen(prev)
-        n_prev = _place(pos, n, _codes(fl["account_id"]), fl["n_events"], 0.0)
+    active_days = _by_key(inp, cur.active_days())[universe]
+    n_cur = _by_key(inp, cur.n_events())[universe]
+    n_prev = _by_key(inp, prev.n_events())[universe]
 
     users = np.full(n, np.nan)
     growth = np.full(n, np.nan)
     if inp.has_users:
-        u_cur = np.zeros(n)
-        u_prev = np.zeros(n)
-        if len(cur):
-            du = distinct_users(cur)
-            u_cur = _place(pos, n, _codes(du.index), du.to_numpy(), 0.0)
-        if len(prev):
-            du = distinct_users(prev)
-            u_prev = _place(pos, n, _codes(du.index), du.to_numpy(), 0.0)
+        u_cur = _by_key(inp, cur.active_users())[universe]
+        u_prev = _by_key(inp, prev.active_users())[universe]
         users = u_cur
         with np.errstate(divide="ignore", invalid="ignore"):
             growth = np.where(u_prev > 0, u_cur / u_prev, np.nan)
@@ -370,21 +385,11 @@ def metrics_and_codes(
     growth[young] = np.nan
     trend[young] = np.nan
 
-    breadth = np.zeros(n)
-    if len(cur):
-        counts = event_counts(cur, start=None, window_days=None)
-        done = counts.to_numpy() > 0
-        column = {c: i for i, c in enumerate(counts.columns)}
-        used = np.zeros((len(counts), len(features)), dtype=bool)
-        for j, evs in enumerate(features.values()):  # a loop over features, not rows
-            idx = [column[e] for e in evs if e in column]
-            if idx:
-                used[:, j] = done[:, idx].any(axis=1)
-        breadth = _place(pos, n, _codes(counts.index), used.mean(axis=1), 0.0)
+    used = _by_key(inp, cur.features_used(list(features.values())))[universe]
+    breadth = used / len(features) if features else np.zeros(n)
 
     if last_seen is None:
-        everything = inp.between(np.iinfo(np.int64).min, tv)
-        last_seen = last_seen_by_code(inp, everything, np.full(len(inp.keys), np.nan))
+        last_seen = last_seen_at(inp, [t])[0]
     last = last_seen[universe]
     days_since = (tv - last) / _NS_PER_DAY
 
@@ -403,6 +408,8 @@ def metrics_and_codes(
                 stacklevel=3,
             )
 
+    pos = np.full(len(inp.keys), -1, dtype=np.int64)  # account code → output row
+    pos[universe] = np.arange(n)
     score = np.full(n, np.nan)
     if inp.nps is not None:
         resp = inp.nps[inp.nps["timestamp"] <= t]
@@ -472,11 +479,7 @@ def resolve_features(
     inp: _Inputs, t: pd.Timestamp, features: Sequence[str] | Mapping[str, Sequence[str]] | None
 ) -> dict[str, list[str]]:
     """``features`` as feature → events; default every event name seen up to ``t``."""
-    seen = pd.Index([])
-    upto = inp.between(np.iinfo(np.int64).min, t.value)
-    if len(upto):
-        codes = np.unique(upto["event"].cat.codes.to_numpy())
-        seen = upto["event"].cat.categories[codes[codes >= 0]]
+    seen = inp.log.events_seen(t.value)
     out = _features(features, seen)
     if features is not None:
         known = set(seen.astype(str))

@@ -25,6 +25,7 @@ import pandas as pd
 from adoptmetrics._schema._validate import coerce_as_of
 from adoptmetrics._stats._intervals import z_value
 from adoptmetrics._stats._logistic import fit_logistic
+from adoptmetrics.activity._encode import _NS_PER_DAY
 from adoptmetrics.health._metrics import (
     METRIC_COLUMNS,
     IntArray,
@@ -32,7 +33,7 @@ from adoptmetrics.health._metrics import (
     add_account_columns,
     check_days,
     default_as_of,
-    last_seen_by_code,
+    last_seen_at,
     metrics_and_codes,
     prepare_inputs,
     resolve_features,
@@ -170,13 +171,13 @@ def stacked_snapshots(
         raise TypeError("stacked snapshots need the accounts table.\nHint: pass accounts=.")
     churn = np.full(len(inp.keys), np.iinfo(np.int64).min, dtype=np.int64)  # NaT
     churn[inp.acc_code] = acc["churned_at"].to_numpy().view(np.int64)
-    last = np.full(len(inp.keys), np.nan)
-    lo = np.iinfo(np.int64).min
+    dates = sorted(dates)
+    if inp.has_users and dates:  # hash the user ids of every snapshot's windows once
+        w = round(window_days * _NS_PER_DAY)
+        inp.log.encode_users(dates[0].value - 2 * w, dates[-1].value)
     frames = []
     all_codes: list[IntArray] = []
-    for t in sorted(dates):
-        last = last_seen_by_code(inp, inp.between(lo, t.value), last)
-        lo = t.value
+    for t, last in zip(dates, last_seen_at(inp, dates), strict=True):
         m, codes = metrics_and_codes(
             inp,
             t,
@@ -330,9 +331,9 @@ def fit_health_model(
             f"accounts.\nHint: choose from {', '.join(METRIC_COLUMNS)} or a numeric "
             "accounts column."
         )
-    if inp.latest is None:
+    if inp.latest is None or inp.first is None:
         raise ValueError("events is empty.\nHint: pass the event log with at least one event.")
-    first = min(pd.Timestamp(inp.accounts["started_at"].min()), pd.Timestamp(int(inp.ns[0])))  # type: ignore[index]
+    first = min(pd.Timestamp(inp.accounts["started_at"].min()), inp.first)  # type: ignore[index]
     dates = snapshot_dates(first, t_end, horizon, int(n_snapshots))
     if not dates:
         raise ValueError(

@@ -138,6 +138,25 @@ def health_scores(
     card = check_scorecard(scorecard)
     if isinstance(n_reasons, bool) or not isinstance(n_reasons, (int, np.integer)) or n_reasons < 0:
         raise ValueError(f"n_reasons={n_reasons!r} must be a whole number ≥ 0.\nHint: n_reasons=3.")
+    score, comps, values = score_arrays(metrics, card, account_col=account_col)
+    out = pd.DataFrame(
+        {
+            account_col: metrics[account_col].to_numpy(),
+            "score": score,
+            "band": band_of(score, card.bands),
+        }
+    )
+    for j, m in enumerate(card.measures):
+        out[f"score_{m.column}"] = comps[:, j]
+    weights = np.array([float(m.weight) for m in card.measures])
+    out["reasons"] = _reasons(card, comps, values, weights, n_reasons)
+    return out
+
+
+def score_arrays(
+    metrics: pd.DataFrame, card: Scorecard, *, account_col: str = "account_id"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The checked scoring of :func:`health_scores`: score, components and values per row."""
     if not isinstance(metrics, pd.DataFrame):
         raise TypeError(
             f"metrics must be a pandas DataFrame, got {type(metrics).__name__}.\n"
@@ -198,40 +217,53 @@ def health_scores(
     wsum = present @ weights
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(wsum > 0, np.nan_to_num(comps) @ weights / wsum, np.nan)
-    out = pd.DataFrame(
-        {
-            account_col: ids.to_numpy(),
-            "score": score,
-            "band": band_of(score, card.bands),
-        }
-    )
-    for j, m in enumerate(card.measures):
-        out[f"score_{m.column}"] = comps[:, j]
-    out["reasons"] = _reasons(card, comps, values, weights, n_reasons)
-    return out
+    return score, comps, values
+
+
+def tuples_by_pattern(
+    pattern: np.ndarray, columns: list[np.ndarray], n: int
+) -> list[tuple[str, ...]]:
+    """Per row ``i``: the tuple of ``columns[j][i]`` for the ``j`` listed in ``pattern[i]``.
+
+    ``pattern`` (rows × slots) holds column numbers, ``-1`` for an empty slot
+    (empty slots come last). Rows with the same pattern are built together by
+    ``zip`` over string arrays, so no Python code runs per (row, column).
+    """
+    out = np.empty(n, dtype=object)
+    out[:] = [()] * n
+    if n == 0 or pattern.shape[1] == 0:
+        return list(out)
+    kinds, which = np.unique(pattern, axis=0, return_inverse=True)
+    which = np.asarray(which).reshape(-1)
+    rows_of = np.argsort(which, kind="stable")
+    bounds = np.searchsorted(which[rows_of], np.arange(len(kinds) + 1))
+    for k, kind in enumerate(kinds):  # a loop over the distinct patterns, not rows
+        cols = [int(j) for j in kind if j >= 0]
+        if not cols:
+            continue
+        rows = rows_of[bounds[k] : bounds[k + 1]]
+        made = zip(*(columns[j][rows] for j in cols), strict=True)
+        out[rows] = np.fromiter(made, dtype=object, count=len(rows))
+    return list(out)
 
 
 def _reasons(
     card: Scorecard, comps: np.ndarray, values: np.ndarray, weights: np.ndarray, k: int
 ) -> list[tuple[str, ...]]:
     """Per account: up to ``k`` components below 50, largest weighted shortfall first."""
-    n = comps.shape[0]
+    n, m = comps.shape
     weak = np.asarray(comps < 50, dtype=bool)
     loss = np.where(weak, weights * (100 - np.nan_to_num(comps, nan=100.0)), -1.0)
     # Stable order on −loss keeps scorecard order among equal shortfalls (never the id).
     order = np.argsort(-loss, axis=1, kind="stable")[:, :k]
+    pattern = np.where(np.take_along_axis(weak, order, axis=1), order, -1)
+    # Weak slots come first in the order (their loss is ≥ 0 > −1), so empty ones are last.
     words = ["high" if meas.lower_is_better else "low" for meas in card.measures]
-    out: list[tuple[str, ...]] = []
-    rows_weak = np.asarray(weak.any(axis=1), dtype=bool)
-    for i in range(n):  # one short tuple per account, built from k ≤ a few columns
-        if not rows_weak[i]:
-            out.append(())
-            continue
-        out.append(
-            tuple(
-                f"{card.measures[j].column} {words[j]} ({_fmt(values[i, j])})"
-                for j in order[i]
-                if weak[i, j]
-            )
-        )
-    return out
+    texts = []
+    for j in range(m):  # one string per weak value of each component
+        col = np.empty(n, dtype=object)
+        rows = np.flatnonzero(weak[:, j])
+        prefix = f"{card.measures[j].column} {words[j]} ("
+        col[rows] = [f"{prefix}{_fmt(v)})" for v in values[rows, j].tolist()]
+        texts.append(col)
+    return tuples_by_pattern(pattern, texts, n)

@@ -16,21 +16,31 @@ from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from adoptmetrics._schema._validate import coerce_as_of
-from adoptmetrics.activity import event_counts
 from adoptmetrics.activity._encode import _NS_PER_DAY
 from adoptmetrics.health._metrics import (
+    IntArray,
     _Inputs,
     add_account_columns,
     check_days,
     default_as_of,
-    metrics_at,
+    last_seen_at,
+    metrics_and_codes,
     prepare_inputs,
     resolve_features,
+    start_ns,
 )
-from adoptmetrics.health._scores import HasScorecard, check_scorecard, health_scores
+from adoptmetrics.health._scores import (
+    HasScorecard,
+    band_of,
+    check_scorecard,
+    health_scores,
+    score_arrays,
+    tuples_by_pattern,
+)
 from adoptmetrics.models import Milestone, Scorecard
 
 __all__ = ["STAGES", "StageRules", "lifecycle_stages", "stage_transitions"]
@@ -38,6 +48,7 @@ __all__ = ["STAGES", "StageRules", "lifecycle_stages", "stage_transitions"]
 #: The stages, in funnel order (``at_risk`` and ``churned`` beside the funnel).
 STAGES = ("onboarding", "adopting", "established", "expanding", "at_risk", "churned")
 _FROM_STAGES = ("not_started", *STAGES)
+ObjArray = npt.NDArray[np.object_]
 
 
 def _milestones(value: object) -> tuple[Milestone, ...]:
@@ -143,21 +154,107 @@ def _check_rules(rules: object) -> StageRules:
 
 
 def _missing_milestones(
-    inp: _Inputs, t: pd.Timestamp, ids: pd.Index, start: np.ndarray, rules: StageRules
-) -> list[tuple[str, ...]]:
-    """Per account: the milestones not reached between its start and ``t``."""
+    inp: _Inputs, t: pd.Timestamp, codes: IntArray, start: IntArray, rules: StageRules
+) -> npt.NDArray[np.bool_]:
+    """Per account (rows of ``codes``) × milestone: not reached between its start and ``t``."""
+    n = len(codes)
     if not rules.milestones:
-        return [()] * len(ids)
-    upto = inp.between(np.iinfo(np.int64).min, t.value)
-    # The events hold account codes (positions in inp.keys), not the ids themselves.
-    codes = pd.Index(inp.keys.get_indexer(ids).astype(np.int64))
-    starts = pd.Series(start.astype(np.int64).view("datetime64[ns]"), index=codes)
+        return np.zeros((n, 0), dtype=bool)
+    log = inp.log
     wanted = sorted({m.event for m in rules.milestones})
-    counts = event_counts(upto, start=starts, activity_events=wanted)
-    counts = counts.reindex(columns=wanted, fill_value=0).reindex(codes, fill_value=0)
-    missing = np.column_stack([counts[m.event].to_numpy() < m.min_count for m in rules.milestones])
-    names = [m.name for m in rules.milestones]
-    return [tuple(n for n, miss in zip(names, row, strict=True) if miss) for row in missing]
+    in_log = codes < log.n_accounts
+    start_by_code = np.zeros(log.n_accounts, dtype=np.int64)
+    start_by_code[codes[in_log]] = start[in_log]
+    counts = np.zeros((n, len(wanted)), dtype=np.int64)
+    counts[in_log] = log.event_counts_since(wanted, start_by_code, t.value)[codes[in_log]]
+    return np.column_stack(
+        [counts[:, wanted.index(m.event)] < m.min_count for m in rules.milestones]
+    )
+
+
+def _texts(fmt: str, values: npt.NDArray[np.float64], rows: IntArray, n: int) -> ObjArray:
+    """``fmt.format(value)`` at ``rows`` (None elsewhere): strings only where they are shown."""
+    out = np.empty(n, dtype=object)
+    out[rows] = [fmt.format(v) for v in values[rows].tolist()]
+    return out
+
+
+def _stage_reasons(
+    rule: IntArray,
+    missing: npt.NDArray[np.bool_],
+    names: list[str],
+    values: dict[str, npt.NDArray[np.float64]],
+    flags: dict[str, npt.NDArray[np.bool_]],
+    health: tuple[npt.NDArray[np.float64], ObjArray, list[tuple[str, ...]]],
+    rules: StageRules,
+) -> list[tuple[str, ...]]:
+    """The reasons of each account's stage, built per rule over string arrays."""
+    n = len(rule)
+    tenure, util, growth, breadth = (values[k] for k in ("tenure", "util", "growth", "breadth"))
+    # Text of each missing-milestone pattern, once per pattern.
+    code = missing.astype(np.int64) @ (1 << np.arange(missing.shape[1], dtype=np.int64))
+    kinds, which = np.unique(code, return_inverse=True)
+    table = np.empty(len(kinds), dtype=object)
+    for k, c in enumerate(kinds.tolist()):  # a loop over patterns, not accounts
+        table[k] = "milestones not reached: " + ", ".join(
+            nm for j, nm in enumerate(names) if c >> j & 1
+        )
+    miss_text = table[np.asarray(which).reshape(-1)] if n else np.empty(0, dtype=object)
+    has_miss = code > 0
+    at = {r: rule == r for r in range(6)}
+    include = [
+        at[0],
+        (at[0] | at[2]) & has_miss,
+        at[3] & flags["expand_u"],
+        at[3] & flags["expand_g"],
+        at[4],
+        at[4],
+        at[5] & ~flags["broad"],
+        at[5] & ~flags["old"],
+    ]
+    columns = [
+        _texts(
+            f"tenure {{:.0f}} d < {rules.onboarding_days:g} d", tenure, np.flatnonzero(at[0]), n
+        ),
+        np.where(has_miss, miss_text, np.array(None, dtype=object)),
+        _texts(
+            f"seat_utilization {{:.2f}} ≥ {rules.expand_utilization:g}",
+            util,
+            np.flatnonzero(include[2]),
+            n,
+        ),
+        _texts(
+            f"user_growth {{:.2f}} ≥ {rules.expand_user_growth:g}",
+            growth,
+            np.flatnonzero(include[3]),
+            n,
+        ),
+        _texts(
+            f"breadth {{:.2f}} ≥ {rules.established_breadth:g}", breadth, np.flatnonzero(at[4]), n
+        ),
+        _texts(
+            f"tenure {{:.0f}} d ≥ {rules.established_days:g} d", tenure, np.flatnonzero(at[4]), n
+        ),
+        _texts(
+            f"breadth {{:.2f}} < {rules.established_breadth:g}",
+            breadth,
+            np.flatnonzero(include[6]),
+            n,
+        ),
+        _texts(
+            f"tenure {{:.0f}} d < {rules.established_days:g} d",
+            tenure,
+            np.flatnonzero(include[7]),
+            n,
+        ),
+    ]
+    # Slots in column order (the order of the texts in each rule), empty slots last.
+    slot = np.sort(np.where(np.column_stack(include), np.arange(len(include)), 99), axis=1)[:, :2]
+    out = tuples_by_pattern(np.where(slot == 99, -1, slot), columns, n)
+    score, band, reasons = health
+    for i in np.flatnonzero(at[1]).tolist():  # at-risk accounts: the score and its reasons
+        out[i] = (f"health score {score[i]:.0f} ({band[i]})", *reasons[i])
+    return out
 
 
 def stages_at(
@@ -168,11 +265,14 @@ def stages_at(
     card: Scorecard,
     window_days: float,
     features: dict[str, list[str]],
+    reasons: bool = True,
+    last_seen: npt.NDArray[np.float64] | None = None,
 ) -> pd.DataFrame:
     """``account_id``, ``stage``, ``reasons`` for every account started on or before ``t``.
 
     Also ``rule`` (−1 where ``exact_since`` is the exact entry date: churned,
-    or new and onboarding) and ``exact_since``.
+    or new and onboarding), ``exact_since`` and ``code`` (the account code).
+    ``reasons=False`` leaves the reasons empty (a history only needs stages).
     """
     acc = inp.accounts
     if acc is None:
@@ -180,26 +280,33 @@ def stages_at(
     started = (acc["started_at"] <= t).to_numpy()
     churned = started & (acc["churned_at"] <= t).to_numpy()
     gone = acc.loc[churned]
+    gone_reasons: list[tuple[str, ...]] | ObjArray = [()] * len(gone)
+    if reasons and len(gone):
+        text = ("churned on " + gone["churned_at"].dt.strftime("%Y-%m-%d")).to_numpy(dtype=object)
+        gone_reasons = np.fromiter(zip(text, strict=True), dtype=object, count=len(text))
     gone_out = pd.DataFrame(
         {
             "account_id": gone["account_id"].astype(object).to_numpy(),
             "stage": "churned",
-            "reasons": [(f"churned on {d:%Y-%m-%d}",) for d in gone["churned_at"]],
+            "reasons": list(gone_reasons),
             "rule": -1,
             "exact_since": gone["churned_at"].to_numpy(),
+            "code": inp.acc_code[churned],
         }
     )
-    m = metrics_at(inp, t, window_days=window_days, features=features, warn=False)
-    m = add_account_columns(m, inp, card.columns)
+    m, codes = metrics_and_codes(
+        inp, t, window_days=window_days, features=features, last_seen=last_seen, warn=False
+    )
+    m = add_account_columns(m, inp, card.columns, codes)
     ids = pd.Index(m["account_id"])
-    scores = health_scores(m, scorecard=card)
+    score, _, _ = score_arrays(m, card)
+    band = np.asarray(band_of(score, card.bands).astype(object))
     tenure = m["tenure_days"].to_numpy()
-    start = t.value - tenure * _NS_PER_DAY
-    missing = _missing_milestones(inp, t, ids, start, rules)
-    not_onboarded = np.array([bool(x) for x in missing], dtype=bool)
+    start = start_ns(inp, codes)
+    missing = _missing_milestones(inp, t, codes, start, rules)
+    not_onboarded = missing.any(axis=1)
     new = tenure < rules.onboarding_days
-    risky_bands = ["red"] if rules.at_risk_band == "red" else ["red", "yellow"]
-    risky = scores["band"].isin(risky_bands).to_numpy()
+    risky = np.isin(band, ["red"] if rules.at_risk_band == "red" else ["red", "yellow"])
     util = m["seat_utilization"].to_numpy()
     growth = m["user_growth"].to_numpy()
     breadth = m["breadth"].to_numpy()
@@ -218,50 +325,31 @@ def stages_at(
     choices = ["onboarding", "at_risk", "onboarding", "expanding", "established"]
     stage = np.select(conditions, choices, default="adopting")
     rule = np.select(conditions, np.arange(len(conditions)), default=len(conditions))
-    reasons: list[tuple[str, ...]] = []
-    health_reasons = scores["reasons"].tolist()
-    score = scores["score"].to_numpy()
-    for i in range(len(m)):  # short text per account from the compact table
-        r = int(rule[i])
-        miss = missing[i]
-        why: tuple[str, ...]
-        if r == 0:
-            why = (f"tenure {tenure[i]:.0f} d < {rules.onboarding_days:g} d",)
-            why += (f"milestones not reached: {', '.join(miss)}",) if miss else ()
-        elif r == 1:
-            why = (f"health score {score[i]:.0f} ({scores['band'].iat[i]})", *health_reasons[i])
-        elif r == 2:
-            why = (f"milestones not reached: {', '.join(miss)}",)
-        elif r == 3:
-            why = ()
-            if expand_u[i]:
-                why += (f"seat_utilization {util[i]:.2f} ≥ {rules.expand_utilization:g}",)
-            if expand_g[i]:
-                why += (f"user_growth {growth[i]:.2f} ≥ {rules.expand_user_growth:g}",)
-        elif r == 4:
-            why = (
-                f"breadth {breadth[i]:.2f} ≥ {rules.established_breadth:g}",
-                f"tenure {tenure[i]:.0f} d ≥ {rules.established_days:g} d",
-            )
-        else:
-            why = ()
-            if not broad[i]:
-                why += (f"breadth {breadth[i]:.2f} < {rules.established_breadth:g}",)
-            if not old[i]:
-                why += (f"tenure {tenure[i]:.0f} d < {rules.established_days:g} d",)
-        reasons.append(why)
+    why: list[tuple[str, ...]] = [()] * len(m)
+    if reasons:
+        health = health_scores(m, scorecard=card)["reasons"].tolist()
+        why = _stage_reasons(
+            rule,
+            missing,
+            [mm.name for mm in rules.milestones],
+            {"tenure": tenure, "util": util, "growth": growth, "breadth": breadth},
+            {"expand_u": expand_u, "expand_g": expand_g, "broad": broad, "old": old},
+            (score, band, health),
+            rules,
+        )
     alive_out = pd.DataFrame(
         {
             "account_id": ids.to_numpy(),
             "stage": stage,
-            "reasons": reasons,
+            "reasons": why,
             # rule 0 (new, onboarding) started at the account's start: exact.
             "rule": np.where(rule == 0, -1, rule),
-            "exact_since": start.astype(np.int64).view("datetime64[ns]"),
+            "exact_since": start.view("datetime64[ns]"),
+            "code": codes,
         }
     )
     out = pd.concat([alive_out, gone_out], ignore_index=True)
-    order = np.argsort(out["account_id"].astype(str).to_numpy(), kind="stable")
+    order = np.argsort(inp.rank[out["code"].to_numpy()], kind="stable")
     return out.iloc[order].reset_index(drop=True)
 
 
@@ -372,21 +460,31 @@ def lifecycle_stages(
     inp = _prepare(events, accounts, nps, cols)
     t = coerce_as_of(as_of, default_as_of(inp))
     feats = resolve_features(inp, t, features)
-    now = stages_at(inp, t, rules=rules_, card=card, window_days=window, features=feats)
+    month_starts = pd.date_range(end=t.normalize(), periods=history_months + 1, freq="MS")
+    starts = [d for d in month_starts if d < t]
+    grid = starts[len(starts) - history_months :] if history_months else []
+    dates = [t, *grid]
+    if inp.has_users:  # hash the user ids of every date's windows once
+        w = round(window * _NS_PER_DAY)
+        inp.log.encode_users(min(dates).value - 2 * w, t.value)
+    last = dict(zip(dates, last_seen_at(inp, dates), strict=True))
+    kw = {"rules": rules_, "card": card, "window_days": window, "features": feats}
+    now = stages_at(inp, t, last_seen=last[t], **kw)  # type: ignore[arg-type]
     stage_now = now["stage"].to_numpy()
     since = np.full(len(now), t.to_datetime64())
     # Exact dates: the churn date, and the start of a new account still onboarding.
     exact = now["rule"].to_numpy() < 0
     since[exact] = now["exact_since"].to_numpy()[exact]
     run = ~exact  # still in the current stage, going back one check date at a time
-    month_starts = pd.date_range(end=t.normalize(), periods=history_months + 1, freq="MS")
-    starts = [d for d in month_starts if d < t]
-    grid = starts[len(starts) - history_months :] if history_months else []
+    row_of = np.full(len(inp.keys), -1, dtype=np.int64)  # account code → row of now
+    row_of[now["code"].to_numpy()] = np.arange(len(now))
     for d in reversed(grid):
         if not run.any():
             break
-        past = stages_at(inp, d, rules=rules_, card=card, window_days=window, features=feats)
-        s = past.set_index("account_id")["stage"].reindex(now["account_id"]).to_numpy()
+        past = stages_at(inp, d, reasons=False, last_seen=last[d], **kw)  # type: ignore[arg-type]
+        s = np.full(len(now), None, dtype=object)
+        hit = row_of[past["code"].to_numpy()]
+        s[hit[hit >= 0]] = past["stage"].to_numpy()[hit >= 0]
         run &= s == stage_now
         since[run] = d.to_datetime64()
     return pd.DataFrame(
@@ -506,8 +604,13 @@ def stage_transitions(
             stacklevel=2,
         )
     feats = resolve_features(inp, t1, features)
-    a = stages_at(inp, t0, rules=rules_, card=card, window_days=window, features=feats)
-    b = stages_at(inp, t1, rules=rules_, card=card, window_days=window, features=feats)
+    if inp.has_users:  # hash the user ids of both dates' windows once
+        w = round(window * _NS_PER_DAY)
+        inp.log.encode_users(t0.value - 2 * w, t1.value)
+    last = last_seen_at(inp, [t0, t1])
+    kw = {"rules": rules_, "card": card, "window_days": window, "features": feats}
+    a = stages_at(inp, t0, reasons=False, last_seen=last[0], **kw)  # type: ignore[arg-type]
+    b = stages_at(inp, t1, reasons=False, last_seen=last[1], **kw)  # type: ignore[arg-type]
     alive_at_start = a.loc[a["stage"] != "churned", ["account_id", "stage"]]
     pairs = b[["account_id", "stage"]].merge(
         alive_at_start, on="account_id", how="left", suffixes=("_to", "_from")
