@@ -435,8 +435,15 @@ def fit_cox(
     s0 = rs.at_risk_sums([w])[:, 0]
     base_t = (rs.event_idx - 1).astype(float)
     base_h = np.cumsum(rs.n_events / s0)
-    resid = z[ev] - mean_x[np.searchsorted(rs.event_idx, rs.exit_idx[ev])]
-    ph = _ph_table(columns, np.asarray(resid, dtype=float), cov_z, dur[ev])
+    # The Schoenfeld residuals r_i = z_i − x̄(t_i) enter the PH test only through
+    # Σ_i τ_i r_i (τ: centred rank of the death times), summed without forming them.
+    tau = _average_rank(dur[ev])
+    tau -= tau.mean()
+    death_day = np.searchsorted(rs.event_idx, rs.exit_idx[ev])
+    tau_all = np.zeros(n)
+    tau_all[ev] = tau
+    tau_resid = tau_all @ z - np.bincount(death_day, tau, minlength=len(rs.event_idx)) @ mean_x
+    ph = _ph_table(columns, np.asarray(tau_resid, dtype=float), float(tau @ tau), len(tau), cov_z)
     fit = CoxFit(
         columns=tuple(columns),
         params=params,
@@ -455,21 +462,22 @@ def fit_cox(
 
 
 def _ph_table(
-    columns: Sequence[str], resid: FloatArray, cov: FloatArray, death_times: IntArray
+    columns: Sequence[str],
+    tau_resid: FloatArray,
+    tau_ss: float,
+    n_deaths: int,
+    cov: FloatArray,
 ) -> pd.DataFrame:
     """Grambsch–Therneau test on scaled Schoenfeld residuals against the rank of time.
 
     ``T_k = (Σ_i (τ_i − τ̄) r*_ik)² / (D · Var(β_k) · Σ_i (τ_i − τ̄)²)`` with
     ``r* = D · r · Var(β)`` (D deaths, τ the rank of the death times), the
     approximation lifelines' ``proportional_hazard_test`` computes; χ² with 1
-    df per term. Invariant to the scaling of the covariates.
+    df per term. ``tau_resid`` is ``Σ_i (τ_i − τ̄) r_i``, ``tau_ss`` is
+    ``Σ_i (τ_i − τ̄)²``. Invariant to the scaling of the covariates.
     """
-    n_deaths = len(resid)
-    tau = stats.rankdata(death_times)
-    tau = tau - tau.mean()
-    scaled = n_deaths * resid @ cov
     with np.errstate(divide="ignore", invalid="ignore"):
-        stat = (tau @ scaled) ** 2 / (n_deaths * np.diag(cov) * float(tau @ tau))
+        stat = (n_deaths * tau_resid @ cov) ** 2 / (n_deaths * np.diag(cov) * tau_ss)
     return pd.DataFrame(
         {
             "covariate": list(columns),
@@ -486,43 +494,83 @@ def concordance(durations: npt.ArrayLike, scores: npt.ArrayLike, events: npt.Arr
     A pair is comparable when the shorter duration ended in an event (a
     subject censored at the time of an event counts as outliving it; two
     events at the same time are not comparable); tied scores count one half
-    — lifelines' ``concordance_index``. Counted without a loop over
-    subjects: every pair with ``t_i < t_j`` is split at the highest bit
-    where the two time ranks differ, so one sort and two binary searches per
-    bit of the number of distinct times count all of them.
+    — lifelines' ``concordance_index``. O(n log n) without a loop over
+    subjects: one sort by score, then, for each bit of the dense time rank,
+    the pairs whose time ranks first differ at that bit (the earlier one an
+    event) are counted by a cumulative sum in (higher time bits, score) order
+    — a Fenwick tree's sums done one level at a time; that order comes from
+    the score order by a stable counting sort on the small time prefix.
     """
     t = np.asarray(durations)
     s = np.asarray(scores, dtype=float)
     e = np.asarray(events, dtype=bool)
     if not e.any():
         return float("nan")
-    _, tidx = np.unique(t, return_inverse=True)
-    _, rank = np.unique(s, return_inverse=True)
-    tidx, rank = tidx.astype(np.int64).ravel(), rank.astype(np.int64).ravel()
-    width = int(rank.max()) + 2
-    correct = tied = pairs = 0
+    n = len(t)
+    by_score = np.argsort(s)  # ties get one rank below: no need for a stable sort
+    sorted_s = s[by_score]
+    # Dense score ranks in score order; equal scores share a rank.
+    rank_sorted = np.concatenate([[0], np.cumsum(sorted_s[1:] != sorted_s[:-1])])
+    tidx = _dense_rank(t)
+    t_sorted = tidx[by_score]
+    e_sorted = e[by_score]
+    conc = tied = pairs = 0
 
-    def count(group_i: IntArray, rank_i: IntArray, group_j: IntArray, rank_j: IntArray) -> None:
-        nonlocal correct, tied, pairs
-        if group_i.size == 0 or group_j.size == 0:
-            return
-        keys = np.sort(group_i * width + rank_i)
-        size = int(max(group_i.max(), group_j.max())) + 2
-        starts = np.concatenate([[0], np.cumsum(np.bincount(group_i, minlength=size))])
-        base = starts[group_j]
-        query = np.sort(group_j * width + rank_j)  # sorted: the searches stream through keys
-        lo = np.searchsorted(keys, query, side="left")
-        hi = np.searchsorted(keys, query, side="right")
-        correct += int((lo - base).sum())
-        tied += int((hi - lo).sum())
-        pairs += int((starts[group_j + 1] - base).sum())
+    def count(group: IntArray, left: npt.NDArray[np.bool_], right: npt.NDArray[np.bool_]) -> None:
+        """Pairs (i left, j right) in one group: Σ_j #{i: r_i < r_j}, #{r_i = r_j}, #{i}."""
+        nonlocal conc, tied, pairs
+        sizes = np.bincount(group)
+        g_start = np.concatenate([[0], np.cumsum(sizes)])
+        if len(sizes) > 1:  # stable on the group: within a group the score order is kept
+            order = np.argsort(_small(group), kind="stable")
+            r, side = rank_sorted[order], (left.view(np.int8) + 2 * right.view(np.int8))[order]
+        else:
+            r, side = rank_sorted, left.view(np.int8) + 2 * right.view(np.int8)
+        before = np.zeros(n + 1, dtype=np.int64)  # left subjects before each position
+        np.cumsum(side & 1, out=before[1:])
+        n_right = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(side >> 1, out=n_right[1:])
+        new_block = np.zeros(n, dtype=bool)  # a block: one group, one score
+        new_block[g_start[:-1][sizes > 0]] = True
+        new_block[1:] |= r[1:] != r[:-1]
+        b_start = np.flatnonzero(new_block)
+        b_end = np.append(b_start[1:], n)
+        in_block = n_right[b_end] - n_right[b_start]
+        in_group = n_right[g_start[1:]] - n_right[g_start[:-1]]
+        conc += int(in_block @ before[b_start] - in_group @ before[g_start[:-1]])
+        tied += int(in_block @ (before[b_end] - before[b_start]))
+        pairs += int(in_group @ (before[g_start[1:]] - before[g_start[:-1]]))
 
-    dt, dr = tidx[e], rank[e]
     for bit in range(max(1, int(tidx.max()).bit_length())):  # bits of the time rank
-        early = ((dt >> bit) & 1) == 0
-        late = ((tidx >> bit) & 1) == 1
-        count(dt[early] >> (bit + 1), dr[early], tidx[late] >> (bit + 1), rank[late])
+        low = ((t_sorted >> bit) & 1) == 0
+        count(t_sorted >> (bit + 1), low & e_sorted, ~low)
     # A censoring is comparable with the events at its own time too.
-    cens = ~e
-    count(dt, dr, tidx[cens], rank[cens])
-    return (correct + 0.5 * tied) / pairs if pairs else float("nan")
+    count(t_sorted, e_sorted, ~e_sorted)
+    return (conc + 0.5 * tied) / pairs if pairs else float("nan")
+
+
+def _average_rank(values: npt.NDArray[Any]) -> FloatArray:
+    """Ranks 1..n with ties averaged (scipy's ``rankdata``), whole days by a bincount."""
+    dense = _dense_rank(values)
+    counts = np.bincount(dense).astype(float)
+    below = np.cumsum(counts) - counts  # values smaller than each distinct value
+    return np.asarray((below + (counts + 1) / 2)[dense], dtype=float)
+
+
+def _dense_rank(values: npt.NDArray[Any]) -> IntArray:
+    """0, 1, … over the distinct values, in order (whole days by a bincount)."""
+    if values.dtype.kind in "iu" and values.size:
+        lo, hi = int(values.min()), int(values.max())
+        if hi - lo <= 4 * values.size + 1024:
+            shifted = values.astype(np.int64) - lo
+            present = np.bincount(shifted, minlength=hi - lo + 1) > 0
+            return (np.cumsum(present) - 1)[shifted]
+    _, inverse = np.unique(values, return_inverse=True)
+    return np.asarray(inverse, dtype=np.int64).ravel()
+
+
+def _small(codes: IntArray) -> npt.NDArray[np.signedinteger[Any]]:
+    """Codes as int16 when they fit: numpy's stable sort is then a radix sort."""
+    if codes.size and int(codes.max()) < 2**15:
+        return codes.astype(np.int16)
+    return codes

@@ -81,7 +81,7 @@ def prepare(
     Estimates that do not depend on row order (curves, tests) pass
     ``ordered=False`` and skip sorting the ids.
     """
-    acc = _validated(accounts, account_col, start_col, churn_col, not active_only)
+    acc, ascending = _validated(accounts, account_col, start_col, churn_col, not active_only)
     for col in extra:
         _require_column(acc, "accounts", col, "by/covariates")
     until = _observed_until(acc)
@@ -141,14 +141,16 @@ def prepare(
     if not ordered and keep.all():  # nothing to drop or sort: no copy of the table
         acc.index = pd.RangeIndex(len(acc))
         return Frame(acc, duration, churned, entry, ts)
-    order = _id_order(acc["account_id"], keep) if ordered else np.flatnonzero(keep)
+    order = (
+        _id_order(acc["account_id"], keep) if ordered and not ascending else np.flatnonzero(keep)
+    )
     data = acc.take(order).reset_index(drop=True)
     return Frame(data, duration[order], churned[order], entry[order], ts)
 
 
 def _validated(
     accounts: object, account_col: str, start_col: str, churn_col: str, require_churn: bool
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, bool]:
     """The boundary, with one factorise of the ids.
 
     String ids of one byte length are proven unique from their bytes
@@ -158,7 +160,7 @@ def _validated(
     factorise and sort the strings again), and come back as the original
     values with categories in sorted order only where needed. Anything
     unusual (null or duplicate ids) takes the ordinary path, which raises the
-    usual SchemaError.
+    usual SchemaError. The flag says the ids are already in ascending order.
     """
     kwargs: dict[str, Any] = {
         "account_col": account_col,
@@ -167,19 +169,20 @@ def _validated(
         "require_churn": require_churn,
     }
     if not isinstance(accounts, pd.DataFrame) or account_col not in accounts.columns:
-        return validate_accounts(accounts, **kwargs)
+        return validate_accounts(accounts, **kwargs), False
     ids = accounts[account_col]
     if isinstance(ids, pd.DataFrame):  # duplicate column names: let the boundary say so
-        return validate_accounts(accounts, **kwargs)
+        return validate_accounts(accounts, **kwargs), False
     n = len(ids)
-    if proven_unique(ids):
+    proof = proven_unique(ids)
+    if proof is not None:
         codes: npt.NDArray[np.signedinteger[Any]] = np.arange(  # row positions
             n, dtype=np.int32 if n < 2**31 - 1 else np.int64
         )
     else:
         codes, uniques = pd.factorize(ids, sort=False)
         if len(uniques) != n or (codes < 0).any():
-            return validate_accounts(accounts, **kwargs)
+            return validate_accounts(accounts, **kwargs), False
     # Codes over a RangeIndex of categories: nothing left for the boundary to hash or sort.
     coded = pd.Categorical.from_codes(
         codes, dtype=pd.CategoricalDtype(pd.RangeIndex(n)), validate=False
@@ -195,7 +198,7 @@ def _validated(
     acc = validate_accounts(proxy, **kwargs)
     # Back to the user's ids (same rows, same order): no copy, no conversion.
     acc["account_id"] = pd.Series(ids.array, index=acc.index)
-    return acc
+    return acc, proof == "ascending"
 
 
 def _ns(values: pd.Series) -> IntArray:

@@ -20,7 +20,7 @@ factorise, which names the offending rows.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -31,32 +31,34 @@ __all__ = ["proven_unique"]
 Words = list[npt.NDArray[np.uint64]]
 
 
-def proven_unique(ids: pd.Series) -> bool:
-    """True when string ids are provably unique and non-null (ascending, or one byte length).
+def proven_unique(ids: pd.Series) -> Literal["ascending", "unique"] | None:
+    """Whether string ids are provably unique and non-null.
 
-    False means "not proven": the caller checks exactly.
+    ``"ascending"``: in strictly increasing order (so also unique; the
+    caller needs no sort to order them); ``"unique"``: ids of one byte
+    length with distinct hashes; None: not proven — the caller checks exactly.
     """
     flat = _arrow_strings(ids)
     if flat is None:
-        return False
+        return None
     import pyarrow.compute as pc  # type: ignore[import-untyped]
 
     n = len(flat)
     if n < 2:
-        return n == 1
+        return "ascending" if n == 1 else None
     ascending = pc.less(flat.slice(0, n - 1), flat.slice(1))
     if pc.all(ascending).as_py():
-        return True
+        return "ascending"
     words = _fixed_width_words(flat)
     if words is None:
-        return False
+        return None
     key = words[0]  # a fresh array: mixed in place
     with np.errstate(over="ignore"):
         for w in words[1:]:  # 8-byte words of one id, not rows
             key *= np.uint64(0x9E3779B97F4A7C15)
             key += w
     key.sort()
-    return bool(np.all(key[1:] != key[:-1]))
+    return "unique" if bool(np.all(key[1:] != key[:-1])) else None
 
 
 def _arrow_strings(ids: pd.Series) -> Any:
