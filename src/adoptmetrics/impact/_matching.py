@@ -142,6 +142,40 @@ def next_exposures(n: int, exposures: Exposures, day: int) -> FloatArray:
     return out
 
 
+# Up to this many queries a direct scan beats building a KD-tree over the pool.
+_SCAN_QUERIES = 64
+# Distances computed at once by the scan (bounds its memory).
+_SCAN_CELLS = 1 << 22
+
+
+def nearest(points: FloatArray, queries: FloatArray, k: int) -> IntArray:
+    """Rows of ``points`` nearest (Euclidean) to each query, nearest first: (queries × k).
+
+    Both routes are exact searches; the matching's jitter leaves no tie between
+    candidates, so they find the same neighbours. A few queries scan the pool
+    directly; many query an (unbalanced, quick to build) KD-tree.
+    """
+    if len(queries) > _SCAN_QUERIES:
+        tree = cKDTree(points, balanced_tree=False, compact_nodes=False)
+        _, idx = tree.query(queries, k=k)
+        return np.asarray(idx, dtype=np.int64).reshape(len(queries), k)
+    out = np.empty((len(queries), k), dtype=np.int64)
+    step = max(1, _SCAN_CELLS // max(len(points), 1))
+    for lo in range(0, len(queries), step):  # a loop over chunks of queries
+        q = queries[lo : lo + step]
+        d2 = np.zeros((len(q), len(points)))
+        for j in range(points.shape[1]):  # a loop over the few matching variables
+            diff = q[:, j, None] - points[None, :, j]
+            d2 += diff * diff
+        if k == 1:
+            out[lo : lo + step, 0] = d2.argmin(axis=1)
+            continue
+        part = np.argpartition(d2, k - 1, axis=1)[:, :k]
+        order = np.argsort(np.take_along_axis(d2, part, axis=1), axis=1, kind="stable")
+        out[lo : lo + step] = np.take_along_axis(part, order, axis=1)
+    return out
+
+
 def match(
     design: Design,
     rows: IntArray,
@@ -175,7 +209,7 @@ def match(
     w_sum = 0.0
     w1 = np.zeros(n_feat)
     w2 = np.zeros(n_feat)
-    per_day: list[tuple[int, IntArray, IntArray, FloatArray, float, FloatArray]] = []
+    per_day: list[tuple[int, IntArray, IntArray, FloatArray, float, FloatArray, FloatArray]] = []
     n_no_pre = 0
     n_no_ctrl = 0
     for i, day in enumerate(uniq.tolist()):
@@ -199,7 +233,7 @@ def match(
         w2 += w * (fp**2).sum(axis=0)
         end = np.minimum(cap[pool], day + 1 + design.horizon_days).astype(np.int64)
         naive_c = float(np.mean(outcome(pool, day, end)))
-        per_day.append((day, exp_rows[active], pool, fe[active], naive_c, cap))
+        per_day.append((day, exp_rows[active], pool, fe[active], naive_c, cap, fp))
     mean = s1 / max(cnt, 1.0)
     sd = np.sqrt(np.maximum(s2 / max(cnt, 1.0) - mean**2, 0.0))
     sd[sd == 0] = 1.0
@@ -211,10 +245,9 @@ def match(
     out: dict[str, list[npt.NDArray[np.generic]]] = {
         key: [] for key in ("rows", "days", "ctrl", "fe", "fc", "naive", "cap_e", "cap_c")
     }
-    for day, exp_rows, pool, fe, naive_c, cap in per_day:
+    for day, exp_rows, pool, fe, naive_c, cap, fp in per_day:
         if len(exp_rows) == 0:
             continue
-        fp = design.features(pool, day)
         band_e = tenure_band(day - design.start_day[exp_rows])
         band_p = tenure_band(day - design.start_day[pool])
         jitter = rng.uniform(-1e-6, 1e-6, size=fp.shape)
@@ -226,9 +259,7 @@ def match(
                 n_no_ctrl += m
                 continue
             k = min(n_controls, len(sel_p))
-            tree = cKDTree(fp[sel_p] / sd + jitter[sel_p])
-            _, idx = tree.query(fe[sel_e] / sd, k=k)
-            idx = sel_p[np.asarray(idx).reshape(m, k)]
+            idx = sel_p[nearest(fp[sel_p] / sd + jitter[sel_p], fe[sel_e] / sd, k)]
             if k < n_controls:  # fewer eligible than asked: reuse the nearest
                 idx = np.hstack([idx, np.repeat(idx[:, :1], n_controls - k, axis=1)])
             out["rows"].append(exp_rows[sel_e])

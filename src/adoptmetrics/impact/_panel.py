@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from adoptmetrics.activity import period_index
-from adoptmetrics.activity._encode import _CHUNK, _Encoded
+from adoptmetrics.activity._encode import _NS_PER_DAY, _Encoded
 
 IntArray = npt.NDArray[np.int64]
 
@@ -87,29 +87,33 @@ def _day_counts(
 
     Only events up to ``as_of`` (and of code ``event`` when given) count. With
     ``event`` None also each id's first active day at any time (int64 max if none).
-    One pass over the encoded events in cache-sized chunks: a bincount, no sort.
+    A bincount over the encoded events: no sort, no per-cell table.
     """
     n = len(ids)
+    never = np.iinfo(np.int64).max
     pos = np.asarray(ids.get_indexer(enc.entities.astype(str)), dtype=np.int64)
-    first_day = None if event is not None else np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    keys = []
-    entity, ns, codes = enc.entity, enc.ns, enc.event
-    limit = as_of.value
-    for lo in range(0, len(ns), _CHUNK):
-        hi = lo + _CHUNK
-        part_ns = ns[lo:hi]
-        keep = part_ns <= limit
+    entity, ns = enc.entity, enc.ns
+    late = enc.latest is not None and enc.latest > as_of.value
+    if late or event is not None:
+        keep = ns <= as_of.value
         if event is not None:
-            assert codes is not None
-            keep &= codes[lo:hi] == event
-        row = pos[entity[lo:hi][keep]]
-        day = period_index(part_ns[keep], "day")
-        if first_day is not None:
-            np.minimum.at(first_day, row, day)
-        day -= first
-        inside = (day >= 0) & (day < n_days)
-        keys.append(row[inside] * n_days + day[inside])
-    key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+            assert enc.event is not None
+            keep &= enc.event == event
+        entity, ns = entity[keep], ns[keep]
+    first_day = None
+    if event is None:
+        lowest = np.full(len(enc.entities), never, dtype=np.int64)
+        np.minimum.at(lowest, entity, ns)
+        seen = lowest != never
+        first_day = np.full(n, never, dtype=np.int64)
+        first_day[pos[seen]] = period_index(lowest[seen], "day")
+    # Day d holds the nanoseconds [d * ns_per_day, (d + 1) * ns_per_day).
+    inside = (ns >= first * _NS_PER_DAY) & (ns < (first + n_days) * _NS_PER_DAY)
+    day = period_index(ns[inside], "day")
+    day -= first
+    key = pos[entity[inside]]
+    key *= n_days
+    key += day
     counts = np.bincount(key, minlength=n * n_days).astype(np.int32)
     return counts, first_day
 
