@@ -16,6 +16,7 @@ import pandas as pd
 from adoptmetrics._schema._validate import coerce_as_of, validate_events
 from adoptmetrics.activity._encode import (
     _NS_PER_DAY,
+    EventsLike,
     IntArray,
     _categorical,
     _encode,
@@ -253,7 +254,7 @@ def _firings(
 
 
 def trigger_firings(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     event: str | None = None,
@@ -281,7 +282,7 @@ def trigger_firings(
 
     Parameters
     ----------
-    events : DataFrame
+    events : DataFrame, any frame narwhals supports, or EventLog
         The event log.
     event : str, optional
         Event name (an event trigger).

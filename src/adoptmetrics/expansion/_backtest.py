@@ -16,6 +16,7 @@ from adoptmetrics._stats._ranking import (
     expected_precision_at_k,
     top_fraction_lift,
 )
+from adoptmetrics.activity._encode import EventsLike
 from adoptmetrics.expansion._model import (
     ExpansionModel,
     _check_triggers,
@@ -113,7 +114,7 @@ def _top_k(k: float, n: int) -> int:
 
 
 def backtest_expansion(
-    events: pd.DataFrame,
+    events: EventsLike,
     triggers: Sequence[Trigger],
     /,
     *,
@@ -155,7 +156,7 @@ def backtest_expansion(
 
     Parameters
     ----------
-    events : DataFrame
+    events : DataFrame, any frame narwhals supports, or EventLog
         The event log.
     triggers : list of Trigger
         The signals.

@@ -21,6 +21,7 @@ from adoptmetrics._stats._intervals import (
     wilson_interval,
     z_value,
 )
+from adoptmetrics.activity._encode import EventsLike
 from adoptmetrics.activity._triggers import _grouped_searchsorted
 from adoptmetrics.expansion._model import (
     _DAY,
@@ -170,7 +171,7 @@ def _clustered(
 
 
 def trigger_lift(
-    events: pd.DataFrame,
+    events: EventsLike,
     triggers: Sequence[Trigger],
     /,
     *,
@@ -217,7 +218,7 @@ def trigger_lift(
 
     Parameters
     ----------
-    events : DataFrame
+    events : DataFrame, any frame narwhals supports, or EventLog
         The event log (``account_id``, ``event``, ``timestamp``[, ``user_id``]).
     triggers : list of Trigger
         The candidate signals.

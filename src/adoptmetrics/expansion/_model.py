@@ -30,6 +30,7 @@ from adoptmetrics._stats._logistic import fit_logistic
 from adoptmetrics._stats._ranking import tie_rank
 from adoptmetrics.activity._encode import _encode, _encode_valid, _Encoded
 from adoptmetrics.activity._triggers import _firings, _grouped_searchsorted, _stable_by
+from adoptmetrics.expansion._grid import any_in_period, last_at_or_before, period_rows
 from adoptmetrics.models import Trigger
 
 __all__ = ["ExpansionModel"]
@@ -214,6 +215,8 @@ def _prepare(
             "Hint: pass accounts= with a 'seats' column."
         )
     enc, users = _encoded(events, cols, needs_users)
+    if enc.cache is None:  # a fresh encoding of a frame: share the event order among triggers
+        enc.cache = {}
     ex = None
     if expansions is not None:
         ex = validate_expansions(expansions, account_col=cols.exp_account, time_col=cols.exp_time)
@@ -437,11 +440,15 @@ class ExpansionModel:
         )
 
     def _features(self, data: _Data, acc: IntArray, ns: IntArray) -> FloatArray:
-        x = np.zeros((len(ns), len(data.firings)))
-        for k, (f_acc, f_ns) in enumerate(data.firings):
-            last = _last_at_or_before(f_acc, f_ns, acc, ns, strict=False)
-            seen = last != _NEVER
-            age = np.where(seen, ns - last, 0) / _DAY
+        last = [_last_at_or_before(f, t, acc, ns, strict=False) for f, t in data.firings]
+        return self._decayed(last, ns)
+
+    def _decayed(self, last: list[IntArray], ns: IntArray) -> FloatArray:
+        """Features from each trigger's latest firing at or before ``ns`` (``_NEVER``: none)."""
+        x = np.zeros((len(ns), len(last)))
+        for k, seen_at in enumerate(last):
+            seen = seen_at != _NEVER
+            age = np.where(seen, ns - seen_at, 0) / _DAY
             x[:, k] = np.where(seen, np.exp2(-age / self.half_life_days), 0.0)
         return x
 
@@ -459,20 +466,6 @@ class ExpansionModel:
         return np.asarray(1 - np.exp(log_surv), dtype=float)
 
 
-def _period_rows(data: _Data, step: int) -> tuple[IntArray, IntArray]:
-    """(account, period start g) for every whole period (g, g + step] inside at-risk time."""
-    ref = data.as_of
-    k_lo = np.ceil((ref - data.end) / step).astype(np.int64) + 1
-    k_hi = np.floor((ref - data.start) / step).astype(np.int64)
-    count = np.maximum(k_hi - k_lo + 1, 0)
-    acc = np.repeat(np.arange(len(count), dtype=np.int64), count)
-    offset = np.arange(int(count.sum()), dtype=np.int64) - np.repeat(
-        np.cumsum(count) - count, count
-    )
-    k = k_lo[acc] + offset
-    return acc, ref - k * step
-
-
 def _fit(
     data: _Data,
     triggers: tuple[Trigger, ...],
@@ -483,10 +476,8 @@ def _fit(
     weights: str,
 ) -> ExpansionModel:
     step = round(period * _DAY)
-    acc, g = _period_rows(data, step)
-    lo = _grouped_searchsorted(data.x_acc, data.x_ns, acc, g, side="right")
-    hi = _grouped_searchsorted(data.x_acc, data.x_ns, acc, g + step, side="right")
-    y = (hi > lo).astype(float)
+    grid = period_rows(data.as_of, data.start, data.end, step)
+    y = any_in_period(grid, data.x_acc, data.x_ns)
     n_pos = int(y.sum())
     if n_pos == 0:
         raise ValueError(
@@ -505,7 +496,9 @@ def _fit(
         triggers, 0.0, np.zeros(len(triggers)), np.full(len(triggers), np.nan),
         horizon, half_life, period, weights, pd.Timestamp(data.as_of), len(y), n_pos,
     )  # fmt: skip
-    x = draft._features(data, acc, g)
+    x = draft._decayed(
+        [last_at_or_before(grid, f_acc, f_ns) for f_acc, f_ns in data.firings], grid.g
+    )
     if weights == "hand":
         w = np.array([t.weight for t in triggers], dtype=float)
         fit = fit_logistic(np.zeros((len(y), 0)), y, offset=x @ w)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from adoptmetrics._progress import Progress
+from adoptmetrics.activity._encode import EventsLike
 from adoptmetrics.expansion._model import (
     ExpansionModel,
     _check_triggers,
@@ -23,7 +24,7 @@ __all__ = ["expansion_scores", "fit_expansion_model"]
 
 
 def fit_expansion_model(
-    events: pd.DataFrame,
+    events: EventsLike,
     triggers: Sequence[Trigger],
     /,
     *,
@@ -56,7 +57,7 @@ def fit_expansion_model(
 
     Parameters
     ----------
-    events : DataFrame
+    events : DataFrame, any frame narwhals supports, or EventLog
         The event log (``account_id``, ``event``, ``timestamp``[, ``user_id``]).
     triggers : list of Trigger
         The signals; each becomes one recency-decayed feature.
@@ -121,7 +122,7 @@ def fit_expansion_model(
 
 
 def expansion_scores(
-    events: pd.DataFrame,
+    events: EventsLike,
     triggers: Sequence[Trigger],
     /,
     *,
@@ -154,7 +155,7 @@ def expansion_scores(
 
     Parameters
     ----------
-    events : DataFrame
+    events : DataFrame, any frame narwhals supports, or EventLog
         The event log.
     triggers : list of Trigger
         The signals (the same, in the same order, as the model's).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from adoptmetrics.expansion import (
@@ -41,6 +42,19 @@ HOW_TO_READ = (
 )
 
 
+def _frequent_events(events: pd.DataFrame) -> list[str]:
+    """The ``MAX_CANDIDATES`` most frequent event names (ties by name), counted on codes."""
+    ev = events["event"]
+    if not isinstance(ev.dtype, pd.CategoricalDtype):  # validated events are categorical
+        ev = ev.astype(str).astype("category")
+    counts = np.bincount(
+        ev.cat.codes.to_numpy()[ev.cat.codes.to_numpy() >= 0], minlength=len(ev.cat.categories)
+    )
+    names = np.asarray(ev.cat.categories.astype(str), dtype=object)
+    order = np.lexsort((names, -counts))
+    return [str(n) for n in names[order][counts[order] > 0][:MAX_CANDIDATES]]
+
+
 def section(data: ReportData) -> Section | None:
     """Build the expansion card; ``None`` without expansions or MRR."""
     expansions = data.expansions
@@ -52,10 +66,9 @@ def section(data: ReportData) -> Section | None:
     if data.options.triggers:
         candidates = list(data.options.triggers)
     else:
-        names = data.events["event"].astype(str).value_counts().index[:MAX_CANDIDATES]
-        candidates = [Trigger(n, event=n) for n in sorted(names)]
+        candidates = [Trigger(n, event=n) for n in sorted(_frequent_events(data.events))]
     lift = trigger_lift(
-        data.events,
+        data.log,
         candidates,
         expansions=expansions,
         horizon_days=HORIZON_DAYS,
@@ -113,7 +126,7 @@ def section(data: ReportData) -> Section | None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 bt = backtest_expansion(
-                    data.events,
+                    data.log,
                     triggers,
                     expansions=expansions,
                     cutoff=cutoff,
@@ -136,7 +149,7 @@ def section(data: ReportData) -> Section | None:
                 )
             )
             scores = expansion_scores(
-                data.events,
+                data.log,
                 triggers,
                 expansions=expansions,
                 accounts=data.accounts,
