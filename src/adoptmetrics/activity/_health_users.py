@@ -65,16 +65,26 @@ def _distinct_pairs(a: IntArray, b: IntArray, n_b: int, n_a: int) -> tuple[IntAr
     return seen // n_b, seen % n_b
 
 
-def _users_per_account(acc: IntArray, user: IntArray, n_acc: int) -> IntArray:
-    """Distinct users per account code (``user`` ≥ 0)."""
-    if len(user) == 0:
-        return np.zeros(n_acc, dtype=np.int64)
-    n_user = int(user.max()) + 1
+def _owners(acc: IntArray, user: IntArray) -> IntArray | None:
+    """The account of each user code when every user has one account (else ``None``)."""
+    n_user = int(user.max()) + 1 if len(user) else 0
     owner = np.full(n_user, -1, dtype=np.int64)
     owner[user] = acc
-    if bool((owner[user] == acc).all()):  # the usual case: each user in one account
-        users = np.flatnonzero(np.bincount(user, minlength=n_user))
+    return owner if bool((owner[user] == acc).all()) else None
+
+
+def _users_per_account(
+    acc: IntArray, user: IntArray, n_acc: int, owner: IntArray | None = None
+) -> IntArray:
+    """Distinct users per account code (``user`` ≥ 0); ``owner`` from :func:`_owners`."""
+    if len(user) == 0:
+        return np.zeros(n_acc, dtype=np.int64)
+    if owner is None:
+        owner = _owners(acc, user)
+    if owner is not None:  # the usual case: each user in one account
+        users = np.flatnonzero(np.bincount(user, minlength=len(owner)))
         return np.bincount(owner[users], minlength=n_acc).astype(np.int64)
+    n_user = int(user.max()) + 1
     pairs = np.unique(acc * n_user + user)
     return np.bincount(pairs // n_user, minlength=n_acc).astype(np.int64)
 
@@ -113,23 +123,24 @@ class Window:
         user = self._log.user_codes(self.rows)
         if (user < 0).any():
             self._log.null_users(self.rows, user)
-        return _users_per_account(self.acc, user, self._log.n_accounts)
+        return _users_per_account(self.acc, user, self._log.n_accounts, self._log.owners())
 
     def features_used(self, features: Sequence[Sequence[object]]) -> IntArray:
         """Per account code: how many of ``features`` (each a list of event names) were used."""
         log = self._log
         n = log.n_accounts
+        if not len(self) or self.event is None or not len(features):
+            return np.zeros(n, dtype=np.int64)
+        member, single = log.feature_members(features)
+        if single is not None:  # each event in at most one feature: one pass
+            f = single[self.event]
+            keep = f >= 0
+            acc, _ = _distinct_pairs(self.acc[keep], f[keep], len(features), n)
+            return np.bincount(acc, minlength=n).astype(np.int64)
         out = np.zeros(n, dtype=np.int64)
-        if not len(self) or log.event is None or self.event is None:
-            return out
-        n_ev = len(log.events)
-        acc, ev = _distinct_pairs(self.acc, self.event, n_ev, n)
-        for names in features:  # a loop over features, not rows
-            wanted = log.events.get_indexer(pd.Index(list(names), dtype=object))
-            member = np.zeros(n_ev, dtype=bool)
-            member[wanted[wanted >= 0]] = True
-            if member.any():
-                out += np.bincount(acc[member[ev]], minlength=n) > 0
+        acc, ev = _distinct_pairs(self.acc, self.event, len(log.events), n)
+        for j in range(member.shape[1]):  # a loop over features, not rows
+            out += np.bincount(acc[member[ev, j]], minlength=n) > 0
         return out
 
 
@@ -199,6 +210,16 @@ class HealthLog:
     def __len__(self) -> int:
         return len(self.ns)
 
+    def account_keys(self) -> tuple[npt.NDArray[np.object_], IntArray]:
+        """The account ids as an object array, and the rank of each in string order."""
+        if "keys" not in self.cache:
+            keys = np.asarray(self.accounts, dtype=object)
+            rank = np.empty(len(keys), dtype=np.int64)
+            rank[np.argsort(keys.astype(str), kind="stable")] = np.arange(len(keys))
+            self.cache["keys"] = (keys, rank)
+        out: tuple[npt.NDArray[np.object_], IntArray] = self.cache["keys"]
+        return out
+
     # ---------------------------------------------------------------- windows
 
     def _span(self, lo: int, hi: int) -> tuple[int, int]:
@@ -225,7 +246,36 @@ class HealthLog:
         """The events with ``lo < ns <= hi`` (nanoseconds)."""
         return Window(self, self.rows(lo, hi))
 
+    def feature_members(
+        self, features: Sequence[Sequence[object]]
+    ) -> tuple[BoolArray, IntArray | None]:
+        """Event code × feature membership, and each event's one feature (or ``None``)."""
+        key = ("features", tuple(tuple(f) for f in features))
+        if key not in self.cache:
+            names = [e for f in features for e in f]
+            which = np.repeat(np.arange(len(features)), [len(f) for f in features])
+            at = self.events.get_indexer(pd.Index(names, dtype=object))
+            member = np.zeros((len(self.events), len(features)), dtype=bool)
+            member[at[at >= 0], which[at >= 0]] = True
+            single = None
+            if bool((member.sum(axis=1) <= 1).all()):
+                single = np.where(member.any(axis=1), member.argmax(axis=1), -1).astype(np.int64)
+            self.cache[key] = (member, single)
+        out: tuple[BoolArray, IntArray | None] = self.cache[key]
+        return out
+
     # ------------------------------------------------------------------ users
+
+    def owners(self) -> IntArray | None:
+        """The account of each user code when users are encoded once for the whole log
+        and each has one account; ``None`` otherwise (then each window checks)."""
+        if self._users is None or self._raw_users is not None:
+            return None
+        if "owners" not in self.cache:
+            ok = self._users >= 0
+            self.cache["owners"] = _owners(self.acc[ok], self._users[ok])
+        owner: IntArray | None = self.cache["owners"]
+        return owner
 
     def encode_users(self, lo: int, hi: int) -> None:
         """Encode the user ids of every row that a window inside ``(lo, hi]`` may read.

@@ -194,7 +194,6 @@ def prepare_inputs(
             acc["seats"] = _seats(acc[seats_col], seats_col)
         else:
             acc["seats"] = np.nan
-        acc["account_id"] = acc["account_id"].astype(object)
     nps_df = None
     if nps is not None:
         nps_df = validate_nps(
@@ -203,26 +202,45 @@ def prepare_inputs(
         nps_df = nps_df[["account_id", "timestamp", "score"]].sort_values(
             ["timestamp", "score"], kind="stable"
         )
-        nps_df["account_id"] = nps_df["account_id"].astype(object)
-    keys = pd.Index(np.asarray(log.accounts, dtype=object))
+    # One code space: the log's account codes first, then ids only in the other
+    # tables. Only the distinct ids of each table are looked up, in the log's
+    # own index (whose hash table an EventLog keeps between calls).
+    keys, rank = log.account_keys()
+    extra: list[object] = []
+    table_codes = []
     for table in (acc, nps_df):
-        if table is not None:
-            ids = pd.Index(pd.unique(table["account_id"].to_numpy()))
-            keys = keys.append(ids[keys.get_indexer(ids) < 0])
-    rank = np.empty(len(keys), dtype=np.int64)
-    rank[np.argsort(keys.astype(str).to_numpy(), kind="stable")] = np.arange(len(keys))
-    acc_code = np.zeros(0, dtype=np.int64)
+        if table is None:
+            table_codes.append(np.zeros(0, dtype=np.int64))
+            continue
+        ids = table["account_id"]
+        cats = ids.cat.categories
+        where = log.accounts.get_indexer(cats).astype(np.int64)
+        new = np.flatnonzero(where < 0)
+        if len(new):
+            known = pd.Index(extra, dtype=object).get_indexer(cats[new])
+            fresh = known < 0
+            known[fresh] = len(extra) + np.arange(int(fresh.sum()))
+            extra.extend(np.asarray(cats[new][fresh], dtype=object).tolist())
+            where[new] = len(keys) + known
+        table_codes.append(where[ids.cat.codes.to_numpy()])
+    if extra:
+        keys = np.concatenate([keys, np.asarray(extra, dtype=object)])
+        rank = np.empty(len(keys), dtype=np.int64)
+        rank[np.argsort(keys.astype(str), kind="stable")] = np.arange(len(keys))
+    keys_index = pd.Index(keys, dtype=object, copy=False)
+    acc_code, nps_code = table_codes
     seats = np.full(len(keys), np.nan)
     if acc is not None:
-        acc_code = keys.get_indexer(pd.Index(acc["account_id"])).astype(np.int64)
+        acc["account_id"] = keys[acc_code]
         seats[acc_code] = acc["seats"].to_numpy(dtype=float)
     if nps_df is not None:
-        nps_df["code"] = keys.get_indexer(pd.Index(nps_df["account_id"]))
+        nps_df["account_id"] = keys[nps_code]
+        nps_df["code"] = nps_code
     n = len(log)
     latest = pd.Timestamp(int(log.ns.max())) if n else None
     first = pd.Timestamp(int(log.ns.min())) if n else None
     return _Inputs(
-        log, log.has_users, acc, seats_col, nps_df, latest, first, keys, rank, acc_code, seats
+        log, log.has_users, acc, seats_col, nps_df, latest, first, keys_index, rank, acc_code, seats
     )
 
 

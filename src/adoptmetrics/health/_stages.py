@@ -326,8 +326,13 @@ def stages_at(
     stage = np.select(conditions, choices, default="adopting")
     rule = np.select(conditions, np.arange(len(conditions)), default=len(conditions))
     why: list[tuple[str, ...]] = [()] * len(m)
-    if reasons:
-        health = health_scores(m, scorecard=card)["reasons"].tolist()
+    if reasons:  # the health reasons are shown for at-risk accounts only
+        health: list[tuple[str, ...]] = [()] * len(m)
+        risky_rows = np.flatnonzero(rule == 1)
+        if len(risky_rows):
+            sub = health_scores(m.iloc[risky_rows], scorecard=card)["reasons"].tolist()
+            for i, r in zip(risky_rows.tolist(), sub, strict=True):
+                health[i] = r
         why = _stage_reasons(
             rule,
             missing,
@@ -611,15 +616,13 @@ def stage_transitions(
     kw = {"rules": rules_, "card": card, "window_days": window, "features": feats}
     a = stages_at(inp, t0, reasons=False, last_seen=last[0], **kw)  # type: ignore[arg-type]
     b = stages_at(inp, t1, reasons=False, last_seen=last[1], **kw)  # type: ignore[arg-type]
-    alive_at_start = a.loc[a["stage"] != "churned", ["account_id", "stage"]]
-    pairs = b[["account_id", "stage"]].merge(
-        alive_at_start, on="account_id", how="left", suffixes=("_to", "_from")
-    )
-    # Not in the start table: started later (not_started) or churned already (left out).
-    gone = (
-        pairs["stage_from"].isna().to_numpy() & pairs["account_id"].isin(a["account_id"]).to_numpy()
-    )
-    pairs = pairs.loc[~gone]
+    # Matched by account code (no hashing of ids): the stage at start of each account at end.
+    at_start = np.full(len(inp.keys), None, dtype=object)
+    at_start[a["code"].to_numpy()] = a["stage"].to_numpy()
+    from_stage = at_start[b["code"].to_numpy()]
+    # Churned already at start: left out; not in the start table: started later.
+    kept = from_stage != "churned"
+    pairs = pd.DataFrame({"stage_from": from_stage[kept], "stage_to": b["stage"].to_numpy()[kept]})
     pairs["stage_from"] = pairs["stage_from"].fillna("not_started")
     counts = pairs.groupby(["stage_from", "stage_to"]).size().rename("n_accounts").reset_index()
     counts["from_stage"] = pd.Categorical(counts["stage_from"], categories=list(_FROM_STAGES))

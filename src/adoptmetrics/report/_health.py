@@ -43,23 +43,26 @@ HOW_TO_READ = (
 )
 
 
-def _moved_to_red(data: ReportData) -> pd.DataFrame:
-    """Accounts red at as_of that were not red ``MOVED_DAYS`` earlier, with reasons."""
-    now = health_scores(
-        account_metrics(data.events, accounts=data.accounts, nps=data.nps, as_of=data.as_of)
-    )
+def _moved_to_red(data: ReportData, metrics: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
+    """Accounts red at as_of (``now``) that were not red ``MOVED_DAYS`` earlier, with reasons.
+
+    ``now`` are the scores of ``metrics`` without reasons; the reasons are
+    written for the accounts that moved only.
+    """
     before = health_scores(
         account_metrics(
-            data.events,
+            data.log,
             accounts=data.accounts,
             nps=data.nps,
             as_of=data.as_of - pd.Timedelta(days=MOVED_DAYS),
-        )
+        ),
+        n_reasons=0,
     )
     was = before.set_index("account_id")["band"].astype(object)
     prior = now["account_id"].map(was)
-    moved = now[(now["band"] == "red").to_numpy() & (prior != "red").to_numpy()].copy()
-    moved["band a month ago"] = prior[moved.index].fillna("new").to_numpy()
+    rows = (now["band"] == "red").to_numpy() & (prior != "red").to_numpy()
+    moved = health_scores(metrics.loc[rows])
+    moved["band a month ago"] = prior[rows].fillna("new").to_numpy()
     moved["reasons"] = moved["reasons"].map("; ".join)
     return moved.sort_values(["score", "account_id"], kind="stable")
 
@@ -81,7 +84,7 @@ def section(data: ReportData) -> Section | None:
     cutoff = data.as_of.normalize() - pd.Timedelta(days=HORIZON_DAYS + 1)
     try:
         bt = backtest_health(
-            data.events, data.accounts, nps=data.nps, cutoff=cutoff, horizon_days=HORIZON_DAYS
+            data.log, data.accounts, nps=data.nps, cutoff=cutoff, horizon_days=HORIZON_DAYS
         )
     except ValueError as exc:
         bt = None
@@ -121,9 +124,8 @@ def section(data: ReportData) -> Section | None:
                 "default scorecard does not clearly separate risky accounts."
             )
 
-    now = health_scores(
-        account_metrics(data.events, accounts=data.accounts, nps=data.nps, as_of=data.as_of)
-    )
+    metrics_now = account_metrics(data.log, accounts=data.accounts, nps=data.nps, as_of=data.as_of)
+    now = health_scores(metrics_now, n_reasons=0)
     counts = now["band"].value_counts().reindex(["red", "yellow", "green"], fill_value=0)
     body.insert(
         0,
@@ -140,7 +142,7 @@ def section(data: ReportData) -> Section | None:
         ),
     )
 
-    moved = _moved_to_red(data)
+    moved = _moved_to_red(data, metrics_now, now)
     body.append(
         html_table(
             moved[["account_id", "score", "band a month ago", "reasons"]].head(MAX_MOVED),
@@ -151,7 +153,7 @@ def section(data: ReportData) -> Section | None:
         )
     )
 
-    stages = lifecycle_stages(data.events, data.accounts, nps=data.nps, as_of=data.as_of)
+    stages = lifecycle_stages(data.log, data.accounts, nps=data.nps, as_of=data.as_of)
     table = stages["stage"].value_counts().rename_axis("stage").reset_index(name="accounts")
     table["share"] = table["accounts"] / table["accounts"].sum()
     body.append(
@@ -164,9 +166,7 @@ def section(data: ReportData) -> Section | None:
     )
     start = data.as_of - pd.Timedelta(days=HORIZON_DAYS)
     if start > data.accounts["started_at"].min():
-        flow = stage_transitions(
-            data.events, data.accounts, nps=data.nps, start=start, end=data.as_of
-        )
+        flow = stage_transitions(data.log, data.accounts, nps=data.nps, start=start, end=data.as_of)
         ax = MplFigure(figsize=(7.5, 5.0), layout="constrained").subplots()
         plot_stage_flow(flow, ax=ax)
         ax.set_title(f"Lifecycle stage flow, {start:%Y-%m-%d} → {data.as_of:%Y-%m-%d}")
