@@ -13,6 +13,7 @@ from scipy import stats
 
 from adoptmetrics._schema._validate import coerce_as_of
 from adoptmetrics._stats._intervals import check_confidence, wilson_interval
+from adoptmetrics.activity._encode import EventsLike
 from adoptmetrics.health._metrics import (
     add_account_columns,
     check_days,
@@ -110,7 +111,7 @@ def band_table(band: pd.Series, churned: npt.ArrayLike, confidence: float) -> pd
 
 
 def backtest_health(
-    events: pd.DataFrame,
+    events: EventsLike,
     accounts: pd.DataFrame,
     /,
     *,

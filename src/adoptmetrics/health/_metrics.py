@@ -28,7 +28,7 @@ from adoptmetrics._schema._validate import (
     validate_events,
     validate_nps,
 )
-from adoptmetrics.activity._encode import _NS_PER_DAY, _categorical
+from adoptmetrics.activity._encode import _NS_PER_DAY, EventsLike, _categorical
 from adoptmetrics.activity._engagement_cells import factorize_strings
 from adoptmetrics.activity._health_users import HealthLog
 
@@ -526,7 +526,7 @@ def default_as_of(inp: _Inputs) -> pd.Timestamp | None:
 
 
 def account_metrics(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     accounts: pd.DataFrame | None = None,

@@ -25,7 +25,7 @@ import pandas as pd
 from adoptmetrics._schema._validate import coerce_as_of
 from adoptmetrics._stats._intervals import z_value
 from adoptmetrics._stats._logistic import fit_logistic
-from adoptmetrics.activity._encode import _NS_PER_DAY
+from adoptmetrics.activity._encode import _NS_PER_DAY, EventsLike
 from adoptmetrics.health._metrics import (
     METRIC_COLUMNS,
     IntArray,
@@ -196,7 +196,7 @@ def stacked_snapshots(
 
 
 def fit_health_model(
-    events: pd.DataFrame,
+    events: EventsLike,
     accounts: pd.DataFrame,
     /,
     *,

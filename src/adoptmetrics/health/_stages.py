@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from adoptmetrics._schema._validate import coerce_as_of
-from adoptmetrics.activity._encode import _NS_PER_DAY
+from adoptmetrics.activity._encode import _NS_PER_DAY, EventsLike
 from adoptmetrics.health._metrics import (
     IntArray,
     _Inputs,
@@ -368,7 +368,7 @@ def _prepare(events: object, accounts: object, nps: object, cols: Mapping[str, A
 
 
 def lifecycle_stages(
-    events: pd.DataFrame,
+    events: EventsLike,
     accounts: pd.DataFrame,
     /,
     *,
@@ -518,7 +518,7 @@ def _cols(scope: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def stage_transitions(
-    events: pd.DataFrame,
+    events: EventsLike,
     accounts: pd.DataFrame,
     /,
     *,
