@@ -369,10 +369,13 @@ def metrics_and_codes(
     features: dict[str, list[str]],
     last_seen: FloatArray | None = None,
     warn: bool = True,
+    with_ids: bool = True,
 ) -> tuple[pd.DataFrame, IntArray]:
     """:func:`metrics_at` and the account code of each row (for joins without hashing ids).
 
-    ``last_seen`` (from :func:`last_seen_at`) saves a pass over the log.
+    ``last_seen`` (from :func:`last_seen_at`) saves a pass over the log;
+    ``with_ids=False`` leaves out the ``account_id`` column (internal tables
+    joined by code need no string column).
     """
     universe, start = universe_at(inp, t)
     n = len(universe)
@@ -438,9 +441,10 @@ def metrics_and_codes(
             score = _place(pos, n, mean.index.to_numpy(), mean.to_numpy(), np.nan)
 
     tenure = (tv - start) / _NS_PER_DAY if inp.accounts is not None else np.full(n, np.nan)
+    ids = {"account_id": np.asarray(inp.keys[universe], dtype=object)} if with_ids else {}
     frame = pd.DataFrame(
         {
-            "account_id": np.asarray(inp.keys[universe], dtype=object),
+            **ids,
             "active_days": active_days.astype(np.int64),
             "active_users": users,
             "seats": seats,

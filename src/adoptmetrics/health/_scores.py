@@ -72,6 +72,15 @@ def _fmt(value: float) -> str:
     return f"{value:.3g}"
 
 
+def _texts(prefix: str, values: np.ndarray) -> list[str]:
+    """``prefix + _fmt(v) + ")"`` per value; each distinct value formatted once."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    if len(distinct) * 2 > len(values):
+        return [f"{prefix}{_fmt(v)})" for v in values.tolist()]
+    made = np.array([f"{prefix}{_fmt(v)})" for v in distinct.tolist()], dtype=object)
+    return list(made[inverse.reshape(-1)])
+
+
 def band_of(score: np.ndarray, bands: tuple[float, float]) -> pd.Categorical[str]:
     """red below ``bands[0]``, green at or above ``bands[1]``, yellow between; NaN stays NaN."""
     code = np.where(score < bands[0], 0, np.where(score >= bands[1], 2, 1))
@@ -154,15 +163,18 @@ def health_scores(
 
 
 def score_arrays(
-    metrics: pd.DataFrame, card: Scorecard, *, account_col: str = "account_id"
+    metrics: pd.DataFrame, card: Scorecard, *, account_col: str | None = "account_id"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The checked scoring of :func:`health_scores`: score, components and values per row."""
+    """The checked scoring of :func:`health_scores`: score, components and values per row.
+
+    ``account_col=None``: rows known to be one per account (internal tables), not checked.
+    """
     if not isinstance(metrics, pd.DataFrame):
         raise TypeError(
             f"metrics must be a pandas DataFrame, got {type(metrics).__name__}.\n"
             "Hint: build it with am.health.account_metrics(events, ...)."
         )
-    if account_col not in metrics.columns:
+    if account_col is not None and account_col not in metrics.columns:
         raise SchemaError(
             "metrics",
             account_col,
@@ -178,8 +190,9 @@ def score_arrays(
             "(account_metrics gives active_days, usage_trend, user_growth, seat_utilization, "
             "breadth, days_since_active, nps, tenure_days, ...)."
         )
-    ids = metrics[account_col]
-    dup = ids.duplicated().to_numpy()
+    dup = np.zeros(0, dtype=bool)
+    if account_col is not None:
+        dup = metrics[account_col].duplicated().to_numpy()
     if dup.any():
         raise SchemaError(
             "metrics",
@@ -264,6 +277,6 @@ def _reasons(
         col = np.empty(n, dtype=object)
         rows = np.flatnonzero(weak[:, j])
         prefix = f"{card.measures[j].column} {words[j]} ("
-        col[rows] = [f"{prefix}{_fmt(v)})" for v in values[rows, j].tolist()]
+        col[rows] = _texts(prefix, values[rows, j])
         texts.append(col)
     return tuples_by_pattern(pattern, texts, n)

@@ -279,27 +279,24 @@ def stages_at(
         raise TypeError("stages need the accounts table.\nHint: pass accounts.")
     started = (acc["started_at"] <= t).to_numpy()
     churned = started & (acc["churned_at"] <= t).to_numpy()
-    gone = acc.loc[churned]
-    gone_reasons: list[tuple[str, ...]] | ObjArray = [()] * len(gone)
-    if reasons and len(gone):
-        text = ("churned on " + gone["churned_at"].dt.strftime("%Y-%m-%d")).to_numpy(dtype=object)
+    gone_code = inp.acc_code[churned]
+    gone_at = acc["churned_at"].to_numpy()[churned]
+    gone_reasons: ObjArray = np.empty(len(gone_code), dtype=object)
+    gone_reasons[:] = [()] * len(gone_code)
+    if reasons and len(gone_code):
+        text = np.asarray("churned on " + pd.Series(gone_at).dt.strftime("%Y-%m-%d"), dtype=object)
         gone_reasons = np.fromiter(zip(text, strict=True), dtype=object, count=len(text))
-    gone_out = pd.DataFrame(
-        {
-            "account_id": gone["account_id"].astype(object).to_numpy(),
-            "stage": "churned",
-            "reasons": list(gone_reasons),
-            "rule": -1,
-            "exact_since": gone["churned_at"].to_numpy(),
-            "code": inp.acc_code[churned],
-        }
-    )
     m, codes = metrics_and_codes(
-        inp, t, window_days=window_days, features=features, last_seen=last_seen, warn=False
+        inp,
+        t,
+        window_days=window_days,
+        features=features,
+        last_seen=last_seen,
+        warn=False,
+        with_ids=reasons,
     )
     m = add_account_columns(m, inp, card.columns, codes)
-    ids = pd.Index(m["account_id"])
-    score, _, _ = score_arrays(m, card)
+    score, _, _ = score_arrays(m, card, account_col=None)
     band = np.asarray(band_of(score, card.bands).astype(object))
     tenure = m["tenure_days"].to_numpy()
     start = start_ns(inp, codes)
@@ -342,20 +339,25 @@ def stages_at(
             (score, band, health),
             rules,
         )
-    alive_out = pd.DataFrame(
+    code = np.concatenate([codes, gone_code])
+    order = np.argsort(inp.rank[code], kind="stable")  # by id
+    why_all: ObjArray = np.empty(len(code), dtype=object)
+    why_all[: len(codes)] = why
+    why_all[len(codes) :] = gone_reasons
+    ids = {"account_id": np.asarray(inp.keys[code[order]], dtype=object)} if reasons else {}
+    return pd.DataFrame(
         {
-            "account_id": ids.to_numpy(),
-            "stage": stage,
-            "reasons": why,
+            **ids,
+            "stage": np.concatenate([stage, np.full(len(gone_code), "churned")])[order],
+            "reasons": why_all[order],
             # rule 0 (new, onboarding) started at the account's start: exact.
-            "rule": np.where(rule == 0, -1, rule),
-            "exact_since": start.view("datetime64[ns]"),
-            "code": codes,
+            "rule": np.concatenate([np.where(rule == 0, -1, rule), np.full(len(gone_code), -1)])[
+                order
+            ],
+            "exact_since": np.concatenate([start.view("datetime64[ns]"), gone_at])[order],
+            "code": code[order],
         }
     )
-    out = pd.concat([alive_out, gone_out], ignore_index=True)
-    order = np.argsort(inp.rank[out["code"].to_numpy()], kind="stable")
-    return out.iloc[order].reset_index(drop=True)
 
 
 def _prepare(events: object, accounts: object, nps: object, cols: Mapping[str, Any]) -> _Inputs:
