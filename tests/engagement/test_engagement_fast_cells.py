@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import adoptmetrics.activity._engagement_cells as cells
-from adoptmetrics.engagement import active_counts, stickiness
+from adoptmetrics.engagement import active_counts, feature_adoption, stickiness
 
 
 def _pairs(draw_n: int, n_ent: int, n_per: int, seed: int, *, time_order: bool):
@@ -120,21 +120,26 @@ def _reference_stickiness(ev: pd.DataFrame, short: str, long: str, as_of: pd.Tim
     return (short_active / n_short).dropna(), n_active
 
 
+@pytest.fixture(params=["bitmap", "windows"])
+def path(request: pytest.FixtureRequest):
+    """Run a test on the period-major bitmap, then on many small windows (no bitmap)."""
+    old = cells._DENSE_LIMIT, cells._WINDOW_KEYS
+    if request.param == "windows":
+        cells._DENSE_LIMIT, cells._WINDOW_KEYS = 0, 200
+    yield request.param
+    cells._DENSE_LIMIT, cells._WINDOW_KEYS = old
+
+
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize(("short", "long"), [("day", "month"), ("day", "week"), ("week", "month")])
 def test_stickiness_equals_pandas_reference_on_random_logs(
-    seed: int, short: str, long: str
+    seed: int, short: str, long: str, path: str
 ) -> None:
     ev = _random_log(seed)
     as_of = pd.Timestamp("2024-06-20 12:00")
-    old = cells._WINDOW_KEYS
-    cells._WINDOW_KEYS = 1 + seed * 40  # from one period per window to many
-    try:
-        out = stickiness(ev, short=short, long=long, as_of=as_of).set_index("period")
-        by = stickiness(ev, short=short, long=long, as_of=as_of, by="account_id")
-        counts = active_counts(ev, period=long, level="user", as_of=as_of).set_index("period")
-    finally:
-        cells._WINDOW_KEYS = old
+    out = stickiness(ev, short=short, long=long, as_of=as_of).set_index("period")
+    by = stickiness(ev, short=short, long=long, as_of=as_of, by="account_id")
+    counts = active_counts(ev, period=long, level="user", as_of=as_of).set_index("period")
     kept = ev[ev["timestamp"] <= as_of]
     mean_short, n_active = _reference_stickiness(kept, short, long, as_of)
     got = out[out["n_active"] > 0]
@@ -147,3 +152,29 @@ def test_stickiness_equals_pandas_reference_on_random_logs(
     summed = by.groupby("period")[["n_active", "mean_short_active"]].sum()
     assert summed["n_active"].tolist() == out["n_active"].tolist()
     np.testing.assert_allclose(summed["mean_short_active"], out["mean_short_active"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_feature_adoption_equals_pandas_reference_on_random_logs(seed: int, path: str) -> None:
+    rng = np.random.default_rng(seed)
+    ev = _random_log(seed)
+    ev["event"] = rng.choice(np.array(["login", "export", "share", "invite"]), len(ev))
+    with pytest.warns(UserWarning, match="nope"):
+        out = feature_adoption(ev, features=["export", "share", "nope"], period="week")
+    # Reference: pandas groupby on calendar weeks.
+    week = ev["timestamp"].dt.to_period("W-SUN").dt.start_time
+    n_active = ev.groupby(week)["account_id"].nunique()
+    for f in ("export", "share"):
+        mine = out[out["feature"] == f].set_index("period")
+        rows = ev["event"] == f
+        adopters = ev[rows].groupby(week[rows])["account_id"].nunique()
+        n_events = ev[rows].groupby(week[rows]).size()
+        assert mine["n_active"].to_dict() == n_active.reindex(mine.index, fill_value=0).to_dict()
+        assert mine["n_adopters"].to_dict() == adopters.reindex(mine.index, fill_value=0).to_dict()
+        with_adopters = mine[mine["n_adopters"] > 0]
+        np.testing.assert_allclose(
+            with_adopters["events_per_adopter"],
+            (n_events / adopters).loc[with_adopters.index],
+            rtol=1e-12,
+        )
+    assert (out.loc[out["feature"] == "nope", "n_adopters"] == 0).all()

@@ -25,6 +25,7 @@ BoolArray = npt.NDArray[np.bool_]
 __all__ = [
     "categorical_ids",
     "distinct_keys",
+    "distinct_pairs",
     "distinct_rows",
     "early_use_and_return",
     "entity_period_cells",
@@ -185,6 +186,28 @@ def distinct_rows(entity: IntArray, period: IntArray, n_entities: int, n_periods
     return keep
 
 
+def distinct_pairs(
+    entity: IntArray, period: IntArray, n_entities: int, n_periods: int
+) -> tuple[IntArray, IntArray]:
+    """The distinct (entity, period) pairs, in no promised order.
+
+    A period-major bitmap while the grid is small next to the rows (one
+    byte per pair; time-ordered rows then write to a moving window of it,
+    which stays in cache), else :func:`distinct_rows`.
+    """
+    size = n_entities * n_periods
+    if size <= min(_DENSE_LIMIT, 16 * len(entity) + _WINDOW_KEYS):
+        seen = np.zeros(size, dtype=bool)
+        key = period * n_entities
+        key += entity
+        seen[key] = True
+        del key
+        cells = np.flatnonzero(seen)
+        return cells % n_entities, cells // n_entities
+    keep = distinct_rows(entity, period, n_entities, n_periods)
+    return entity[keep], period[keep]
+
+
 def feature_cells(
     entity: IntArray,
     poff: IntArray,
@@ -201,18 +224,19 @@ def feature_cells(
     ``(n_adopters, n_events)``, both ``(n_features, n_periods)``: distinct
     entities with a row of the feature in the period, and those rows.
     """
-    fp = n_features * n_periods
-    keep = feature >= 0
-    if not keep.all():
-        entity, poff, feature = entity[keep], poff[keep], feature[keep]
-    key = feature * n_periods
-    key += poff
-    n_events = np.bincount(key, minlength=fp).reshape(n_features, n_periods)
-    key += entity * fp
-    cells = distinct_keys(key, n_entities * fp)
-    del key
-    adopters = np.bincount(cells % fp, minlength=fp).reshape(n_features, n_periods)
-    return adopters.astype(np.int64), n_events.astype(np.int64)
+    # Rows in no feature go to an extra slot, dropped at the end: cheaper than
+    # compressing three event-sized arrays.
+    slots = n_features + 1
+    col = np.where(feature >= 0, feature, n_features)
+    col += poff * slots
+    n_events = np.bincount(col, minlength=n_periods * slots)
+    _, cells = distinct_pairs(entity, col, n_entities, n_periods * slots)
+    del col
+    adopters = np.bincount(cells, minlength=n_periods * slots)
+    # (period, slot) → (feature, period), without the extra slot.
+    a = adopters.reshape(n_periods, slots)[:, :n_features].T
+    e = n_events.reshape(n_periods, slots)[:, :n_features].T
+    return np.ascontiguousarray(a, dtype=np.int64), np.ascontiguousarray(e, dtype=np.int64)
 
 
 def first_use_after(

@@ -31,7 +31,7 @@ from adoptmetrics.activity._encode import (
 )
 from adoptmetrics.activity._engagement_cells import (
     categorical_ids,
-    distinct_rows,
+    distinct_pairs,
     entity_period_cells,
     period_offsets,
 )
@@ -123,18 +123,16 @@ class Log:
         )
 
     def pairs(self, period: str, p0: int, n_periods: int) -> tuple[IntArray, IntArray]:
-        """Distinct active (entity, period index) pairs in no particular order.
+        """Distinct active (entity, period offset from ``p0``) pairs in no particular order.
 
         Cheaper than :meth:`cells` on a big entity × period grid (no sort):
         for counts that do not need the cells in order.
         """
         if self.lazy:
-            return self.cells(period, p0, n_periods)
+            ent, idx = self.cells(period, p0, n_periods)
+            return ent, idx - p0
         poff = period_offsets(self.ns, period, p0)
-        keep = distinct_rows(self.entity, poff, len(self.entities), n_periods)
-        idx = poff[keep]
-        idx += p0
-        return self.entity[keep], idx
+        return distinct_pairs(self.entity, poff, len(self.entities), n_periods)
 
 
 def check_period(name: str, value: object, allowed: Sequence[str] = PERIODS) -> str:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from adoptmetrics.activity._encode import EventsLike, IntArray, period_index, period_start
-from adoptmetrics.activity._engagement_cells import distinct_rows, period_offsets
+from adoptmetrics.activity._engagement_cells import distinct_pairs, period_offsets
 from adoptmetrics.engagement._common import (
     NS_PER_DAY,
     By,
@@ -33,6 +33,15 @@ def _cells(log: Log, period: str) -> tuple[IntArray, IntArray, int, int]:
     p0, p1 = period_range(log, period)
     ent, idx = log.cells(period, p0, p1 - p0 + 1)
     return ent, idx, p0, p1
+
+
+def _per_segment(log: Log, ent: IntArray, poff: IntArray, n_p: int) -> IntArray:
+    """Rows per (segment, period offset), flattened segment-major."""
+    if log.n_seg == 1:  # no segment lookup per row
+        return np.bincount(poff, minlength=n_p).astype(np.int64)
+    key = log.seg[ent] * n_p
+    key += poff
+    return np.bincount(key, minlength=log.n_seg * n_p).astype(np.int64)
 
 
 def _grid(log: Log | None, p0: int, p1: int) -> tuple[IntArray, IntArray]:
@@ -114,8 +123,8 @@ def active_counts(
         return finish({"period": _dt([]), "n_active": _i([]), "complete": _b([])}, None, _i([]), by)
     p0, p1 = period_range(log, period)
     n_p = p1 - p0 + 1
-    ent, idx = log.pairs(period, p0, n_p)
-    counts = np.bincount(log.seg[ent] * n_p + (idx - p0), minlength=log.n_seg * n_p)
+    ent, poff = log.pairs(period, p0, n_p)
+    counts = _per_segment(log, ent, poff, n_p)
     seg, pidx = _grid(log, p0, p1)
     body = {
         "period": period_start(pidx, period),
@@ -222,25 +231,24 @@ def stickiness(
         return finish(empty, None, _i([]), by)
     l0, l1 = period_range(log, long)
     n_l = l1 - l0 + 1
+    n_ent = len(log.entities)
     d0, d1 = period_range(log, "day")
     ent, day = log.pairs("day", d0, d1 - d0 + 1)
     # The observed days cut into short periods, each split where a long one begins, so
     # every part lies in one long period; per day its part, per part its long period.
     day_ns = np.arange(d0, d1 + 1, dtype=np.int64) * NS_PER_DAY
-    long_of_day = period_index(day_ns, long)
-    new_part = np.r_[True, np.diff(period_index(day_ns, short)) != 0]
-    new_part[1:] |= np.diff(long_of_day) != 0
-    part = (np.cumsum(new_part) - 1)[day - d0]
-    part_long = long_of_day[new_part] - l0
-    if short != "day":  # days of one entity in one part count once
-        keep = distinct_rows(ent, part, len(log.entities), len(part_long))
-        ent, part = ent[keep], part[keep]
-    lp = part_long[part]
-    size = log.n_seg * n_l
-    seg = log.seg[ent]
-    short_active = np.bincount(seg * n_l + lp, minlength=size).astype(float)
-    keep = distinct_rows(ent, lp, len(log.entities), n_l)
-    n_active = np.bincount(seg[keep] * n_l + lp[keep], minlength=size)
+    long_of_day = period_index(day_ns, long) - l0
+    if short == "day":
+        lp = long_of_day[day]
+    else:  # days of one entity in one part count once
+        new_part = np.r_[True, np.diff(period_index(day_ns, short)) != 0]
+        new_part[1:] |= np.diff(long_of_day) != 0
+        ent, part = distinct_pairs(ent, (np.cumsum(new_part) - 1)[day], n_ent, int(new_part.sum()))
+        lp = long_of_day[new_part][part]
+    del day
+    short_active = _per_segment(log, ent, lp, n_l).astype(float)
+    ent, lp = distinct_pairs(ent, lp, n_ent, n_l)
+    n_active = _per_segment(log, ent, lp, n_l)
     seg, lidx = _grid(log, l0, l1)
     n_short = _short_periods_observed(lidx, long, short, log)
     mean_short = short_active / n_short

@@ -7,7 +7,7 @@ import pandas as pd
 
 from adoptmetrics.activity._encode import EventsLike, IntArray, period_start
 from adoptmetrics.activity._engagement_cells import (
-    entity_period_cells,
+    distinct_pairs,
     feature_cells,
     period_offsets,
 )
@@ -152,10 +152,8 @@ def feature_adoption(
     n_seg = log.n_seg
     # One pass for the rows' periods, shared by the active cells and the feature cells.
     poff = period_offsets(log.ns, period, p0)
-    ent, idx = entity_period_cells(
-        log.entity, log.ns, period=period, p0=p0, n_periods=n_p, n_entities=n_ent, poff=poff
-    )
-    active = np.bincount(log.seg[ent] * n_p + (idx - p0), minlength=n_seg * n_p).reshape(n_seg, n_p)
+    ent, pp = distinct_pairs(log.entity, poff, n_ent, n_p)
+    active = np.bincount(log.seg[ent] * n_p + pp, minlength=n_seg * n_p).reshape(n_seg, n_p)
     adopters = np.zeros((n_seg, n_f, n_p), dtype=np.int64)
     n_events = np.zeros((n_seg, n_f, n_p), dtype=np.int64)
     # Segments ride along as extra "features" (segment × feature codes), so one pass counts all.
