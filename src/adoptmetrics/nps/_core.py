@@ -162,13 +162,55 @@ def _check_options(
     _stats.check_confidence(confidence)
 
 
+def _text_rank(values: pd.Series) -> npt.NDArray[np.int64] | None:
+    """Per row, the rank of its id among the distinct ids in string order.
+
+    Computed on the distinct values (a categorical's categories), not one
+    string per row; ``None`` unless every value is a non-null string.
+    """
+    if values.dtype == "datetime64[ns]":
+        # One format for the whole column, and nanosecond times have 4-digit years
+        # (1677-2262): their ISO strings sort like the times.
+        ns = values.to_numpy().view(np.int64)
+        if len(ns) == 0 or values.isna().any():
+            return None
+        _, when = np.unique(ns, return_inverse=True)
+        return np.asarray(when, dtype=np.int64).reshape(-1)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = np.asarray(values.cat.codes.to_numpy(), dtype=np.int64)
+        uniques = pd.Index(values.cat.categories)
+    else:
+        raw, found = pd.factorize(values)
+        codes, uniques = np.asarray(raw, dtype=np.int64), pd.Index(found)
+    if len(codes) == 0 or (codes < 0).any() or uniques.inferred_type != "string":
+        return None
+    _, rank = np.unique(np.asarray(uniques, dtype=object), return_inverse=True)
+    return np.asarray(rank, dtype=np.int64).reshape(-1)[codes]
+
+
 def _latest_per(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Each key's latest row; ties at the same time go to the higher score."""
+    """Each key's latest row; ties at the same time go to the higher score.
+
+    Rows come out sorted by the keys' string forms (then time and score).
+    """
+    ranks = [_text_rank(df[k]) for k in reversed(keys)]
+    if all(r is not None for r in ranks):
+        fast = [r for r in ranks if r is not None]
+        order = np.lexsort((df["score"].to_numpy(), df["timestamp"].to_numpy(), *fast))
+        # Equal ranks are equal ids: a group's last row is followed by another id.
+        last = np.ones(len(order), dtype=bool)
+        if len(order) > 1:
+            same = np.ones(len(order) - 1, dtype=bool)
+            for r in fast:
+                sorted_r = r[order]
+                same &= sorted_r[1:] == sorted_r[:-1]
+            last[:-1] = ~same
+        return df.iloc[order[last]]
     cols = [df[k].astype(str).to_numpy() for k in reversed(keys)]
     order = np.lexsort((df["score"].to_numpy(), df["timestamp"].to_numpy(), *cols))
     ordered = df.iloc[order]
-    last = ~ordered.duplicated(subset=keys, keep="last").to_numpy()
-    return ordered[last]
+    keep = ~ordered.duplicated(subset=keys, keep="last").to_numpy()
+    return ordered[keep]
 
 
 def _joined(df: pd.DataFrame, keys: list[str]) -> pd.Index:
