@@ -10,6 +10,7 @@ shrunk so that small inputs take the many-window and no-bitmap paths.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -19,7 +20,9 @@ import adoptmetrics.activity._engagement_cells as cells
 from adoptmetrics.engagement import active_counts, feature_adoption, stickiness
 
 
-def _pairs(draw_n: int, n_ent: int, n_per: int, seed: int, *, time_order: bool):
+def _pairs(
+    draw_n: int, n_ent: int, n_per: int, seed: int, *, time_order: bool
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     rng = np.random.default_rng(seed)
     ent = rng.integers(0, n_ent, draw_n).astype(np.int64)
     per = rng.integers(0, n_per, draw_n).astype(np.int64)
@@ -42,12 +45,9 @@ def test_distinct_rows_keeps_exactly_one_row_per_pair(
 ) -> None:
     ent, per = _pairs(n, n_ent, n_per, seed, time_order=time_order)
     before = (ent.copy(), per.copy())
-    old = cells._WINDOW_KEYS
-    cells._WINDOW_KEYS = window  # small windows: many windows, also unsorted
-    try:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cells, "_WINDOW_KEYS", window)  # small windows: many windows, also unsorted
         keep = cells.distinct_rows(ent, per, n_ent, n_per)
-    finally:
-        cells._WINDOW_KEYS = old
     assert np.array_equal(ent, before[0])  # not mutated
     assert np.array_equal(per, before[1])
     kept = list(zip(ent[keep].tolist(), per[keep].tolist(), strict=True))
@@ -64,15 +64,12 @@ def test_sort_fallbacks_equal_numpy_unique(n: int, n_ent: int, n_per: int, seed:
         ent, ns, period="day", p0=19_000, n_periods=n_per, n_entities=n_ent
     )
     key = ent * n_per + per
-    old = cells._DENSE_LIMIT
-    cells._DENSE_LIMIT = 0  # no grid is small enough: the sort fallbacks
-    try:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cells, "_DENSE_LIMIT", 0)  # no grid is small enough: the sort fallbacks
         sparse = cells.entity_period_cells(
             ent, ns, period="day", p0=19_000, n_periods=n_per, n_entities=n_ent
         )
         keys = cells.distinct_keys(key, n_ent * n_per)
-    finally:
-        cells._DENSE_LIMIT = old
     ref = np.unique(key)  # reference: numpy's own unique
     assert np.array_equal(keys, ref)
     assert np.array_equal(dense[0], ref // n_per)
@@ -98,7 +95,9 @@ def _random_log(seed: int, n: int = 3_000) -> pd.DataFrame:
     return ev.sort_values("timestamp", kind="stable").reset_index(drop=True) if seed % 2 else ev
 
 
-def _reference_stickiness(ev: pd.DataFrame, short: str, long: str, as_of: pd.Timestamp):
+def _reference_stickiness(
+    ev: pd.DataFrame, short: str, long: str, as_of: pd.Timestamp
+) -> tuple[pd.Series, pd.Series]:
     """Independent: pandas periods; a short period cut at each long period's start."""
     freq = {"day": "D", "week": "W-SUN", "month": "M"}
     t = ev["timestamp"]
@@ -121,13 +120,12 @@ def _reference_stickiness(ev: pd.DataFrame, short: str, long: str, as_of: pd.Tim
 
 
 @pytest.fixture(params=["bitmap", "windows"])
-def path(request: pytest.FixtureRequest):
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run a test on the period-major bitmap, then on many small windows (no bitmap)."""
-    old = cells._DENSE_LIMIT, cells._WINDOW_KEYS
     if request.param == "windows":
-        cells._DENSE_LIMIT, cells._WINDOW_KEYS = 0, 200
-    yield request.param
-    cells._DENSE_LIMIT, cells._WINDOW_KEYS = old
+        monkeypatch.setattr(cells, "_DENSE_LIMIT", 0)
+        monkeypatch.setattr(cells, "_WINDOW_KEYS", 200)
+    return str(request.param)
 
 
 @pytest.mark.parametrize("seed", range(6))
