@@ -207,9 +207,11 @@ def _firings(
         code = int(enc.events.get_indexer(pd.Index([event]))[0])
         rows = order[bounds[code] : bounds[code + 1]] if code >= 0 else order[:0]
         ent, ns = enc.entity[rows], enc.ns[rows]
-        if end is not None:
+        if end is not None and (enc.latest is None or end < enc.latest):
             kept = ns <= end
             ent, ns = ent[kept], ns[kept]
+        if min_count <= 1:  # every occurrence fires
+            return _distinct(ent, ns)
         back = np.arange(len(ns)) - (min_count - 1)
         ok = back >= 0
         prior = np.where(ok, back, 0)

@@ -31,6 +31,7 @@ class Grid:
     k_lo: IntArray
     count: IntArray
     first: IntArray
+    row_end: IntArray  # per row: one past its account's last row
 
 
 def period_rows(ref: int, start: IntArray, end: IntArray, step: int) -> Grid:
@@ -42,7 +43,7 @@ def period_rows(ref: int, start: IntArray, end: IntArray, step: int) -> Grid:
     acc = np.repeat(np.arange(len(count), dtype=np.int64), count)
     offset = np.arange(int(count.sum()), dtype=np.int64) - np.repeat(first, count)
     k = k_lo[acc] + offset
-    return Grid(ref, step, acc, ref - k * step, k_lo, count, first)
+    return Grid(ref, step, acc, ref - k * step, k_lo, count, first, (first + count)[acc])
 
 
 def _row(grid: Grid, acc: IntArray, k: IntArray) -> tuple[IntArray, npt.NDArray[np.bool_]]:
@@ -67,13 +68,15 @@ def last_at_or_before(grid: Grid, f_acc: IntArray, f_ns: IntArray) -> IntArray:
     kf = np.minimum((grid.ref - f_ns) // grid.step, hi)
     row, ok = _row(grid, f_acc, kf)
     row, f = row[ok], f_ns[ok]
+    if len(row) == 0:
+        return out
     # Rows fall as time rises inside an account: the last firing on a row is its latest.
     last = np.r_[row[1:] != row[:-1], True]
     out[row[last]] = f[last]
     # Other rows see the nearest later row of their account that holds a firing.
     held = np.where(out != _NEVER, np.arange(n), n)
     nearest = np.minimum.accumulate(held[::-1])[::-1]
-    inside = nearest < (grid.first + grid.count)[grid.acc]
+    inside = nearest < grid.row_end
     return np.where(inside, out[np.minimum(nearest, n - 1)], _NEVER)
 
 

@@ -28,7 +28,7 @@ from adoptmetrics._schema._validate import (
 from adoptmetrics._stats._intervals import z_value
 from adoptmetrics._stats._logistic import fit_logistic
 from adoptmetrics._stats._ranking import tie_rank
-from adoptmetrics.activity._encode import _encode, _encode_valid, _Encoded
+from adoptmetrics.activity._encode import EventsLike, _encode, _encode_valid, _Encoded
 from adoptmetrics.activity._triggers import _firings, _grouped_searchsorted, _stable_by
 from adoptmetrics.expansion._grid import any_in_period, last_at_or_before, period_rows
 from adoptmetrics.models import Trigger
@@ -168,7 +168,9 @@ def _sorted_pairs(acc: IntArray, ns: IntArray) -> tuple[IntArray, IntArray]:
     return acc[order], ns[order]
 
 
-def _encoded(events: object, cols: _Cols, needs_users: bool) -> tuple[_Encoded, IntArray | None]:
+def _encoded(
+    events: EventsLike, cols: _Cols, needs_users: bool
+) -> tuple[_Encoded, IntArray | None]:
     """The events as integer arrays (an EventLog's are reused) and, if needed, user codes."""
     if needs_users:
         ev = validate_events(
@@ -296,6 +298,9 @@ def _prepare(
         x_acc, x_ns = _sorted_pairs(x_acc[inside], x_ns[inside])
     # Firings come sorted by (entity, time); they stay sorted in universe codes
     # when the universe lists the accounts in the entities' order.
+    # At-risk span per entity code (empty for entities outside the universe).
+    ent_start = np.r_[start, np.iinfo(np.int64).max][to_universe]
+    ent_end = np.r_[end, _NEVER][to_universe]
     mapped = to_universe[to_universe >= 0]
     monotone = bool(np.all(mapped[1:] > mapped[:-1]))
     vocabulary = set(enc.events.astype(str)) if enc.events is not None else set()
@@ -312,10 +317,8 @@ def _prepare(
             user=users,
             seats=seats,
         )
-        f_acc = to_universe[f_ent]
-        ok = f_acc >= 0
-        ok[ok] = (f_ns[ok] >= start[f_acc[ok]]) & (f_ns[ok] <= end[f_acc[ok]])
-        f_acc, f_ns = f_acc[ok], f_ns[ok]
+        ok = (f_ns >= ent_start[f_ent]) & (f_ns <= ent_end[f_ent])
+        f_acc, f_ns = to_universe[f_ent[ok]], f_ns[ok]
         if not monotone:
             order = _stable_by(f_acc, np.arange(len(f_acc), dtype=np.int64))
             f_acc, f_ns = f_acc[order], f_ns[order]
