@@ -59,10 +59,22 @@ def _codes_of(values: np.ndarray | pd.Series) -> IntArray:
 def _distinct_pairs(a: IntArray, b: IntArray, n_b: int, n_a: int) -> tuple[IntArray, IntArray]:
     """The distinct (a, b) pairs of two code arrays (b in [0, n_b))."""
     if n_a * n_b <= _DENSE_LIMIT:
-        seen = np.flatnonzero(np.bincount(a * n_b + b, minlength=n_a * n_b))
+        mark = np.zeros(n_a * n_b, dtype=bool)
+        mark[a * n_b + b] = True
+        seen = np.flatnonzero(mark)
     else:
         seen = np.unique(a * n_b + b)
     return seen // n_b, seen % n_b
+
+
+def _count_distinct(a: IntArray, b: IntArray, n_b: int, n_a: int) -> IntArray:
+    """Per ``a`` in [0, n_a): the number of distinct ``b`` in [0, n_b) paired with it."""
+    if n_a * n_b <= _DENSE_LIMIT:  # a boolean grid: one scatter, one row sum
+        mark = np.zeros((n_a, n_b), dtype=bool)
+        mark[a, b] = True
+        return mark.sum(axis=1, dtype=np.int64)
+    seen = np.unique(a * n_b + b)
+    return np.bincount(seen // n_b, minlength=n_a).astype(np.int64)
 
 
 def _owners(acc: IntArray, user: IntArray) -> IntArray | None:
@@ -82,8 +94,9 @@ def _users_per_account(
     if owner is None:
         owner = _owners(acc, user)
     if owner is not None:  # the usual case: each user in one account
-        users = np.flatnonzero(np.bincount(user, minlength=len(owner)))
-        return np.bincount(owner[users], minlength=n_acc).astype(np.int64)
+        mark = np.zeros(len(owner), dtype=bool)
+        mark[user] = True
+        return np.bincount(owner[mark], minlength=n_acc).astype(np.int64)
     n_user = int(user.max()) + 1
     pairs = np.unique(acc * n_user + user)
     return np.bincount(pairs // n_user, minlength=n_acc).astype(np.int64)
@@ -99,7 +112,7 @@ class Window:
         self.rows = rows
         self.acc = log.acc[rows]
         self.ns = log.ns[rows]
-        self.day = log.day[rows]
+        self.day = self.ns // _NS_PER_DAY
         self.event = log.event[rows] if log.event is not None else None
 
     def __len__(self) -> int:
@@ -115,8 +128,7 @@ class Window:
         if not len(self):
             return np.zeros(n, dtype=np.int64)
         d0 = int(self.day.min())
-        acc, _ = _distinct_pairs(self.acc, self.day - d0, int(self.day.max()) - d0 + 1, n)
-        return np.bincount(acc, minlength=n).astype(np.int64)
+        return _count_distinct(self.acc, self.day - d0, int(self.day.max()) - d0 + 1, n)
 
     def active_users(self) -> IntArray:
         """Distinct users with an event, per account code (a null user is an error)."""
@@ -135,8 +147,7 @@ class Window:
         if single is not None:  # each event in at most one feature: one pass
             f = single[self.event]
             keep = f >= 0
-            acc, _ = _distinct_pairs(self.acc[keep], f[keep], len(features), n)
-            return np.bincount(acc, minlength=n).astype(np.int64)
+            return _count_distinct(self.acc[keep], f[keep], len(features), n)
         out = np.zeros(n, dtype=np.int64)
         acc, ev = _distinct_pairs(self.acc, self.event, len(log.events), n)
         for j in range(member.shape[1]):  # a loop over features, not rows
@@ -180,12 +191,12 @@ class HealthLog:
         self.n_accounts = len(accounts)
         self.user_col = user_col
         ns = np.asarray(ns, dtype=np.int64)
-        day = ns // _NS_PER_DAY
         # A log already in time order (the usual case) needs no reordering;
         # otherwise rows go in day order (a radix sort), which is all the
         # windows need: their boundary days are cut by an exact mask.
         self.time_sorted = len(ns) < 2 or bool((ns[1:] >= ns[:-1]).all())
-        order = None if self.time_sorted or len(ns) < 2 else _day_order(day)
+        day = np.zeros(0, dtype=np.int64) if self.time_sorted else ns // _NS_PER_DAY
+        order = None if self.time_sorted else _day_order(day)
         self.order = order
 
         def take(a: Any) -> Any:
@@ -272,8 +283,11 @@ class HealthLog:
         if self._users is None or self._raw_users is not None:
             return None
         if "owners" not in self.cache:
-            ok = self._users >= 0
-            self.cache["owners"] = _owners(self.acc[ok], self._users[ok])
+            users, acc = self._users, self.acc
+            if users.min(initial=0) < 0:  # nulls are refused where counted
+                ok = users >= 0
+                users, acc = users[ok], acc[ok]
+            self.cache["owners"] = _owners(acc, users)
         owner: IntArray | None = self.cache["owners"]
         return owner
 

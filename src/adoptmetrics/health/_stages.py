@@ -319,9 +319,9 @@ def stages_at(
         expand_u | expand_g,
         broad & old,
     ]
-    choices = ["onboarding", "at_risk", "onboarding", "expanding", "established"]
-    stage = np.select(conditions, choices, default="adopting")
     rule = np.select(conditions, np.arange(len(conditions)), default=len(conditions))
+    # Stage of each rule (positions in STAGES); the last rule is "adopting".
+    stage = np.array([0, 4, 0, 3, 2, 1], dtype=np.int64)[rule]
     why: list[tuple[str, ...]] = [()] * len(m)
     if reasons:  # the health reasons are shown for at-risk accounts only
         health: list[tuple[str, ...]] = [()] * len(m)
@@ -345,11 +345,17 @@ def stages_at(
     why_all[: len(codes)] = why
     why_all[len(codes) :] = gone_reasons
     ids = {"account_id": np.asarray(inp.keys[code[order]], dtype=object)} if reasons else {}
+    churned_stage = np.full(len(gone_code), STAGES.index("churned"))
+    stage_code = np.concatenate([stage, churned_stage])[order]
+    # Names for the table shown; a categorical for a history (only compared).
+    stage_column: Any = np.asarray(STAGES, dtype=object)[stage_code]
+    if not reasons:
+        stage_column = pd.Categorical.from_codes(stage_code, categories=list(STAGES))
     return pd.DataFrame(
         {
             **ids,
-            "stage": np.concatenate([stage, np.full(len(gone_code), "churned")])[order],
-            "reasons": why_all[order],
+            "stage": stage_column,
+            **({"reasons": why_all[order]} if reasons else {}),
             # rule 0 (new, onboarding) started at the account's start: exact.
             "rule": np.concatenate([np.where(rule == 0, -1, rule), np.full(len(gone_code), -1)])[
                 order
