@@ -85,14 +85,12 @@ def _owners(acc: IntArray, user: IntArray) -> IntArray | None:
     return owner if bool((owner[user] == acc).all()) else None
 
 
-def _users_per_account(
-    acc: IntArray, user: IntArray, n_acc: int, owner: IntArray | None = None
-) -> IntArray:
-    """Distinct users per account code (``user`` ≥ 0); ``owner`` from :func:`_owners`."""
+def _users_per_account(acc: IntArray, user: IntArray, n_acc: int) -> IntArray:
+    """Distinct users per account code (``user`` ≥ 0)."""
     if len(user) == 0:
         return np.zeros(n_acc, dtype=np.int64)
-    if owner is None:
-        owner = _owners(acc, user)
+    # Checked per window (a few weeks of rows), not once over the whole log.
+    owner = _owners(acc, user)
     if owner is not None:  # the usual case: each user in one account
         mark = np.zeros(len(owner), dtype=bool)
         mark[user] = True
@@ -135,7 +133,7 @@ class Window:
         user = self._log.user_codes(self.rows)
         if (user < 0).any():
             self._log.null_users(self.rows, user)
-        return _users_per_account(self.acc, user, self._log.n_accounts, self._log.owners())
+        return _users_per_account(self.acc, user, self._log.n_accounts)
 
     def features_used(self, features: Sequence[Sequence[object]]) -> IntArray:
         """Per account code: how many of ``features`` (each a list of event names) were used."""
@@ -276,20 +274,6 @@ class HealthLog:
         return out
 
     # ------------------------------------------------------------------ users
-
-    def owners(self) -> IntArray | None:
-        """The account of each user code when users are encoded once for the whole log
-        and each has one account; ``None`` otherwise (then each window checks)."""
-        if self._users is None or self._raw_users is not None:
-            return None
-        if "owners" not in self.cache:
-            users, acc = self._users, self.acc
-            if users.min(initial=0) < 0:  # nulls are refused where counted
-                ok = users >= 0
-                users, acc = users[ok], acc[ok]
-            self.cache["owners"] = _owners(acc, users)
-        owner: IntArray | None = self.cache["owners"]
-        return owner
 
     def encode_users(self, lo: int, hi: int) -> None:
         """Encode the user ids of every row that a window inside ``(lo, hi]`` may read.
