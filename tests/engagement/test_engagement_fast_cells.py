@@ -176,3 +176,34 @@ def test_feature_adoption_equals_pandas_reference_on_random_logs(seed: int, path
             rtol=1e-12,
         )
     assert (out.loc[out["feature"] == "nope", "n_adopters"] == 0).all()
+
+
+@given(st.integers(0, 300), st.integers(1, 12), st.integers(0, 2**32 - 1))
+def test_early_use_and_return_equals_explicit_loop(n: int, n_ent: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    day = 86_400 * 10**9
+    entity = rng.integers(0, n_ent, n).astype(np.int64)
+    ns = rng.integers(-5 * day, 40 * day, n).astype(np.int64)  # also before 1970
+    event = rng.integers(0, 3, n).astype(np.int64)
+    start = rng.integers(-3 * day, 20 * day, n_ent).astype(np.int64)
+    start[rng.random(n_ent) < 0.3] = np.iinfo(np.int64).min  # no start
+    early, ret = 7 * day, (10 * day, 15 * day)
+    counts, active_days, returned = cells.early_use_and_return(
+        entity, ns, event, start, n_events=3, early_ns=early, return_ns=ret
+    )
+    # Reference: an explicit loop over the rows.
+    ref_counts = np.zeros((n_ent, 3), dtype=np.int64)
+    ref_days: list[set[int]] = [set() for _ in range(n_ent)]
+    ref_ret = np.zeros(n_ent, dtype=bool)
+    for e, t, v in zip(entity.tolist(), ns.tolist(), event.tolist(), strict=True):
+        s = int(start[e])
+        if s == np.iinfo(np.int64).min or t < s:
+            continue
+        if t - s < early:
+            ref_counts[e, v] += 1
+            ref_days[e].add((t - s) // day)
+        if ret[0] <= t - s < ret[1]:
+            ref_ret[e] = True
+    assert np.array_equal(counts, ref_counts)
+    assert active_days.tolist() == [len(d) for d in ref_days]
+    assert np.array_equal(returned, ref_ret)

@@ -310,16 +310,22 @@ def early_use_and_return(
     """
     n = len(start_ns)
     has = start_ns != np.iinfo(np.int64).min
-    row_start = start_ns[entity]
-    ok = has[entity] & (ns >= row_start)
-    offset = ns - row_start
-    early = ok & (offset < early_ns)
-    counts = np.bincount(entity[early] * n_events + event[early], minlength=n * n_events)
+    # One pass keeps the rows inside either window, [start, start + reach); the rest
+    # works on those few. Offsets are compared as unsigned, so rows before the start
+    # (negative) fall out in the same test, and so do entities without a start, given
+    # one after every event.
+    after_all = int(ns.max()) + 1 if len(ns) else 0
+    offset = ns - np.where(has, start_ns, after_all)[entity]
+    rows = np.flatnonzero(offset.view(np.uint64) < max(early_ns, return_ns[1], 0))
+    ent, offset = entity[rows], offset[rows]
+    early = offset < early_ns
+    ent_e = ent[early]
+    counts = np.bincount(ent_e * n_events + event[rows[early]], minlength=n * n_events)
     day = offset[early] // _NS_PER_DAY
     span = int(day.max()) + 1 if len(day) else 1
-    days = distinct_keys(entity[early] * span + day, n * span)
+    days = distinct_keys(ent_e * span + day, n * span)
     active_days = np.bincount(days // span, minlength=n)
-    late = ok & (offset >= return_ns[0]) & (offset < return_ns[1])
+    late = (offset >= return_ns[0]) & (offset < return_ns[1])
     returned = np.zeros(n, dtype=bool)
-    returned[entity[late]] = True
+    returned[ent[late]] = True
     return counts.reshape(n, n_events).astype(np.int64), active_days.astype(np.int64), returned
