@@ -44,6 +44,7 @@ from adoptmetrics.churn import (
     median_lifetime,
     restricted_mean_lifetime,
     survival_table,
+    usage_covariates,
 )
 from adoptmetrics.datasets import SaaSData, load_demo, simulate_saas
 from adoptmetrics.engagement import (
@@ -202,4 +203,5 @@ __all__ = [
     "time_to_value",
     "to_frame",
     "trigger_lift",
+    "usage_covariates",
 ]

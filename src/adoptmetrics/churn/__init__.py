@@ -11,12 +11,14 @@ durations (``floor((end − started_at) / 1 day)``) from :func:`survival_table`:
   accounts still active on that date (e.g. a CRM export that dropped older
   churns), accounts that started earlier enter the risk set on that date.
 
-Kaplan–Meier is :func:`adoptmetrics._stats.kaplan_meier` (numpy), the
-log-rank test is numpy, the Cox model is lifelines' ``CoxPHFitter`` (wrapped
-in :mod:`adoptmetrics._survival`). The shifted-beta-geometric model lives in
-:mod:`adoptmetrics._sbg`, the Cox model in :mod:`adoptmetrics._churn_model`,
-lifetime value in :mod:`adoptmetrics._ltv` and lapses in
-:mod:`adoptmetrics._lapse` (all re-exported here).
+Kaplan–Meier is :func:`adoptmetrics._stats.kaplan_meier`; the log-rank test,
+the Cox fit (Efron ties, delayed entry), concordance and the
+proportional-hazards test live in :mod:`adoptmetrics._stats._survival` (all
+numpy; lifelines is an optional extra, used only as a test reference). Here:
+curves and tests in ``_curves``, the Cox model and risk scores in ``_model``,
+recent-usage covariates in ``_usage``, the shifted-beta-geometric model in
+``_sbg``, lifetime value in ``_ltv``, lapses in ``_lapse`` and the accounts
+boundary in ``_data``/``_ids`` (public names re-exported here).
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ from adoptmetrics.churn._sbg import (
     SBGModel,
     fit_sbg,
 )
+from adoptmetrics.churn._usage import (
+    usage_covariates,
+)
 
 __all__ = [
     "ChurnModel",
@@ -57,4 +62,5 @@ __all__ = [
     "median_lifetime",
     "restricted_mean_lifetime",
     "survival_table",
+    "usage_covariates",
 ]

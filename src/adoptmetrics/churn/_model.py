@@ -6,7 +6,6 @@ there.
 
 from __future__ import annotations
 
-import itertools
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -32,6 +31,8 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 _CHUNK = 20_000
+#: A reason raises the hazard by at least 5 % (smaller factors are noise to a reader).
+_MIN_REASON = float(np.log(1.05))
 
 
 # --------------------------------------------------------------------------- design
@@ -162,6 +163,10 @@ class ChurnModel:
         The columns in the model (constant ones dropped).
     references : dict
         Reference level of each categorical covariate.
+    reference_values : dict
+        What a reason is measured against, per covariate: the reference
+        level of a categorical one, the median over the training accounts
+        of a numeric one (see :func:`churn_risk`'s ``reasons``).
     max_followup_days : int
         Longest duration in the training data; beyond it the baseline
         cumulative hazard is extrapolated with a Weibull tail.
@@ -179,6 +184,7 @@ class ChurnModel:
     as_of: pd.Timestamp
     covariates: tuple[str, ...]
     references: dict[str, Any] = attrs.field(eq=False)
+    reference_values: dict[str, Any] = attrs.field(eq=False)
     max_followup_days: int
     tail_shape: float
     confidence: float
@@ -429,12 +435,28 @@ def fit_churn_model(
         as_of=f.as_of,
         covariates=tuple(s.name for s in specs),
         references={s.name: s.reference for s in specs if s.kind == "categorical"},
+        reference_values=_reference_values(f.data, specs),
         max_followup_days=int(f.duration.max()),
         tail_shape=shape,
         confidence=float(confidence),
         cox=cox,
         specs=tuple(specs),
     )
+
+
+def _reference_values(data: pd.DataFrame, specs: Sequence[_Covariate]) -> dict[str, Any]:
+    """Reference level of each categorical covariate, training median of each numeric one."""
+    out: dict[str, Any] = {}
+    for spec in specs:
+        if spec.kind == "categorical":
+            out[spec.name] = spec.reference
+            continue
+        values = data[spec.name]
+        if pd.api.types.is_bool_dtype(values.dtype):
+            out[spec.name] = False
+        else:
+            out[spec.name] = float(np.median(values.to_numpy(dtype=float)))
+    return out
 
 
 def _warn_empty_levels(f: Frame, specs: Sequence[_Covariate]) -> None:
@@ -506,15 +528,24 @@ def scoring_frame(
 def conditional_sums(
     model: ChurnModel, s: ScoreFrame, offsets: IntArray, weights: FloatArray
 ) -> FloatArray:
-    """``Σ_g w_g S(t + g | x)/S(t | x)`` per account, in chunks (bounded memory)."""
+    """``Σ_g w_g S(t + g | x)/S(t | x)`` per account, in chunks (bounded memory).
+
+    Tenures and offsets are whole days, so H₀ is evaluated once on the day
+    grid they reach and looked up (no search or tail power per cell).
+    """
     out = np.empty(len(s.duration))
+    if not len(out):
+        return out
     risk = np.exp(s.eta)
+    days = s.duration.astype(np.int64)
+    grid = model.cumulative_hazard(np.arange(int(days.max()) + int(offsets.max()) + 1))
     for lo in range(0, len(out), _CHUNK):  # chunks of accounts, not single accounts
         hi = lo + _CHUNK
-        t = s.duration[lo:hi].astype(float)
-        h_t = model.cumulative_hazard(t)
-        h_tg = model.cumulative_hazard(t[:, None] + offsets[None, :])
-        out[lo:hi] = np.exp(-(h_tg - h_t[:, None]) * risk[lo:hi, None]) @ weights
+        t = days[lo:hi]
+        h = grid[t[:, None] + offsets[None, :]]
+        h -= grid[t][:, None]
+        h *= -risk[lo:hi, None]
+        out[lo:hi] = np.exp(h, out=h) @ weights
     return out
 
 
@@ -591,9 +622,14 @@ def churn_risk(
         - ``extrapolated``: ``tenure_days + horizon_days`` is beyond the
           model's longest follow-up.
         - ``reasons``: a tuple of up to ``n_reasons`` short strings, the
-          covariates that raise its hazard most relative to the average
-          account, each ``"column=value (×factor)"`` (empty when none raises
-          it).
+          covariates that raise its hazard most against their references
+          (``model.reference_values``: the reference level of a categorical
+          covariate, the median training account of a numeric one), each
+          ``"column=value (×factor vs reference)"`` with the hazard ratio
+          ``exp(β·(value − reference))`` of at least 1.05; empty when none
+          raises it that much. With
+          usage covariates (:func:`usage_covariates`) they read e.g.
+          ``"active_days=2 (×1.85 vs 12)"``: something a CSM can act on.
 
     Examples
     --------
@@ -605,12 +641,13 @@ def churn_risk(
     >>> days = rng.exponential(np.where(plan == "pro", 400, 150)).astype(int)
     >>> acc = pd.DataFrame({"account_id": [f"a{i}" for i in range(n)], "plan": plan,
     ...     "started_at": start, "churned_at": start + pd.to_timedelta(days, unit="D")})
-    >>> model = fit_churn_model(acc, covariates=["plan"], as_of="2023-12-31")
+    >>> model = fit_churn_model(acc, covariates=["plan"], as_of="2023-12-31",
+    ...                         reference={"plan": "pro"})
     >>> risk = churn_risk(model, acc, horizon_days=90, as_of="2023-12-31")
     >>> risk[["account_id", "churn_probability", "rank", "reasons"]].head(2)
-      account_id  churn_probability  rank                reasons
-    0       a131            0.59382   1.5  (plan=basic (×1.77),)
-    1        a79            0.59382   1.5  (plan=basic (×1.77),)
+      account_id  churn_probability  rank                       reasons
+    0       a131            0.59382   1.5  (plan=basic (×3.05 vs pro),)
+    1        a79            0.59382   1.5  (plan=basic (×3.05 vs pro),)
     """
     horizon = check_days(horizon_days, "horizon_days")
     remaining = check_days(remaining_horizon_days, "remaining_horizon_days")
@@ -649,38 +686,77 @@ def churn_risk(
 
 
 def _reasons(model: ChurnModel, data: pd.DataFrame, n_reasons: int) -> npt.NDArray[Any]:
-    """Per account: the covariates with the largest positive contribution to η."""
+    """Per account: the covariates that raise its hazard most against the references.
+
+    A covariate's contribution is ``β·(x − reference)``: the reference level
+    of a categorical covariate (its own level contributes nothing), the
+    training median of a numeric one (``model.reference_values``). Only
+    contributions that raise the hazard by at least 5 % are listed, largest
+    first, each as ``"column=value (×factor vs reference)"``.
+    """
     specs = model._specs
     n = len(data)
+    out = np.empty(n, dtype=object)
     if n_reasons == 0 or not specs or n == 0:
-        empty = np.empty(n, dtype=object)
-        empty[:] = [() for _ in range(n)]
-        return empty
+        return np.fromiter(iter([()] * n), dtype=object, count=n)
     x = _design(data, specs)
-    centred = (x - model._cox.means) * model._cox.params
+    params = model._cox.params
     contrib = np.empty((n, len(specs)))
-    labels = np.empty((n, len(specs)), dtype=object)
     col = 0
     for j, spec in enumerate(specs):  # covariates, not accounts
         width = len(spec.columns)
-        contrib[:, j] = centred[:, col : col + width].sum(axis=1)
+        ref = model.reference_values.get(spec.name, 0.0) if spec.kind == "numeric" else 0.0
+        part = x[:, col : col + width] @ params[col : col + width]
+        contrib[:, j] = part - float(ref) * params[col] if spec.kind == "numeric" else part
         col += width
-        values = data[spec.name]
-        text = (
-            values.round(3).astype(str)
-            if spec.kind == "numeric" and not (pd.api.types.is_bool_dtype(values.dtype))
-            else values.astype(str)
-        )
-        labels[:, j] = (spec.name + "=" + text.to_numpy(dtype=object)).astype(object)
-    factors = np.char.mod("%.2f", np.exp(contrib)).astype(object)
-    order = np.argsort(-contrib, axis=1, kind="stable")[:, :n_reasons]
-    rows = np.arange(n)[:, None]
-    top_c = contrib[rows, order]
-    top_text = labels[rows, order] + " (×" + factors[rows, order] + ")"
-    raises = top_c > 1e-9  # sorted descending, so the raising ones come first
-    counts = raises.sum(axis=1)
-    flat = top_text[raises].tolist()
-    bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
-    out = np.empty(n, dtype=object)
-    out[:] = [tuple(flat[a:b]) for a, b in itertools.pairwise(bounds)]
+    k = min(n_reasons, len(specs))
+    order = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
+    top = np.take_along_axis(contrib, order, axis=1)
+    raises = top >= _MIN_REASON  # sorted descending, so the raising ones come first
+    rows, slot = np.nonzero(raises)
+    which = order[rows, slot]
+    text = np.empty(len(rows), dtype=object)
+    for j, spec in enumerate(specs):  # covariates, not accounts: one format per column
+        sel = np.flatnonzero(which == j)
+        if not sel.size:
+            continue
+        shown = _texts(data[spec.name].to_numpy()[rows[sel]])
+        factor = np.char.mod("%.2f", np.exp(top[rows[sel], slot[sel]]))
+        head = np.char.add(f"{spec.name}=", shown)
+        tail = f" vs {_short(model.reference_values.get(spec.name))})"
+        text[sel] = np.char.add(np.char.add(head, " (×"), np.char.add(factor, tail))
+    # One tuple per account, built column-wise by zip (no per-account slicing).
+    grid = np.full((n, k), None, dtype=object)
+    grid[rows, slot] = text
+    counts = np.bincount(rows, minlength=n)
+    for c in range(k + 1):  # reason counts, not accounts
+        idx = np.flatnonzero(counts == c)
+        if idx.size:
+            cols = [grid[idx, j] for j in range(c)]
+            out[idx] = np.fromiter(
+                zip(*cols, strict=True) if c else iter([()] * idx.size),
+                dtype=object,
+                count=idx.size,
+            )
     return out
+
+
+def _texts(values: npt.NDArray[Any]) -> npt.NDArray[np.str_]:
+    """Values as reasons show them (see :func:`_short`), as one string array."""
+    if values.dtype.kind == "f" and np.all(np.isfinite(values) & (values == np.round(values))):
+        values = values.astype(np.int64)
+    if values.dtype.kind == "f":
+        return np.char.mod("%.3g", values)
+    return np.asarray(values.astype(str), dtype=str)
+
+
+def _short(value: object) -> str:
+    """A value as a reason shows it: whole numbers without decimals, others to 3 digits."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return str(int(v)) if v.is_integer() else f"{v:.3g}"
+    return str(value)

@@ -8,12 +8,15 @@ import numpy as np
 import pandas as pd
 
 from adoptmetrics.churn import (
+    ChurnModel,
     churn_curve,
     churn_risk,
     compare_churn,
     fit_churn_model,
     median_lifetime,
+    usage_covariates,
 )
+from adoptmetrics.churn._usage import USAGE_COLUMNS
 from adoptmetrics.report._data import ReportData
 from adoptmetrics.report._html import fmt_int, fmt_pct, html_table
 from adoptmetrics.report._section import Figure, Metric, Section, render_figure
@@ -24,6 +27,12 @@ __all__ = ["section"]
 HORIZON_DAYS = 90
 #: Categorical attributes with at most this many values are used as churn drivers.
 MAX_LEVELS = 12
+#: Rows of the risk table.
+MAX_SHOWN = 15
+#: Usage window of the behavioural covariates (days).
+USAGE_WINDOW_DAYS = 28
+#: Fewest churns after the cutoff for the usage model; below it the attribute model is used.
+MIN_USAGE_CHURNS = 20
 #: Columns never used as drivers.
 _NOT_DRIVERS = {"account_id", "started_at", "churned_at", "mrr", "observed_until"}
 
@@ -34,10 +43,14 @@ HOW_TO_READ = (
     "interval and the numbers under the axis are the accounts still at risk, so the right end "
     "of the curve rests on few accounts. The forest plot shows hazard ratios from a Cox model "
     "fitted on all attributes together: 0.5 means accounts with that value churn at half the "
-    "rate of the reference value at any tenure, other attributes held equal. They are "
+    "rate of the reference value at any tenure, other attributes held equal; for a usage "
+    "measure it is the ratio per unit (per active day, per idle day). When the events allow it, "
+    "the model is fitted on the accounts active a horizon ago, with their usage as of that day "
+    "and the churns since (nothing later is read), and scored with today's usage. They are "
     "associations, not causes. The risk table gives each active account's probability of "
-    "churning in the next 90 days given how long it has already stayed; 'extrapolated' marks "
-    "accounts older than anything the model has seen, whose risk comes from a fitted tail."
+    "churning in the next 90 days given how long it has already stayed, and the reasons that "
+    "raise it against a stated reference; 'extrapolated' marks accounts older than anything "
+    "the model has seen, whose risk comes from a fitted tail."
 )
 
 
@@ -60,6 +73,49 @@ def _drivers(accounts: pd.DataFrame) -> tuple[list[str], str | None]:
     if by is None:
         by = next((c for c in drivers if accounts[c].nunique() <= 5), None)
     return drivers, by
+
+
+def _with_usage(accounts: pd.DataFrame, usage: pd.DataFrame) -> pd.DataFrame:
+    """The accounts with their usage columns (accounts without events: none in the windows)."""
+    ids = pd.Index(accounts["account_id"].astype(str))
+    pos = pd.Index(usage["account_id"].astype(str)).get_indexer(ids)
+    found = pos >= 0
+    fill = {"active_days": 0, "active_days_change": 0, "days_since_active": 2 * USAGE_WINDOW_DAYS}
+    extra = {
+        c: np.where(found, usage[c].to_numpy()[np.maximum(pos, 0)], fill[c]) for c in USAGE_COLUMNS
+    }
+    return accounts.assign(**extra)
+
+
+def _usage_model(
+    data: ReportData, drivers: list[str], horizon: int
+) -> tuple[ChurnModel, pd.DataFrame, pd.Timestamp | None] | None:
+    """A landmark Cox model on attributes and usage, and the accounts to score with it.
+
+    Fitted on the accounts active at ``cutoff = as_of − horizon`` with their
+    usage as of the cutoff (events after it are not read), following churn
+    from the cutoff to ``as_of`` (delayed entry at the cutoff tenure); scored
+    with the usage as of ``as_of`` (the returned accounts carry it). ``None``
+    when too few churns follow the cutoff.
+    """
+    accounts = data.accounts
+    as_of = pd.Timestamp(data.as_of)
+    cutoff = as_of - pd.Timedelta(days=horizon)
+    existed = (accounts["started_at"] <= cutoff).to_numpy()
+    churned = accounts["churned_at"]
+    after = ((churned > cutoff) & (churned <= as_of)).to_numpy()
+    if int((existed & after).sum()) < MIN_USAGE_CHURNS:
+        return None
+    then = usage_covariates(data.log, as_of=cutoff, window_days=USAGE_WINDOW_DAYS)
+    now = usage_covariates(data.log, as_of=as_of, window_days=USAGE_WINDOW_DAYS)
+    model = fit_churn_model(
+        _with_usage(accounts[existed], then),
+        covariates=[*drivers, *USAGE_COLUMNS],
+        as_of=as_of,
+        observed_from=cutoff,
+        penalizer=0.01,
+    )
+    return model, _with_usage(accounts, now), cutoff
 
 
 def section(data: ReportData) -> Section | None:
@@ -137,20 +193,59 @@ def section(data: ReportData) -> Section | None:
             f"{int(tests['degrees_of_freedom'].iloc[0])} df, p = {overall_p:.2g}.</p>"
         )
     highlights: list[str] = []
-    if drivers:
+    horizon = data.options.churn_horizon_days
+    try:
+        fitted = _usage_model(data, drivers, horizon)
+    except ValueError as exc:  # e.g. a fit that fails on this data: the attributes alone
+        caveats.append(f"Usage could not enter the churn model ({str(exc).splitlines()[0]}).")
+        fitted = None
+    if fitted is None and drivers:
         model = fit_churn_model(accounts, covariates=drivers, as_of=data.as_of, penalizer=0.01)
+        fitted = (model, accounts, None)
+    if fitted is not None:
+        model, scored, cutoff = fitted
+        risk = churn_risk(model, scored, horizon_days=horizon, as_of=data.as_of, n_reasons=0)
+        # Reasons only for the accounts shown (a second scoring of those few rows).
+        top = risk.head(MAX_SHOWN)
+        named = churn_risk(
+            model,
+            scored[scored["account_id"].isin(top["account_id"])],
+            horizon_days=horizon,
+            as_of=data.as_of,
+        ).set_index("account_id")["reasons"]
+        top = top.assign(reasons=named.reindex(top["account_id"]).to_numpy())
         ax2 = MplFigure(figsize=(7.5, 0.4 * len(model.summary) + 1.6), layout="constrained")
         plot_hazard_ratios(model, ax=ax2.subplots())
         figures.append(
             render_figure(
                 ax2,
                 alt="Hazard ratios of account attributes with 95 % intervals on a log scale.",
-                caption="Churn drivers (Cox model, all attributes together; lightly penalised).",
+                caption="Churn drivers (Cox model, all attributes"
+                + (" and usage" if cutoff is not None else "")
+                + " together; lightly penalised).",
             )
         )
         summary = model.summary[["covariate", "hazard_ratio", "ci_lower", "ci_upper", "p_value"]]
         body.append(html_table(summary, caption="Hazard ratios", max_rows=None))
         refs = ", ".join(f"{k} = {v}" for k, v in model.references.items())
+        if cutoff is not None:
+            typical = ", ".join(
+                f"{c} {model.reference_values[c]:g}"
+                for c in USAGE_COLUMNS
+                if c in model.reference_values
+            )
+            body.append(
+                f'<p class="muted">Usage measures (as of each date, from the events in the '
+                f"{USAGE_WINDOW_DAYS} days before it and the {USAGE_WINDOW_DAYS} before those): "
+                f"<b>active_days</b>, days with any event in the last {USAGE_WINDOW_DAYS}; "
+                f"<b>active_days_change</b>, that minus the {USAGE_WINDOW_DAYS} days before; "
+                f"<b>days_since_active</b>, days since the last event (at most "
+                f"{2 * USAGE_WINDOW_DAYS}). The model was fitted on the "
+                f"{fmt_int(model.n_accounts)} accounts active on {cutoff.date()} with their "
+                f"usage on that day and the {fmt_int(model.n_churned)} churns in the "
+                f"{horizon} days after it; hazard ratios of usage are per day. The median "
+                f"account then (the reference of a usage reason): {html.escape(typical)}.</p>"
+            )
         body.append(
             f'<p class="muted">A hazard ratio compares accounts with that value to accounts '
             f"with the reference level, all else equal (2 = churn twice as fast). Reference "
@@ -167,28 +262,30 @@ def section(data: ReportData) -> Section | None:
                 + " changes with tenure (proportional-hazards test p < 0.01); read it as an "
                 "average over the follow-up."
             )
-        horizon = data.options.churn_horizon_days
-        risk = churn_risk(model, accounts, horizon_days=horizon, as_of=data.as_of)
-        shown = risk[
+        shown = top[
             ["rank", "account_id", "tenure_days", "churn_probability", "extrapolated", "reasons"]
         ]
+        reason_gloss = (
+            "what raises the churn rate, as ×hazard ratio against a reference: "
+            + (f"the reference level of an attribute ({refs})" if refs else "")
+            + (" or " if refs and cutoff is not None else "")
+            + ("the median account's usage for a usage measure" if cutoff is not None else "")
+        )
         # reasons are tuples of short strings; the report joins them for display.
         shown = shown.assign(reasons=shown["reasons"].map("; ".join))
         body.append(
             html_table(
                 shown,
                 caption=f"Active accounts most likely to churn in the next {horizon} days "
-                "(reasons: attribute values that raise the churn rate against the reference "
-                f"levels: {refs or 'none'})",
+                f"(reasons: {reason_gloss})",
                 formats={"churn_probability": lambda v: fmt_pct(v, 1)},
-                max_rows=15,
+                max_rows=MAX_SHOWN,
             )
         )
         highlights.append(
             html_table(
                 shown[["account_id", "churn_probability", "reasons"]].head(5),
-                caption=f"Most at risk in the next {horizon} days (reasons against: "
-                f"{refs or 'no reference'})",
+                caption=f"Most at risk in the next {horizon} days (reasons: {reason_gloss})",
                 formats={"churn_probability": lambda v: fmt_pct(v, 1)},
                 max_rows=None,
             )
