@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from adoptmetrics import SchemaError, churn
@@ -294,6 +296,39 @@ def test_concordance_matches_pair_loop() -> None:
                 den += 1
                 num += 1.0 if s[j] > s[i] else 0.5 if s[j] == s[i] else 0.0
     assert concordance(t, s, e) == pytest.approx(num / den, rel=1e-12)
+
+
+def _concordance_loop(t: Array, s: Array, e: Array) -> float:
+    num = den = 0.0
+    for i in range(len(t)):  # every ordered pair, lifelines' tie conventions
+        for j in range(len(t)):
+            if e[i] and (t[i] < t[j] or (t[i] == t[j] and not e[j])):
+                den += 1
+                num += 1.0 if s[j] > s[i] else 0.5 if s[j] == s[i] else 0.0
+    return num / den if den else float("nan")
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 40), st.integers(-3, 3), st.booleans()
+        ),  # (day, score, event): many ties in both
+        min_size=1,
+        max_size=30,
+    ),
+    st.booleans(),
+)
+def test_concordance_matches_pair_loop_on_ties(
+    rows: list[tuple[int, int, bool]], scale: bool
+) -> None:
+    t = np.array([r[0] for r in rows])
+    s = np.array([r[1] for r in rows], dtype=float)
+    e = np.array([r[2] for r in rows])
+    if scale:  # non-integer times take the sorting path of the time ranks
+        t = t * 1.5 + 1e6
+    got, want = concordance(t, s, e), _concordance_loop(t, s, e)
+    assert (np.isnan(got) and np.isnan(want)) or got == pytest.approx(want, rel=1e-12)
 
 
 def test_ph_test_matches_lifelines_on_distinct_times() -> None:
