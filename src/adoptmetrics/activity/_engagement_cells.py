@@ -216,27 +216,48 @@ def feature_cells(
     n_periods: int,
     n_entities: int,
     n_features: int,
-) -> tuple[IntArray, IntArray]:
-    """Adopters and events per (feature, period).
+    active: bool = False,
+) -> tuple[IntArray, IntArray, tuple[IntArray, IntArray] | None]:
+    """Adopters and events per (feature, period), and optionally the active pairs.
 
     ``poff`` is each row's period offset (:func:`period_offsets`) and
     ``feature`` its feature code (``-1``: in no feature). Returns
-    ``(n_adopters, n_events)``, both ``(n_features, n_periods)``: distinct
-    entities with a row of the feature in the period, and those rows.
+    ``(n_adopters, n_events, pairs)``: the first two ``(n_features,
+    n_periods)``, distinct entities with a row of the feature in the period
+    and those rows; ``pairs``, with ``active=True``, the distinct (entity,
+    period offset) pairs of all rows (as :func:`distinct_pairs`), else None.
     """
     # Rows in no feature go to an extra slot, dropped at the end: cheaper than
-    # compressing three event-sized arrays.
+    # compressing three event-sized arrays, and they still count as activity.
     slots = n_features + 1
     col = np.where(feature >= 0, feature, n_features)
     col += poff * slots
-    n_events = np.bincount(col, minlength=n_periods * slots)
-    _, cells = distinct_pairs(entity, col, n_entities, n_periods * slots)
-    del col
-    adopters = np.bincount(cells, minlength=n_periods * slots)
+    n_events = np.bincount(col, minlength=n_periods * slots).reshape(n_periods, slots)
+    pairs: tuple[IntArray, IntArray] | None = None
+    size = n_entities * n_periods * slots
+    if size <= min(_DENSE_LIMIT, 16 * len(entity) + _WINDOW_KEYS):
+        # One (period, slot, entity) bitmap gives the adopters and, any slot, the actives.
+        seen = np.zeros(size, dtype=bool)
+        key = col * n_entities
+        del col
+        key += entity
+        seen[key] = True
+        del key
+        grid = seen.reshape(n_periods, slots, n_entities)
+        adopters = np.count_nonzero(grid, axis=2)
+        if active:
+            cells = np.flatnonzero(grid.any(axis=1))
+            pairs = cells % n_entities, cells // n_entities
+    else:
+        _, cell_col = distinct_pairs(entity, col, n_entities, n_periods * slots)
+        del col
+        adopters = np.bincount(cell_col, minlength=n_periods * slots).reshape(n_periods, slots)
+        if active:
+            pairs = distinct_pairs(entity, poff, n_entities, n_periods)
     # (period, slot) → (feature, period), without the extra slot.
-    a = adopters.reshape(n_periods, slots)[:, :n_features].T
-    e = n_events.reshape(n_periods, slots)[:, :n_features].T
-    return np.ascontiguousarray(a, dtype=np.int64), np.ascontiguousarray(e, dtype=np.int64)
+    a = np.ascontiguousarray(adopters[:, :n_features].T, dtype=np.int64)
+    e = np.ascontiguousarray(n_events[:, :n_features].T, dtype=np.int64)
+    return a, e, pairs
 
 
 def first_use_after(

@@ -152,21 +152,31 @@ def feature_adoption(
     n_seg = log.n_seg
     # One pass for the rows' periods, shared by the active cells and the feature cells.
     poff = period_offsets(log.ns, period, p0)
-    ent, pp = distinct_pairs(log.entity, poff, n_ent, n_p)
-    active = np.bincount(log.seg[ent] * n_p + pp, minlength=n_seg * n_p).reshape(n_seg, n_p)
+    pairs: tuple[IntArray, IntArray] | None = None
     adopters = np.zeros((n_seg, n_f, n_p), dtype=np.int64)
     n_events = np.zeros((n_seg, n_f, n_p), dtype=np.int64)
-    # Segments ride along as extra "features" (segment × feature codes), so one pass counts all.
-    for members, lut in feature_layers(codes, len(log.events)):
+    # Segments ride along as extra "features" (segment × feature codes), so one pass counts
+    # all; the first pass also gives the active (entity, period) pairs.
+    for i, (members, lut) in enumerate(feature_layers(codes, len(log.events))):
         row_f = lut[log.event]
         if n_seg > 1:
             row_f = np.where(row_f >= 0, log.seg[log.entity] * n_f + row_f, -1)
-        a, e = feature_cells(
-            log.entity, poff, row_f, n_periods=n_p, n_entities=n_ent, n_features=n_seg * n_f
+        a, e, first = feature_cells(
+            log.entity,
+            poff,
+            row_f,
+            n_periods=n_p,
+            n_entities=n_ent,
+            n_features=n_seg * n_f,
+            active=i == 0,
         )
+        del row_f
+        pairs = pairs or first
         a3, e3 = a.reshape(n_seg, n_f, n_p), e.reshape(n_seg, n_f, n_p)
         adopters[:, members] = a3[:, members]
         n_events[:, members] = e3[:, members]
+    ent, pp = pairs or distinct_pairs(log.entity, poff, n_ent, n_p)
+    active = np.bincount(log.seg[ent] * n_p + pp, minlength=n_seg * n_p).reshape(n_seg, n_p)
     seg_i, f_i, p_i = (x.ravel() for x in np.indices((n_seg, n_f, n_p)))
     n_act = active[seg_i, p_i]
     n_ad = adopters.ravel()
