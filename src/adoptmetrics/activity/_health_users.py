@@ -72,7 +72,8 @@ def _count_distinct(a: IntArray, b: IntArray, n_b: int, n_a: int) -> IntArray:
     if n_a * n_b <= _DENSE_LIMIT:  # a boolean grid: one scatter, one row sum
         mark = np.zeros((n_a, n_b), dtype=bool)
         mark[a, b] = True
-        return mark.sum(axis=1, dtype=np.int64)
+        counts: IntArray = mark.sum(axis=1, dtype=np.int64)
+        return counts
     seen = np.unique(a * n_b + b)
     return np.bincount(seen // n_b, minlength=n_a).astype(np.int64)
 
@@ -188,36 +189,42 @@ class HealthLog:
         self.events = events if events is not None else pd.Index([], dtype=object)
         self.n_accounts = len(accounts)
         self.user_col = user_col
-        ns = np.asarray(ns, dtype=np.int64)
-        # A log already in time order (the usual case) needs no reordering;
-        # otherwise rows go in day order (a radix sort), which is all the
-        # windows need: their boundary days are cut by an exact mask.
-        self.time_sorted = len(ns) < 2 or bool((ns[1:] >= ns[:-1]).all())
-        day = np.zeros(0, dtype=np.int64) if self.time_sorted else ns // _NS_PER_DAY
-        order = None if self.time_sorted else _day_order(day)
-        self.order = order
-
-        def take(a: Any) -> Any:
-            return a if order is None else a[order]
-
-        self.acc = take(np.asarray(acc, dtype=np.int64))
-        self.ns = take(ns)
-        self.day = take(day)
-        self.event = None if event is None else take(np.asarray(event, dtype=np.int64))
+        self.ns = np.asarray(ns, dtype=np.int64)
+        self.acc = np.asarray(acc, dtype=np.int64)
+        self.event = None if event is None else np.asarray(event, dtype=np.int64)
+        # A log in time order (the usual case) cuts windows as slices. Otherwise
+        # a window is a mask over the log, until many windows are wanted
+        # (:meth:`index_by_day`): then the rows go in day order once.
+        self.time_sorted = len(ns) < 2 or bool((self.ns[1:] >= self.ns[:-1]).all())
+        self.order: IntArray | None = None
+        self.day = np.zeros(0, dtype=np.int64)
         self.has_users = users is not None
         self._raw_users: np.ndarray | None = None
-        self._users: IntArray | None = None
-        self._user_span = (0, 0)  # rows [i, j) whose codes are in _users
+        self._users: IntArray | None = None  # -2: not encoded yet
         if users is not None:
             if isinstance(users, pd.Series) and isinstance(users.dtype, pd.CategoricalDtype):
-                self._users = take(_codes_of(users))
-                self._user_span = (0, len(ns))
+                self._users = _codes_of(users)
             else:
                 self._raw_users = users.to_numpy() if isinstance(users, pd.Series) else users
         self.cache: dict[Any, Any] = {}
 
     def __len__(self) -> int:
         return len(self.ns)
+
+    def index_by_day(self) -> None:
+        """Put an unsorted log in day order (a radix sort), for callers of many windows."""
+        if self.time_sorted or self.order is not None:
+            return
+        day = self.ns // _NS_PER_DAY
+        order = _day_order(day)
+        self.order = order
+        self.day = day[order]
+        self.ns = self.ns[order]
+        self.acc = self.acc[order]
+        if self.event is not None:
+            self.event = self.event[order]
+        if self._users is not None:
+            self._users = self._users[order]
 
     def account_keys(self) -> tuple[npt.NDArray[np.object_], IntArray]:
         """The account ids as an object array, and the rank of each in string order."""
@@ -238,6 +245,8 @@ class HealthLog:
                 int(np.searchsorted(self.ns, lo, side="right")),
                 int(np.searchsorted(self.ns, hi, side="right")),
             )
+        if self.order is None:
+            return 0, len(self.ns)
         return (
             int(np.searchsorted(self.day, lo // _NS_PER_DAY, side="left")),
             int(np.searchsorted(self.day, hi // _NS_PER_DAY, side="right")),
@@ -276,32 +285,34 @@ class HealthLog:
     # ------------------------------------------------------------------ users
 
     def encode_users(self, lo: int, hi: int) -> None:
-        """Encode the user ids of every row that a window inside ``(lo, hi]`` may read.
+        """Encode the user ids of every row with ``lo < ns <= hi``.
 
         Only raw (string) user columns need it, and only the rows of the
         windows asked for are hashed: one snapshot reads a few months of a
         long log. Callers that will read many windows ask for their whole
         span first, so the ids are hashed once.
         """
-        self._encode_rows(*self._span(lo, hi))
+        if self._raw_users is not None:
+            self._encode(self.rows(lo, hi))
 
-    def _encode_rows(self, i: int, j: int) -> None:
-        ci, cj = self._user_span
-        if self._raw_users is None or (ci <= i and j <= cj) or j <= i:
+    def _encode(self, rows: IntArray | slice) -> None:
+        """Make sure ``rows`` have user codes, in one code space with the rows before."""
+        if self._raw_users is None:
             return
-        if cj > ci:  # one code space for every row encoded so far
-            i, j = min(i, ci), max(j, cj)
-        pos = np.arange(i, j) if self.order is None else self.order[i:j]
-        codes = np.full(len(self.ns), -2, dtype=np.int64)  # -2: not encoded
-        codes[i:j] = _codes_of(self._raw_users[pos])
-        self._users, self._user_span = codes, (i, j)
+        if self._users is None:
+            self._users = np.full(len(self.ns), -2, dtype=np.int64)
+        if not (self._users[rows] == -2).any():
+            return
+        todo = np.zeros(len(self.ns), dtype=bool)
+        todo[rows] = True
+        todo |= self._users != -2
+        at = np.flatnonzero(todo)
+        pos = at if self.order is None else self.order[at]
+        self._users[at] = _codes_of(self._raw_users[pos])
 
     def user_codes(self, rows: IntArray | slice) -> IntArray:
         """User codes of ``rows`` (−1 for a null user)."""
-        if isinstance(rows, slice):
-            self._encode_rows(rows.start, rows.stop)
-        elif len(rows):
-            self._encode_rows(int(rows.min()), int(rows.max()) + 1)
+        self._encode(rows)
         if self._users is None:
             return np.zeros(0, dtype=np.int64)
         return self._users[rows]
@@ -349,21 +360,26 @@ class HealthLog:
         done = 0
         out: dict[int, FloatArray] = {}
         for t in sorted(set(times)):  # one pass over the log for every date
-            # Rows before ``t``'s day (time order: before t) are final; the
-            # rows of its own day are cut by an exact mask.
-            if self.time_sorted:
-                p = q = int(np.searchsorted(self.ns, t, side="right"))
+            if not self.time_sorted and self.order is None:  # a mask per date
+                last = np.full(self.n_accounts, _NEVER, dtype=np.int64)
+                keep = self.ns <= t
+                np.maximum.at(last, self.acc[keep], self.ns[keep])
             else:
-                p = int(np.searchsorted(self.day, t // _NS_PER_DAY, side="left"))
-                q = int(np.searchsorted(self.day, t // _NS_PER_DAY, side="right"))
-            if p > done:
-                np.maximum.at(running, self.acc[done:p], self.ns[done:p])
-                done = p
-            last = running.copy()
-            if q > p:
-                ns = self.ns[p:q]
-                keep = ns <= t
-                np.maximum.at(last, self.acc[p:q][keep], ns[keep])
+                # Rows before ``t``'s day (in time order: before t) are final;
+                # the rows of its own day are cut by an exact mask.
+                if self.time_sorted:
+                    p = q = int(np.searchsorted(self.ns, t, side="right"))
+                else:
+                    p = int(np.searchsorted(self.day, t // _NS_PER_DAY, side="left"))
+                    q = int(np.searchsorted(self.day, t // _NS_PER_DAY, side="right"))
+                if p > done:
+                    np.maximum.at(running, self.acc[done:p], self.ns[done:p])
+                    done = p
+                last = running.copy()
+                if q > p:
+                    ns = self.ns[p:q]
+                    keep = ns <= t
+                    np.maximum.at(last, self.acc[p:q][keep], ns[keep])
             res = last.astype(float)
             res[last == _NEVER] = np.nan
             out[t] = res

@@ -350,7 +350,9 @@ def stages_at(
     # Names for the table shown; a categorical for a history (only compared).
     stage_column: Any = np.asarray(STAGES, dtype=object)[stage_code]
     if not reasons:
-        stage_column = pd.Categorical.from_codes(stage_code, categories=list(STAGES))
+        stage_column = pd.Categorical.from_codes(
+            stage_code.astype(np.int64), categories=pd.Index(list(STAGES))
+        )
     return pd.DataFrame(
         {
             **ids,
@@ -477,6 +479,7 @@ def lifecycle_stages(
     starts = [d for d in month_starts if d < t]
     grid = starts[len(starts) - history_months :] if history_months else []
     dates = [t, *grid]
+    inp.log.index_by_day()  # many windows: cut as slices of a log in day order
     if inp.has_users:  # hash the user ids of every date's windows once
         w = round(window * _NS_PER_DAY)
         inp.log.encode_users(min(dates).value - 2 * w, t.value)
@@ -617,6 +620,7 @@ def stage_transitions(
             stacklevel=2,
         )
     feats = resolve_features(inp, t1, features)
+    inp.log.index_by_day()  # many windows: cut as slices of a log in day order
     if inp.has_users:  # hash the user ids of both dates' windows once
         w = round(window * _NS_PER_DAY)
         inp.log.encode_users(t0.value - 2 * w, t1.value)
