@@ -15,6 +15,7 @@ from adoptmetrics._schema._validate import coerce_as_of
 from adoptmetrics._stats._intervals import check_confidence, z_value
 from adoptmetrics.activity._encode import _encode, _Encoded
 from adoptmetrics.impact._inputs import (
+    BUILT_IN_OUTCOMES,
     NS_PER_DAY,
     accounts_frame,
     attribute_matrix,
@@ -370,7 +371,9 @@ def campaign_impact(
         if accounts is not None
         else None
     )
-    event_names = _present_events(enc)
+    # Which events occur matters only for an event outcome (a pass over every event).
+    builtin = isinstance(outcome, str) and outcome in BUILT_IN_OUTCOMES
+    event_names = pd.Index([]) if builtin else _present_events(enc)
     kind = check_outcome(outcome, event_names, has_accounts=acc is not None)
     ids = pd.Index(enc.entities.astype(str))
     if acc is not None:

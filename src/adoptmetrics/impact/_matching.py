@@ -161,12 +161,15 @@ def nearest(points: FloatArray, queries: FloatArray, k: int) -> IntArray:
         return np.asarray(idx, dtype=np.int64).reshape(len(queries), k)
     out = np.empty((len(queries), k), dtype=np.int64)
     step = max(1, _SCAN_CELLS // max(len(points), 1))
+    columns = np.ascontiguousarray(points.T)
     for lo in range(0, len(queries), step):  # a loop over chunks of queries
         q = queries[lo : lo + step]
         d2 = np.zeros((len(q), len(points)))
+        diff = np.empty_like(d2)
         for j in range(points.shape[1]):  # a loop over the few matching variables
-            diff = q[:, j, None] - points[None, :, j]
-            d2 += diff * diff
+            np.subtract(q[:, j, None], columns[j][None, :], out=diff)
+            diff *= diff
+            d2 += diff
         if k == 1:
             out[lo : lo + step, 0] = d2.argmin(axis=1)
             continue

@@ -37,9 +37,9 @@ BoolArray = npt.NDArray[np.bool_]
 _HIST = 1 << 23
 _ROWS = 1 << 21
 # Bit ``j`` of each nibble value (little-endian), to turn nibble histograms into event counts.
-_NIBBLE_TABLE = np.unpackbits(
-    np.arange(16, dtype=np.uint8)[:, None], axis=1, bitorder="little"
-)[:, :4].astype(float)
+_NIBBLE_TABLE = np.unpackbits(np.arange(16, dtype=np.uint8)[:, None], axis=1, bitorder="little")[
+    :, :4
+].astype(float)
 
 
 @attrs.frozen(slots=True)
@@ -59,6 +59,8 @@ class Sequences:
         account's end); ``nxt[rows] = rows``.
     acc_start, acc_end : ndarray, shape (n,)
         Row range ``[start, end)`` of each account.
+    memo : dict
+        Tables derived from the sequences, built once (see :func:`next_table`).
     """
 
     n: int
@@ -69,6 +71,7 @@ class Sequences:
     nxt: IntArray
     acc_start: IntArray
     acc_end: IntArray
+    memo: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def n_rows(self) -> int:
@@ -141,8 +144,17 @@ def next_table(seq: Sequences) -> IntArray:
     """``S[i, X]``: first row ``≥ i`` holding event ``X`` in row ``i``'s account.
 
     Values at or past the account's end mean "none". Stored event-major, shape
-    (E, rows + 1): ``table[X, i]``.
+    (E, rows + 1): ``table[X, i]``. Built once per sequences (read-only).
     """
+    if "next_table" not in seq.memo:
+        table = _next_table(seq)
+        table.flags.writeable = False
+        seq.memo["next_table"] = table
+    cached: IntArray = seq.memo["next_table"]
+    return cached
+
+
+def _next_table(seq: Sequences) -> IntArray:
     rows = seq.n_rows
     dtype = np.int32 if rows < 2**31 - 1 else np.int64
     out = np.empty((seq.n_events, rows + 1), dtype=dtype)
@@ -168,15 +180,19 @@ def kth_after(seq: Sequences, event: int, after: IntArray, k: int) -> IntArray:
     return np.where(ok, found, seq.acc_end).astype(np.int64)
 
 
-def later_bits(seq: Sequences, table: IntArray) -> npt.NDArray[np.uint8]:
+def later_bits(
+    seq: Sequences, table: IntArray, events: IntArray | None = None
+) -> npt.NDArray[np.uint8]:
     """Packed bits, per row ``r``: event ``X`` occurs at or after ``r`` in ``r``'s account.
 
-    Row ``rows`` (the sentinel) has no bits. Shape (ceil(E / 8), rows + 1): one
-    contiguous array per byte.
+    Bit ``j`` is event ``events[j]`` (default: every event, bit ``j`` = event
+    ``j``). Row ``rows`` (the sentinel) has no bits. Shape (ceil(len(events) / 8),
+    rows + 1): one contiguous array per byte.
     """
     rows = seq.n_rows
     end = np.r_[seq.acc_end[seq.acc], rows] if rows else np.zeros(1, dtype=np.int64)
-    return np.packbits(table < end[None, :], axis=0, bitorder="little")
+    rows_of = table if events is None else table[events]
+    return np.packbits(rows_of < end[None, :], axis=0, bitorder="little")
 
 
 @attrs.frozen(slots=True)
@@ -255,6 +271,7 @@ class Miner:
         holds at most ``_HIST`` bins (and its rows stay in cache).
         """
         n_pre, n_bytes = len(bounds) - 1, bits.shape[0]
+        n_bits = len(self.singles)  # bit j is event singles[j]
         out = np.zeros((n_pre, n_c, n_bytes * 8), dtype=np.int64)
         for p0, p1 in _runs(bounds, max(1, _HIST // (n_c * 16))):
             lo, hi = int(bounds[p0]), int(bounds[p1])
@@ -269,6 +286,8 @@ class Miner:
             n_bins = (p1 - p0) * n_c * 16
             for b in range(n_bytes):
                 for half in range(2):
+                    if 8 * b + 4 * half >= n_bits:  # padding bits: no event
+                        break
                     if half:
                         np.right_shift(bits[b, lo:hi], 4, out=nibble)
                     else:
@@ -278,7 +297,11 @@ class Miner:
                     part = np.rint(hist @ _NIBBLE_TABLE).astype(np.int64)
                     j = 8 * b + 4 * half
                     out[p0:p1, :, j : j + 4] = part.reshape(p1 - p0, n_c, 4)
-        return out[:, :, : self.seq.n_events]
+        # Only frequent single events can extend a prefix frequently (P + X needs X):
+        # the other events' columns stay zero.
+        full = np.zeros((n_pre, n_c, self.seq.n_events), dtype=np.int64)
+        full[:, :, self.singles] = out[:, :, :n_bits]
+        return full
 
     def discover(self) -> None:
         """Find the candidates: fills ``patterns`` (singles, then pairs, ...) and ``counts``."""
@@ -296,8 +319,10 @@ class Miner:
         self.counts = np.concatenate(parts, axis=0).astype(np.int64)
 
     def _extend(self, present: BoolArray, parts: list[IntArray]) -> None:
-        bits_table = later_bits(self.seq, self.table)
-        nxt, n_c, n_ev = self.seq.nxt, self.n_cells, self.seq.n_events
+        bits_table = later_bits(self.seq, self.table, self.singles)
+        bit_of = np.full(self.seq.n_events, -1, dtype=np.int64)  # event -> its bit
+        bit_of[self.singles] = np.arange(len(self.singles))
+        nxt, n_c = self.seq.nxt, self.n_cells
         prefixes: list[tuple[int, ...]] = [(int(x),) for x in self.singles]
         accs = [np.flatnonzero(present[:, x]) for x in self.singles]
         # Rows and accounts fit int32 (the table's type) unless the data are huge.
@@ -330,8 +355,10 @@ class Miner:
             for p in np.flatnonzero(keep.any(axis=1)):  # a loop over prefixes, not rows
                 lo, hi = int(bounds[p]), int(bounds[p + 1])
                 ext = np.flatnonzero(keep[p])
-                px = np.unpackbits(occ_bits[:, lo:hi], axis=0, count=n_ev, bitorder="little")
-                j, r = np.nonzero(px[ext])
+                px = np.unpackbits(
+                    occ_bits[:, lo:hi], axis=0, count=len(self.singles), bitorder="little"
+                )
+                j, r = np.nonzero(px[bit_of[ext]])
                 parts_acc.append(occ_acc[lo:hi][r])
                 parts_e.append(self.table[ext[j], occ_nx[lo:hi][r]])
             occ_acc = np.concatenate(parts_acc)

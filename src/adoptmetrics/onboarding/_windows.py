@@ -26,6 +26,8 @@ from adoptmetrics.onboarding import _paths
 IntArray = npt.NDArray[np.int64]
 
 _KEY = "adoptmetrics.onboarding.windows"
+# Cuts of one population kept for reuse.
+_CUTS = 4
 
 
 def as_log(events: object, cols: dict[str, str]) -> EventLog:
@@ -98,6 +100,11 @@ class Windows:
     starts: pd.Series
     seq: _paths.Sequences
     active: IntArray
+    # Recent cuts (accounts, sequences, active days): success_paths and golden_path
+    # cut the same accounts, and then share the sequences and their tables.
+    cuts: list[tuple[pd.Index, _paths.Sequences, IntArray]] = attrs.field(
+        factory=list, eq=False, repr=False
+    )
 
 
 def population_windows(
@@ -127,6 +134,18 @@ def subset(w: Windows, accounts: pd.Index) -> tuple[_paths.Sequences, IntArray]:
 
     Accounts absent from ``w.starts`` have empty windows and no active day.
     """
+    for ids, seq_, active_ in w.cuts:
+        if ids.equals(accounts) and ids.dtype == accounts.dtype:
+            return seq_, active_
+    part, active = _cut(w, accounts)
+    for arr in (part.acc, part.ev, part.ns, part.nxt, part.acc_start, part.acc_end, active):
+        arr.flags.writeable = False  # shared by the calls that cut these accounts
+    w.cuts.insert(0, (accounts, part, active))
+    del w.cuts[_CUTS:]
+    return part, active
+
+
+def _cut(w: Windows, accounts: pd.Index) -> tuple[_paths.Sequences, IntArray]:
     pos = np.asarray(w.starts.index.get_indexer(accounts), dtype=np.int64)
     seq = w.seq
     known = pos >= 0
