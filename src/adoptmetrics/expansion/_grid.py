@@ -60,24 +60,26 @@ def last_at_or_before(grid: Grid, f_acc: IntArray, f_ns: IntArray) -> IntArray:
     grouped ``searchsorted`` of the rows in the firings.
     """
     n = len(grid.g)
-    out = np.full(n, _NEVER, dtype=np.int64)
     if n == 0 or len(f_ns) == 0:
-        return out
+        return np.full(n, _NEVER, dtype=np.int64)
     hi = grid.k_lo[f_acc] + grid.count[f_acc] - 1
     # Visible from rows k ≤ kf; a firing before the account's first g is seen by all of them.
     kf = np.minimum((grid.ref - f_ns) // grid.step, hi)
     row, ok = _row(grid, f_acc, kf)
     row, f = row[ok], f_ns[ok]
     if len(row) == 0:
-        return out
+        return np.full(n, _NEVER, dtype=np.int64)
     # Rows fall as time rises inside an account: the last firing on a row is its latest.
     last = np.r_[row[1:] != row[:-1], True]
-    out[row[last]] = f[last]
+    held_rows = row[last]
+    value = np.full(n + 1, _NEVER, dtype=np.int64)  # value[n]: no firing
+    value[held_rows] = f[last]
     # Other rows see the nearest later row of their account that holds a firing.
-    held = np.where(out != _NEVER, np.arange(n), n)
+    held = np.full(n, n, dtype=np.int64)
+    held[held_rows] = held_rows
     nearest = np.minimum.accumulate(held[::-1])[::-1]
-    inside = nearest < grid.row_end
-    return np.where(inside, out[np.minimum(nearest, n - 1)], _NEVER)
+    nearest[nearest >= grid.row_end] = n
+    return value[nearest]
 
 
 def any_in_period(grid: Grid, x_acc: IntArray, x_ns: IntArray) -> FloatArray:

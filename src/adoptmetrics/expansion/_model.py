@@ -450,9 +450,9 @@ class ExpansionModel:
         """Features from each trigger's latest firing at or before ``ns`` (``_NEVER``: none)."""
         x = np.zeros((len(ns), len(last)))
         for k, seen_at in enumerate(last):
-            seen = seen_at != _NEVER
-            age = np.where(seen, ns - seen_at, 0) / _DAY
-            x[:, k] = np.where(seen, np.exp2(-age / self.half_life_days), 0.0)
+            seen = np.flatnonzero(seen_at != _NEVER)
+            age = (ns[seen] - seen_at[seen]) / _DAY
+            x[seen, k] = np.exp2(-age / self.half_life_days)
         return x
 
     def _probability(self, x: FloatArray) -> FloatArray:
