@@ -49,8 +49,8 @@ def _codes_of(values: np.ndarray | pd.Series) -> IntArray:
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         return np.asarray(values.cat.codes.to_numpy(), dtype=np.int64)
     arr = values.to_numpy() if isinstance(values, pd.Series) else values
-    if arr.dtype == object:
-        codes, _ = factorize_strings(pd.Series(arr, copy=False))
+    if arr.dtype == object:  # (dtype=object: no inference of a string dtype per row)
+        codes, _ = factorize_strings(pd.Series(arr, dtype=object, copy=False))
     else:
         codes, _ = pd.factorize(arr, sort=False)
     return np.asarray(codes, dtype=np.int64)
@@ -306,6 +306,10 @@ class HealthLog:
         todo = np.zeros(len(self.ns), dtype=bool)
         todo[rows] = True
         todo |= self._users != -2
+        if todo.all():  # every row: no gather of the raw ids
+            raw = self._raw_users if self.order is None else self._raw_users[self.order]
+            self._users = _codes_of(raw)
+            return
         at = np.flatnonzero(todo)
         pos = at if self.order is None else self.order[at]
         self._users[at] = _codes_of(self._raw_users[pos])

@@ -172,10 +172,10 @@ def stacked_snapshots(
     churn = np.full(len(inp.keys), np.iinfo(np.int64).min, dtype=np.int64)  # NaT
     churn[inp.acc_code] = acc["churned_at"].to_numpy().view(np.int64)
     dates = sorted(dates)
-    inp.log.index_by_day()  # many windows: cut as slices of a log in day order
     if inp.has_users and dates:  # hash the user ids of every snapshot's windows once
         w = round(window_days * _NS_PER_DAY)
         inp.log.encode_users(dates[0].value - 2 * w, dates[-1].value)
+    inp.log.index_by_day()  # many windows: slices of a log in day order
     frames = []
     all_codes: list[IntArray] = []
     for t, last in zip(dates, last_seen_at(inp, dates), strict=True):

@@ -479,10 +479,10 @@ def lifecycle_stages(
     starts = [d for d in month_starts if d < t]
     grid = starts[len(starts) - history_months :] if history_months else []
     dates = [t, *grid]
-    inp.log.index_by_day()  # many windows: cut as slices of a log in day order
     if inp.has_users:  # hash the user ids of every date's windows once
         w = round(window * _NS_PER_DAY)
         inp.log.encode_users(min(dates).value - 2 * w, t.value)
+    inp.log.index_by_day()  # many windows: slices of a log in day order
     last = dict(zip(dates, last_seen_at(inp, dates), strict=True))
     kw = {"rules": rules_, "card": card, "window_days": window, "features": feats}
     now = stages_at(inp, t, last_seen=last[t], **kw)  # type: ignore[arg-type]
@@ -620,7 +620,6 @@ def stage_transitions(
             stacklevel=2,
         )
     feats = resolve_features(inp, t1, features)
-    inp.log.index_by_day()  # many windows: cut as slices of a log in day order
     if inp.has_users:  # hash the user ids of both dates' windows once
         w = round(window * _NS_PER_DAY)
         inp.log.encode_users(t0.value - 2 * w, t1.value)
