@@ -448,12 +448,15 @@ class ExpansionModel:
 
     def _decayed(self, last: list[IntArray], ns: IntArray) -> FloatArray:
         """Features from each trigger's latest firing at or before ``ns`` (``_NEVER``: none)."""
-        x = np.zeros((len(ns), len(last)))
-        for k, seen_at in enumerate(last):
+        columns = []
+        for seen_at in last:
             seen = np.flatnonzero(seen_at != _NEVER)
             age = (ns[seen] - seen_at[seen]) / _DAY
-            x[seen, k] = np.exp2(-age / self.half_life_days)
-        return x
+            col = np.zeros(len(ns))
+            col[seen] = np.exp2(-age / self.half_life_days)
+            columns.append(col)
+        # C order, as the logistic fit's sums depend on the layout.
+        return np.column_stack(columns) if columns else np.zeros((len(ns), 0))
 
     def _probability(self, x: FloatArray) -> FloatArray:
         """P(at least one expansion within horizon_days), projecting feature decay."""

@@ -47,9 +47,9 @@ def _frequent_events(events: pd.DataFrame) -> list[str]:
     ev = events["event"]
     if not isinstance(ev.dtype, pd.CategoricalDtype):  # validated events are categorical
         ev = ev.astype(str).astype("category")
-    counts = np.bincount(
-        ev.cat.codes.to_numpy()[ev.cat.codes.to_numpy() >= 0], minlength=len(ev.cat.categories)
-    )
+    n = len(ev.cat.categories)
+    # Codes shifted by one so a missing name (-1) lands in bin 0, which is dropped.
+    counts = np.bincount(ev.cat.codes.to_numpy().astype(np.int64) + 1, minlength=n + 1)[1:]
     names = np.asarray(ev.cat.categories.astype(str), dtype=object)
     order = np.lexsort((names, -counts))
     return [str(n) for n in names[order][counts[order] > 0][:MAX_CANDIDATES]]
