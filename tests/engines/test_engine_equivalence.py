@@ -235,6 +235,7 @@ CALLS: dict[str, Callable[[dict[str, Any]], tuple[tuple[Any, ...], dict[str, Any
     "retention_curve": lambda w: ((), {"period": "month", "method": "chained"}),
     "retention_matrix": lambda w: ((), {"period": "month"}),
     "retention_trend": lambda w: ((), {"period": "month"}),
+    "usage_covariates": lambda w: ((), {"window_days": 14}),
 }
 
 

@@ -25,6 +25,8 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import pandas as pd
 
+from adoptmetrics._schema._radix import fixed_width_codes
+
 __all__ = [
     "frame_columns",
     "is_lazy",
@@ -213,7 +215,8 @@ def encode_ids(series: pd.Series) -> tuple[pd.Series, int]:
     """``series`` as a categorical with sorted categories, and its number of nulls.
 
     The fastest route per dtype, one pass over the rows: categoricals as they
-    are; Arrow-backed strings through Arrow's dictionary encoding; object
+    are; Arrow-backed strings of one width by a byte-wise rank (see
+    :mod:`._radix`), other Arrow-backed strings through Arrow's dictionary encoding; object
     arrays through one hash factorise (by object identity first, see
     :func:`_factorize`). Nulls come out of that pass (no separate ``isna``); the
     sort is over the distinct ids only. When the ids cannot be ordered (mixed
@@ -233,6 +236,12 @@ def encode_ids(series: pd.Series) -> tuple[pd.Series, int]:
             chunked = pa.chunked_array(pa.array(series.array))
             if chunked.null_count:
                 return series, int(chunked.null_count)
+            fixed = fixed_width_codes(chunked)
+            if fixed is not None:  # ids of one width: sorted codes without hashing
+                codes, ordered = fixed
+                dtype = pd.CategoricalDtype(pd.Index(ordered.to_pandas()))
+                cat = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+                return pd.Series(cat, index=series.index, name=series.name, copy=False), 0
             enc = _one_dictionary(pc.dictionary_encode(chunked))
             if enc.num_chunks == 0:
                 found = (np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64), [])

@@ -21,12 +21,12 @@ from adoptmetrics._schema._validate import SchemaError, coerce_as_of, coerce_tim
 from adoptmetrics._stats._intervals import wilson_interval
 from adoptmetrics.activity._cells import (
     PERIODS,
-    _cells_from_encoded,
     _encode,
     period_index,
     period_start,
 )
 from adoptmetrics.activity._encode import EventsLike
+from adoptmetrics.activity._presence import active_cells
 from adoptmetrics.retention._starts import Starts, by_source
 
 MODES: tuple[str, ...] = ("on", "on_or_after")
@@ -240,18 +240,18 @@ def _grid(
             f"as_of={ts} is earlier than every event (the first is {pd.Timestamp(first_ns)}).\n"
             "Hint: pass an as_of at or after the first event, or None for the latest event."
         )
-    cells = _cells_from_encoded(enc, period=period, as_of=ts)
+    cell_entity, cell_index = active_cells(enc, period=period, as_of=ts)
     last = int(period_index(np.array([ts.value]), period)[0])
     if cohort_start is None:
-        run = np.r_[True, cells.entity[1:] != cells.entity[:-1]] if len(cells.entity) else []
+        run = np.r_[True, cell_entity[1:] != cell_entity[:-1]] if len(cell_entity) else []
         first = np.flatnonzero(run)
-        labels = enc.entities[cells.entity[first]]
-        cohort = cells.index[first]
+        labels = enc.entities[cell_entity[first]]
+        cohort = cell_index[first]
         cell_u = np.cumsum(run, dtype=np.int64) - 1
-        cell_k = cells.index - cohort[cell_u]
+        cell_k = cell_index - cohort[cell_u]
     else:
         labels, start_ns, epos = _cohort_starts(
-            cohort_start, enc.entities, cells.entity, argument=starts.argument
+            cohort_start, enc.entities, cell_entity, argument=starts.argument
         )
         started = start_ns <= ts.value
         if not started.any():
@@ -259,9 +259,9 @@ def _grid(
         remap = np.where(started, np.cumsum(started) - 1, -1)
         labels, cohort = labels[started], period_index(start_ns[started], period)
         upos = np.where(epos >= 0, remap[np.maximum(epos, 0)], -1)  # events entity → label
-        cell_u = upos[cells.entity]
+        cell_u = upos[cell_entity]
         ok = cell_u >= 0
-        cell_k = cells.index - np.where(ok, cohort[np.maximum(cell_u, 0)], 0)
+        cell_k = cell_index - np.where(ok, cohort[np.maximum(cell_u, 0)], 0)
         keep = ok & (cell_k >= 0)
         cell_u, cell_k = cell_u[keep], cell_k[keep]
     table, table_col, table_name = by_source(by, starts, events, entity_col)

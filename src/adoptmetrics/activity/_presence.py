@@ -1,0 +1,85 @@
+"""Active (entity, period) cells without event counts, from a presence bitmap.
+
+Retention needs only *whether* an entity was active in a period. With integer
+entity codes and period indices, a dense ``n_entities × n_periods`` bitmap of
+bytes filled by one scatter per chunk of events finds the active cells without
+sorting or hashing event-sized keys and without an event-sized temporary; one
+scan of the bitmap lists them, sorted by entity then period. Past
+:data:`_BITMAP_LIMIT` cells (or for a lazy engine) the counted cells of
+:func:`adoptmetrics.activity._cells._cells_from_encoded` are used instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from adoptmetrics.activity._cells import _cells_from_encoded
+from adoptmetrics.activity._encode import _CHUNK, IntArray, _Encoded, period_index
+
+__all__ = ["active_cells"]
+
+# A bitmap of at most this many bytes (256 MB) ...
+_BITMAP_LIMIT = 1 << 28
+# ... and at most this many bytes per event (+ a floor): scanning a bitmap much
+# larger than the events costs more than the counted cells' sort.
+_BYTES_PER_EVENT = 16
+
+
+def active_cells(enc: _Encoded, *, period: str, as_of: pd.Timestamp) -> tuple[IntArray, IntArray]:
+    """(entity, period index) of every active cell up to ``as_of``, sorted by both.
+
+    The same cells as ``_cells_from_encoded(enc, ...)``'s ``entity`` and
+    ``index`` (tested); memoised on an EventLog's encoding.
+    """
+    key = ("active", period, as_of.value)
+    cache = enc.cache
+    if cache is not None and key in cache:
+        hit: tuple[IntArray, IntArray] = cache[key]
+        return hit
+    counted = cache.get((period, as_of.value)) if cache is not None else None
+    out = None if counted is not None else _from_bitmap(enc, period=period, as_of=as_of)
+    if out is None:
+        cells = counted
+        if cells is None:
+            cells = _cells_from_encoded(enc, period=period, as_of=as_of)
+        out = (cells.entity, cells.index)
+    if cache is not None:
+        for arr in out:
+            arr.flags.writeable = False  # shared by every analysis of the log
+        cache[key] = out
+    return out
+
+
+def _from_bitmap(
+    enc: _Encoded, *, period: str, as_of: pd.Timestamp
+) -> tuple[IntArray, IntArray] | None:
+    if enc.engine is not None and not enc.materialised:
+        return None  # a lazy engine reduces in place
+    n_rows, first = enc.n_rows, enc.first
+    empty = np.zeros(0, dtype=np.int64)
+    if n_rows == 0 or first is None or as_of.value < first:
+        return empty, empty
+    latest = enc.latest if enc.latest is not None else as_of.value
+    # ``first`` is the earliest event; the latest kept one is at most min(latest, as_of).
+    bounds = period_index(np.array([first, min(latest, as_of.value)], dtype=np.int64), period)
+    p0 = int(bounds[0])
+    n_periods = int(bounds[1]) - p0 + 1
+    n_cells = len(enc.entities) * n_periods
+    if n_cells > min(_BITMAP_LIMIT, _BYTES_PER_EVENT * n_rows + (1 << 22)):
+        return None
+    entity, ns = enc.entity, enc.ns
+    cut = latest > as_of.value
+    bitmap = np.zeros(n_cells, dtype=bool)
+    for lo in range(0, n_rows, _CHUNK):
+        e, t = entity[lo : lo + _CHUNK], ns[lo : lo + _CHUNK]
+        if cut:
+            kept = t <= as_of.value
+            e, t = e[kept], t[kept]
+        cell = period_index(t, period)
+        cell -= p0
+        cell += e * n_periods
+        bitmap[cell] = True
+    cells = np.flatnonzero(bitmap)
+    del bitmap
+    return cells // n_periods, cells % n_periods + p0
