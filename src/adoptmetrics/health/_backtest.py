@@ -141,8 +141,10 @@ def backtest_health(
 
     Parameters
     ----------
-    events, accounts : DataFrame
-        The event log and the accounts table.
+    events : DataFrame, EventLog or any frame narwhals supports
+        The event log; an ``am.EventLog`` shared between calls is encoded once.
+    accounts : DataFrame
+        The accounts table.
     nps : DataFrame, optional
         NPS responses.
     cutoff : timestamp

@@ -556,9 +556,10 @@ def account_metrics(
 
     Parameters
     ----------
-    events : DataFrame
+    events : DataFrame, EventLog or any frame narwhals supports
         The event log (``account_id``, ``event``, ``timestamp`` and, for the
-        user measures, ``user_id``).
+        user measures, ``user_id``). An ``am.EventLog`` keeps the encoded
+        events between calls (the measures at many dates cost one encoding).
     accounts : DataFrame, optional
         ``account_id``, ``started_at``, ``churned_at`` and ``seats``. When
         given, the rows are the accounts that started on or before ``as_of``

@@ -238,9 +238,10 @@ def fit_health_model(
 
     Parameters
     ----------
-    events, accounts : DataFrame
-        The event log and the accounts table (``started_at``, ``churned_at``,
-        ``seats``).
+    events : DataFrame, EventLog or any frame narwhals supports
+        The event log; an ``am.EventLog`` shared between calls is encoded once.
+    accounts : DataFrame
+        The accounts table (``started_at``, ``churned_at``, ``seats``).
     nps : DataFrame, optional
         NPS responses; without them the ``nps`` measure is left out.
     as_of : timestamp, optional

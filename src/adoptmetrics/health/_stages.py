@@ -416,8 +416,10 @@ def lifecycle_stages(
 
     Parameters
     ----------
-    events, accounts : DataFrame
-        The event log and the accounts table.
+    events : DataFrame, EventLog or any frame narwhals supports
+        The event log; an ``am.EventLog`` shared between calls is encoded once.
+    accounts : DataFrame
+        The accounts table.
     as_of : timestamp, optional
         The date of the stages; default the latest timestamp in the data.
     nps : DataFrame, optional
@@ -559,8 +561,10 @@ def stage_transitions(
 
     Parameters
     ----------
-    events, accounts : DataFrame
-        The event log and the accounts table.
+    events : DataFrame, EventLog or any frame narwhals supports
+        The event log; an ``am.EventLog`` shared between calls is encoded once.
+    accounts : DataFrame
+        The accounts table.
     start, end : timestamp
         The two dates, ``start < end`` (a warning when ``end`` is more than a
         day after the data: accounts would look idle there).
