@@ -55,49 +55,42 @@ def _milestones(
     index = pd.Index(starts.index)
     seq, _ = _load(log, pop, window=window, accounts=index, cols=cols)
     start_ns = starts.to_numpy().astype("datetime64[ns]").view(np.int64)
-    frames = []
-    all_reached = np.ones(seq.n, dtype=bool)
-    done_ns = np.full(seq.n, np.iinfo(np.int64).min, dtype=np.int64)
-    for m in steps:
+    never = np.iinfo(np.int64).min
+    n, k = seq.n, len(steps)
+    reached = np.zeros((n, k), dtype=bool)  # account-major: row per account, column per step
+    reached_ns = np.zeros((n, k), dtype=np.int64)
+    for j, m in enumerate(steps):
         row = _kth(seq, _event_code(seq, m.event, "milestones"), seq.acc_start, m.min_count)
-        reached = row < seq.acc_end
-        ns = np.where(
-            reached, seq.ns[np.minimum(row, max(seq.n_rows - 1, 0))] if seq.n_rows else 0, 0
-        )
-        all_reached &= reached
-        done_ns = np.maximum(done_ns, np.where(reached, ns, done_ns))
-        frames.append((m, reached, ns))
+        hit = row < seq.acc_end
+        reached[:, j] = hit
+        if seq.n_rows:
+            reached_ns[:, j] = np.where(hit, seq.ns[np.minimum(row, seq.n_rows - 1)], 0)
+    all_reached = reached.all(axis=1)
+    done_ns = np.where(reached, reached_ns, never).max(axis=1, initial=never)
     window_end = start_ns + round(window * _NS_PER_DAY)
     ended = window_end <= as_of_ts.value
     status = np.where(all_reached, "onboarded", np.where(ended, "not_onboarded", "onboarding"))
-    out = []
-    for m, reached, ns in frames:
-        reached_at = np.where(reached, ns, np.iinfo(np.int64).min).view("datetime64[ns]")
-        out.append(
-            pd.DataFrame(
-                {
-                    cols["account_col"]: index,
-                    "milestone": m.name,
-                    "event": m.event,
-                    "start": start_ns.view("datetime64[ns]"),
-                    "reached": reached,
-                    "reached_at": reached_at,
-                    "days_to_reach": np.where(reached, (ns - start_ns) / _NS_PER_DAY, np.nan),
-                    "onboarded": all_reached,
-                    "onboarded_at": np.where(all_reached, done_ns, np.iinfo(np.int64).min).view(
-                        "datetime64[ns]"
-                    ),
-                    "days_to_onboard": np.where(
-                        all_reached, (done_ns - start_ns) / _NS_PER_DAY, np.nan
-                    ),
-                    "status": status,
-                }
-            )
-        )
-    frame = pd.concat(out, ignore_index=True)
-    # Milestone-major blocks → account-major rows.
-    order = (np.arange(seq.n)[:, None] + seq.n * np.arange(len(steps))[None, :]).ravel()
-    return frame.iloc[order].reset_index(drop=True)
+    with np.errstate(invalid="ignore"):
+        days_to_reach = np.where(reached, (reached_ns - start_ns[:, None]) / _NS_PER_DAY, np.nan)
+    onboarded_at = np.where(all_reached, done_ns, never)
+    # One row per account and milestone, accounts in order, milestones in the order given.
+    return pd.DataFrame(
+        {
+            cols["account_col"]: index.repeat(k),
+            "milestone": np.tile(np.array([m.name for m in steps]), n),
+            "event": np.tile(np.array([m.event for m in steps]), n),
+            "start": np.repeat(start_ns, k).view("datetime64[ns]"),
+            "reached": reached.ravel(),
+            "reached_at": np.where(reached, reached_ns, never).ravel().view("datetime64[ns]"),
+            "days_to_reach": days_to_reach.ravel(),
+            "onboarded": np.repeat(all_reached, k),
+            "onboarded_at": np.repeat(onboarded_at, k).view("datetime64[ns]"),
+            "days_to_onboard": np.repeat(
+                np.where(all_reached, (done_ns - start_ns) / _NS_PER_DAY, np.nan), k
+            ),
+            "status": np.repeat(status, k),
+        }
+    )
 
 
 def _population(

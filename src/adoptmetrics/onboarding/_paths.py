@@ -158,11 +158,15 @@ def _next_table(seq: Sequences) -> IntArray:
     rows = seq.n_rows
     dtype = np.int32 if rows < 2**31 - 1 else np.int64
     out = np.empty((seq.n_events, rows + 1), dtype=dtype)
-    row_end = seq.acc_end[seq.acc] if rows else np.zeros(0, dtype=np.int64)
-    idx = np.arange(rows, dtype=np.int64)
+    # Reversed rows, in the table's type: one suffix minimum per event, written in place.
+    row_end = (seq.acc_end[seq.acc] if rows else np.zeros(0, dtype=np.int64)).astype(dtype)[::-1]
+    idx = np.arange(rows, dtype=dtype)[::-1]
+    ev = seq.ev[::-1]
+    vals = np.empty(rows, dtype=dtype)
     for x in range(seq.n_events):  # a loop over event types, not rows
-        vals = np.where(seq.ev == x, idx, row_end)
-        out[x, :rows] = np.minimum.accumulate(vals[::-1])[::-1]
+        np.copyto(vals, row_end)
+        np.copyto(vals, idx, where=ev == x)
+        np.minimum.accumulate(vals, out=out[x, :rows][::-1])
         out[x, rows] = rows
     return out
 

@@ -84,9 +84,10 @@ def _as_bool(values: pd.Series) -> pd.Series | None:
 def _present_events(names: pd.Series) -> set[str]:
     """Event names that occur (from the categorical's codes: no string per row)."""
     if isinstance(names.dtype, pd.CategoricalDtype):
-        codes = names.cat.codes.to_numpy()
-        seen = np.bincount(codes[codes >= 0], minlength=len(names.cat.categories)) > 0
-        return {str(c) for c in names.cat.categories[seen]}
+        n = len(names.cat.categories)
+        seen = np.zeros(n + 1, dtype=bool)
+        seen[names.cat.codes.to_numpy()] = True  # a missing value (-1) marks the spare slot
+        return {str(c) for c in names.cat.categories[seen[:n]]}
     return set(names.dropna().astype(str).unique())
 
 
