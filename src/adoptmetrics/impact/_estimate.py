@@ -13,7 +13,7 @@ from scipy import stats
 
 from adoptmetrics._schema._validate import coerce_as_of
 from adoptmetrics._stats._intervals import check_confidence, z_value
-from adoptmetrics.activity._encode import _encode, _Encoded
+from adoptmetrics.activity._encode import EventsLike, _encode, _Encoded
 from adoptmetrics.impact._inputs import (
     BUILT_IN_OUTCOMES,
     NS_PER_DAY,
@@ -224,7 +224,7 @@ def _curves(campaign: str, panel: Panel, m: Matches, pre: int, horizon: int) -> 
 
 
 def campaign_impact(
-    events: pd.DataFrame,
+    events: EventsLike,
     exposures: pd.DataFrame,
     /,
     *,
@@ -266,8 +266,9 @@ def campaign_impact(
 
     Parameters
     ----------
-    events : DataFrame
-        The event log.
+    events : DataFrame or EventLog
+        The event log; an :class:`adoptmetrics.EventLog` is validated and
+        encoded once for every call that shares it.
     exposures : DataFrame
         One row per exposed account and campaign: account id, campaign, time.
     outcome : str
@@ -350,7 +351,7 @@ def campaign_impact(
         event_col=event_col,
         activity_events=None,
     )
-    if enc.n_rows == 0:
+    if enc.n_rows == 0 or enc.latest is None:
         raise ValueError("events has no rows.\nHint: pass the product event log.")
     latest = pd.Timestamp(enc.latest)
     end = coerce_as_of(as_of, latest)

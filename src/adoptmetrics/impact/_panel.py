@@ -56,7 +56,7 @@ class Panel:
         return (grid[rows, bi] - grid[rows, ai]).astype(np.int64)
 
 
-def _cumulative(counts: IntArray, n: int, n_days: int) -> npt.NDArray[np.int32]:
+def _cumulative(counts: npt.NDArray[np.int32], n: int, n_days: int) -> npt.NDArray[np.int32]:
     """Cumulative (n × (n_days + 1)) grid of per-(account, day) ``counts`` (flat, n × n_days)."""
     grid = np.zeros((n, n_days + 1), dtype=np.int32)
     grid[:, 1:] = counts.reshape(n, n_days)
@@ -82,7 +82,7 @@ def _day_counts(
     n_days: int,
     as_of: pd.Timestamp,
     event: int | None = None,
-) -> tuple[IntArray, IntArray | None]:
+) -> tuple[npt.NDArray[np.int32], IntArray | None]:
     """Events per (id, day) over days ``[first, first + n_days)`` (flat, ids × days).
 
     Only events up to ``as_of`` (and of code ``event`` when given) count. With
@@ -114,7 +114,7 @@ def _day_counts(
     key = pos[entity[inside]]
     key *= n_days
     key += day
-    counts = np.bincount(key, minlength=n * n_days).astype(np.int32)
+    counts: npt.NDArray[np.int32] = np.bincount(key, minlength=n * n_days).astype(np.int32)
     return counts, first_day
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from adoptmetrics._stats._intervals import check_confidence, kaplan_meier, wilson_interval
 from adoptmetrics.activity import EventLog
-from adoptmetrics.activity._encode import _NS_PER_DAY
+from adoptmetrics.activity._encode import _NS_PER_DAY, EventsLike
 from adoptmetrics.models import Milestone
 from adoptmetrics.onboarding._input import (
     StartArg,
@@ -110,7 +110,7 @@ def _population(
 
 
 def milestone_status(
-    events: pd.DataFrame,
+    events: EventsLike,
     milestones: Sequence[Milestone | str],
     /,
     *,
@@ -135,8 +135,9 @@ def milestone_status(
 
     Parameters
     ----------
-    events : DataFrame
-        The event log.
+    events : DataFrame or EventLog
+        The event log; an :class:`adoptmetrics.EventLog` is validated and
+        encoded once for every call that shares it.
     milestones : list of Milestone or str
         The milestones (a string ``"x"`` means ``Milestone("x", "x")``).
     window_days : float
@@ -202,7 +203,7 @@ def milestone_status(
 
 
 def time_to_value(
-    events: pd.DataFrame,
+    events: EventsLike,
     milestones: Sequence[Milestone | str],
     /,
     *,
@@ -229,8 +230,9 @@ def time_to_value(
 
     Parameters
     ----------
-    events : DataFrame
-        The event log.
+    events : DataFrame or EventLog
+        The event log; an :class:`adoptmetrics.EventLog` is validated and
+        encoded once for every call that shares it.
     milestones : list of Milestone or str
         What "onboarded" means (see :func:`milestone_status`).
     window_days : float
@@ -330,7 +332,7 @@ def _ttv_curve(
 
 
 def onboarding_funnel(
-    events: pd.DataFrame,
+    events: EventsLike,
     steps: Sequence[Milestone | str],
     /,
     *,
@@ -358,8 +360,9 @@ def onboarding_funnel(
 
     Parameters
     ----------
-    events : DataFrame
-        The event log.
+    events : DataFrame or EventLog
+        The event log; an :class:`adoptmetrics.EventLog` is validated and
+        encoded once for every call that shares it.
     steps : list of Milestone or str
         The steps, in funnel order.
     window_days : float

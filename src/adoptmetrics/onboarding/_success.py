@@ -17,6 +17,7 @@ from adoptmetrics._progress import Progress
 from adoptmetrics._stats._adjusted_odds import activity_levels, adjusted_odds
 from adoptmetrics._stats._intervals import check_confidence
 from adoptmetrics.activity import EventLog
+from adoptmetrics.activity._encode import EventsLike
 from adoptmetrics.onboarding import _paths
 from adoptmetrics.onboarding._input import (
     StartArg,
@@ -175,7 +176,7 @@ def _paths_of(
 
 
 def success_paths(
-    events: pd.DataFrame,
+    events: EventsLike,
     outcome: pd.Series | str,
     /,
     *,
@@ -259,8 +260,9 @@ def success_paths(
 
     Parameters
     ----------
-    events : DataFrame
-        The event log.
+    events : DataFrame or EventLog
+        The event log; an :class:`adoptmetrics.EventLog` is validated and
+        encoded once for every call that shares it.
     outcome : Series of bool, or str
         Success per account, indexed by account id; its index defines the
         accounts analysed. A string names a boolean column of ``accounts``
@@ -377,7 +379,7 @@ def success_paths(
 
 
 def golden_path(
-    events: pd.DataFrame,
+    events: EventsLike,
     outcome: pd.Series | str,
     /,
     *,
@@ -406,8 +408,9 @@ def golden_path(
 
     Parameters
     ----------
-    events : DataFrame
-        The event log.
+    events : DataFrame or EventLog
+        The event log; an :class:`adoptmetrics.EventLog` is validated and
+        encoded once for every call that shares it.
     outcome : Series of bool, or str
         Success per account, indexed by account id (or a boolean column of
         ``accounts``).
