@@ -9,9 +9,9 @@ Run::
 Part 1 (``--events``): ``make_events(n, n_accounts=100_000, months=18)`` with
 string account ids, held by each engine; every function is called on each
 input. Lazy inputs (Polars LazyFrame, DuckDB relation, Spark) keep the events
-in their engine: ``activity_cells`` and ``first_last_seen`` are reduced there
-and only the compact result is collected; ``cohort_retention`` currently
-collects the two columns it reads (see benchmarks/README.md).
+in their engine: ``activity_cells``, ``first_last_seen`` and
+``cohort_retention`` are reduced there and only the compact (account × week)
+cells are collected.
 
 Part 2 (``--parquet-events``): a Parquet file of that many events (written
 once, in chunks, under ``--dir``), read through a DuckDB relation
@@ -202,6 +202,7 @@ def main() -> None:
         default=[
             "activity_cells(week)",
             "first_last_seen",
+            "cohort_retention(week)",
             "duckdb SQL (weekly retention)",
         ],
     )

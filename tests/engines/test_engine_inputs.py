@@ -137,3 +137,26 @@ def test_encode_ids_identity_route_counts_nulls_and_merges_equal_strings() -> No
     assert (out.astype(object).to_numpy() == values).all()
     values[7] = None
     assert encode_ids(pd.Series(values, dtype=object))[1] == 1
+
+
+def test_retention_on_a_duckdb_relation_collects_no_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """cohort_retention and retention_curve reduce in DuckDB: the events are never
+    collected one by one (engine_raw is what would collect them)."""
+    from adoptmetrics.activity import _encode
+
+    def refuse(*args: object, **kwargs: object) -> Any:
+        raise AssertionError("the events were collected")
+
+    monkeypatch.setattr(_encode, "engine_raw", refuse)
+    frame = events()
+    con = duckdb.connect()
+    rel = con.from_df(frame)
+    for fn in (am.cohort_retention, am.retention_curve):
+        got = fn(rel, account_col="org", time_col="ts", period="week")
+        expected = fn(frame, account_col="org", time_col="ts", period="week")
+        pd.testing.assert_frame_equal(got, expected)
+    log = am.EventLog(rel, account_col="org", time_col="ts", event_col="what", user_col="who")
+    pd.testing.assert_frame_equal(
+        am.cohort_retention(log, period="month"),
+        am.cohort_retention(frame, account_col="org", time_col="ts", period="month"),
+    )

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from adoptmetrics.activity._cells import _cells_from_encoded
-from adoptmetrics.activity._encode import _CHUNK, IntArray, _Encoded, period_index
+from adoptmetrics.activity._encode import _CHUNK, _NS_PER_DAY, IntArray, _Encoded, period_index
 
 __all__ = ["active_cells"]
 
@@ -70,15 +70,24 @@ def _from_bitmap(
         return None
     entity, ns = enc.entity, enc.ns
     cut = latest > as_of.value
+    # Days and weeks: one shifted floor division gives the period minus p0.
+    width = {"day": _NS_PER_DAY, "week": 7 * _NS_PER_DAY}.get(period)
+    shift = (3 * _NS_PER_DAY if period == "week" else 0) - p0 * (width or 0)
     bitmap = np.zeros(n_cells, dtype=bool)
+    tmp = np.empty(min(_CHUNK, n_rows), dtype=np.int64)
     for lo in range(0, n_rows, _CHUNK):
         e, t = entity[lo : lo + _CHUNK], ns[lo : lo + _CHUNK]
         if cut:
             kept = t <= as_of.value
             e, t = e[kept], t[kept]
-        cell = period_index(t, period)
-        cell -= p0
-        cell += e * n_periods
+        if width is None:
+            cell = period_index(t, period)
+            cell -= p0
+        else:
+            cell = t + shift
+            cell //= width
+        row = np.multiply(e, n_periods, out=tmp[: len(e)])
+        cell += row
         bitmap[cell] = True
     cells = np.flatnonzero(bitmap)
     del bitmap
