@@ -511,6 +511,7 @@ def concordance(durations: npt.ArrayLike, scores: npt.ArrayLike, events: npt.Arr
     sorted_s = s[by_score]
     # Dense score ranks in score order; equal scores share a rank.
     rank_sorted = np.concatenate([[0], np.cumsum(sorted_s[1:] != sorted_s[:-1])])
+    distinct = int(rank_sorted[-1]) == n - 1
     tidx = _dense_rank(t)
     t_sorted = tidx[by_score]
     e_sorted = e[by_score]
@@ -521,25 +522,29 @@ def concordance(durations: npt.ArrayLike, scores: npt.ArrayLike, events: npt.Arr
         nonlocal conc, tied, pairs
         sizes = np.bincount(group)
         g_start = np.concatenate([[0], np.cumsum(sizes)])
+        side = left.view(np.int8) + 2 * right.view(np.int8)
+        order = None
         if len(sizes) > 1:  # stable on the group: within a group the score order is kept
             order = np.argsort(_small(group), kind="stable")
-            r, side = rank_sorted[order], (left.view(np.int8) + 2 * right.view(np.int8))[order]
-        else:
-            r, side = rank_sorted, left.view(np.int8) + 2 * right.view(np.int8)
+            side = side[order]
         before = np.zeros(n + 1, dtype=np.int64)  # left subjects before each position
         np.cumsum(side & 1, out=before[1:])
         n_right = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(side >> 1, out=n_right[1:])
+        in_group = n_right[g_start[1:]] - n_right[g_start[:-1]]
+        pairs += int(in_group @ (before[g_start[1:]] - before[g_start[:-1]]))
+        if distinct:  # every score its own block: no ties, and a right subject is not left
+            conc += int((side >> 1) @ before[:-1] - in_group @ before[g_start[:-1]])
+            return
+        r = rank_sorted if order is None else rank_sorted[order]
         new_block = np.zeros(n, dtype=bool)  # a block: one group, one score
         new_block[g_start[:-1][sizes > 0]] = True
         new_block[1:] |= r[1:] != r[:-1]
         b_start = np.flatnonzero(new_block)
         b_end = np.append(b_start[1:], n)
         in_block = n_right[b_end] - n_right[b_start]
-        in_group = n_right[g_start[1:]] - n_right[g_start[:-1]]
         conc += int(in_block @ before[b_start] - in_group @ before[g_start[:-1]])
         tied += int(in_block @ (before[b_end] - before[b_start]))
-        pairs += int(in_group @ (before[g_start[1:]] - before[g_start[:-1]]))
 
     for bit in range(max(1, int(tidx.max()).bit_length())):  # bits of the time rank
         low = ((t_sorted >> bit) & 1) == 0
