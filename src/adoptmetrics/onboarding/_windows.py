@@ -26,8 +26,9 @@ from adoptmetrics.onboarding import _paths
 IntArray = npt.NDArray[np.int64]
 
 _KEY = "adoptmetrics.onboarding.windows"
-# Cuts of one population kept for reuse.
+# Cuts of one population kept for reuse, and windows kept per log.
 _CUTS = 4
+_WINDOWS = 4
 
 
 def as_log(events: object, cols: dict[str, str]) -> EventLog:
@@ -125,7 +126,13 @@ def population_windows(
         new[1:] = (seq.acc[1:] != seq.acc[:-1]) | (day[1:] != day[:-1])
     active = np.bincount(seq.acc[new], minlength=seq.n).astype(np.int64)
     out = Windows(starts, seq, active)
-    memo[key] = out  # one entry per window and end: a new population replaces the old one
+    # One entry per window and end (a new population replaces the old one), and only
+    # the latest few windows: a loop over many window lengths does not grow the log.
+    memo.pop(key, None)
+    memo[key] = out
+    ours = [k for k in memo if isinstance(k, tuple) and len(k) == 3 and k[0] == _KEY]
+    for old in ours[:-_WINDOWS]:
+        del memo[old]
     return out
 
 
