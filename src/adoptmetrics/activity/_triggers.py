@@ -57,14 +57,15 @@ def _time_order(ns: IntArray) -> IntArray:
     return np.argsort(ns, kind="stable").astype(np.int64, copy=False)
 
 
-def _sorted_rows(enc: _Encoded, *, by_event: bool) -> tuple[IntArray, IntArray]:
-    """Row order by ([event,] entity, time) and each event's slice bounds.
+def _sorted_rows(enc: _Encoded, *, by_event: bool) -> tuple[Any, IntArray, IntArray]:
+    """Entity codes and times sorted by ([event,] entity, time), and each event's bounds.
 
-    Memoised on an ``EventLog``'s encoding (read-only arrays).
+    Each event's rows are one contiguous slice, so a trigger reads its events
+    without a gather. Memoised on an ``EventLog``'s encoding (read-only arrays).
     """
     key = ("trigger_rows", by_event)
     if enc.cache is not None and key in enc.cache:
-        cached: tuple[IntArray, IntArray] = enc.cache[key]
+        cached: tuple[Any, IntArray, IntArray] = enc.cache[key]
         return cached
     order = _stable_by(enc.entity, _time_order(enc.ns))
     if by_event and enc.event is not None and enc.events is not None:
@@ -73,11 +74,13 @@ def _sorted_rows(enc: _Encoded, *, by_event: bool) -> tuple[IntArray, IntArray]:
         bounds = np.r_[0, np.cumsum(counts)].astype(np.int64)
     else:
         bounds = np.array([0, len(order)], dtype=np.int64)
+    small = np.int32 if len(enc.entities) < 2**31 else np.int64
+    out = (enc.entity[order].astype(small, copy=False), enc.ns[order], bounds)
     if enc.cache is not None:
-        order.flags.writeable = False
-        bounds.flags.writeable = False
-        enc.cache[key] = (order, bounds)
-    return order, bounds
+        for arr in out:
+            arr.flags.writeable = False
+        enc.cache[key] = out
+    return out
 
 
 def _grouped_searchsorted(
@@ -165,9 +168,9 @@ def _grouped_searchsorted(
 def _distinct(ent: IntArray, ns: IntArray) -> tuple[IntArray, IntArray]:
     """Distinct (entity, time) pairs of arrays sorted by (entity, time)."""
     if len(ns) == 0:
-        return ent, ns
+        return ent.astype(np.int64), ns
     keep = np.r_[True, (ent[1:] != ent[:-1]) | (ns[1:] != ns[:-1])]
-    return ent[keep], ns[keep]
+    return ent[keep].astype(np.int64, copy=False), ns[keep]
 
 
 def _seat_caps(entities: pd.Index, seats: pd.Series | None) -> Any:
@@ -202,11 +205,11 @@ def _firings(
     """
     w = round(window_days * _NS_PER_DAY)
     if event is not None:
-        order, bounds = _sorted_rows(enc, by_event=True)
+        ent_all, ns_all, bounds = _sorted_rows(enc, by_event=True)
         assert enc.events is not None  # encoded with its event column
         code = int(enc.events.get_indexer(pd.Index([event]))[0])
-        rows = order[bounds[code] : bounds[code + 1]] if code >= 0 else order[:0]
-        ent, ns = enc.entity[rows], enc.ns[rows]
+        lo, hi = (int(bounds[code]), int(bounds[code + 1])) if code >= 0 else (0, 0)
+        ent, ns = ent_all[lo:hi], ns_all[lo:hi]
         if end is not None and (enc.latest is None or end < enc.latest):
             kept = ns <= end
             ent, ns = ent[kept], ns[kept]
@@ -221,10 +224,11 @@ def _firings(
         raise ValueError(
             f"metric={metric!r} is unknown.\nHint: use 'usage_growth' or 'active_user_share'."
         )
-    order, _ = _sorted_rows(enc, by_event=False)
+    ent, ns, _ = _sorted_rows(enc, by_event=False)
     if end is not None:
-        order = order[enc.ns[order] <= end]
-    ent, ns = enc.entity[order], enc.ns[order]
+        kept = ns <= end
+        ent, ns = ent[kept], ns[kept]
+    ent = ent.astype(np.int64)
     if metric == "usage_growth":
         upto = _grouped_searchsorted(ent, ns, ent, ns)
         mid = _grouped_searchsorted(ent, ns, ent, ns - w)
