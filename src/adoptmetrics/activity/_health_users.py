@@ -86,12 +86,14 @@ def _owners(acc: IntArray, user: IntArray) -> IntArray | None:
     return owner if bool((owner[user] == acc).all()) else None
 
 
-def _users_per_account(acc: IntArray, user: IntArray, n_acc: int) -> IntArray:
-    """Distinct users per account code (``user`` ≥ 0)."""
+def _users_per_account(
+    acc: IntArray, user: IntArray, n_acc: int, owner: IntArray | None = None
+) -> IntArray:
+    """Distinct users per account code (``user`` ≥ 0); ``owner``: a known one-account map."""
     if len(user) == 0:
         return np.zeros(n_acc, dtype=np.int64)
-    # Checked per window (a few weeks of rows), not once over the whole log.
-    owner = _owners(acc, user)
+    if owner is None:
+        owner = _owners(acc, user)
     if owner is not None:  # the usual case: each user in one account
         mark = np.zeros(len(owner), dtype=bool)
         mark[user] = True
@@ -134,7 +136,7 @@ class Window:
         user = self._log.user_codes(self.rows)
         if (user < 0).any():
             self._log.null_users(self.rows, user)
-        return _users_per_account(self.acc, user, self._log.n_accounts)
+        return _users_per_account(self.acc, user, self._log.n_accounts, self._log.owners())
 
     def features_used(self, features: Sequence[Sequence[object]]) -> IntArray:
         """Per account code: how many of ``features`` (each a list of event names) were used."""
@@ -201,6 +203,7 @@ class HealthLog:
         self.has_users = users is not None
         self._raw_users: np.ndarray | None = None
         self._users: IntArray | None = None  # -2: not encoded yet
+        self._user_queries = 0
         if users is not None:
             if isinstance(users, pd.Series) and isinstance(users.dtype, pd.CategoricalDtype):
                 self._users = _codes_of(users)
@@ -313,6 +316,25 @@ class HealthLog:
         at = np.flatnonzero(todo)
         pos = at if self.order is None else self.order[at]
         self._users[at] = _codes_of(self._raw_users[pos])
+
+    def owners(self) -> IntArray | None:
+        """The account of each user code, once users were counted in several windows.
+
+        Only for user ids encoded once for the whole log (categorical input),
+        and when each user has one account. A few windows check their own rows
+        instead (cheaper than a pass over the whole log).
+        """
+        self._user_queries += 1
+        if self._raw_users is not None or self._users is None or self._user_queries <= 4:
+            return None
+        if "owners" not in self.cache:
+            users, acc = self._users, self.acc
+            if users.min(initial=0) < 0:  # nulls are refused where counted
+                ok = users >= 0
+                users, acc = users[ok], acc[ok]
+            self.cache["owners"] = _owners(acc, users)
+        owner: IntArray | None = self.cache["owners"]
+        return owner
 
     def user_codes(self, rows: IntArray | slice) -> IntArray:
         """User codes of ``rows`` (−1 for a null user)."""

@@ -107,6 +107,9 @@ class _Inputs:
     rank: IntArray  # rank of each key in id order (for sorted output)
     acc_code: IntArray  # key position of each accounts row
     seats: FloatArray  # seats per key (NaN when unknown)
+    # Start and churn (int64 ns; no churn: the largest int64) of each accounts row.
+    acc_start: IntArray = attrs.field(factory=lambda: np.zeros(0, dtype=np.int64))
+    acc_churn: IntArray = attrs.field(factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def _health_log(
@@ -239,8 +242,27 @@ def prepare_inputs(
     n = len(log)
     latest = pd.Timestamp(int(log.ns.max())) if n else None
     first = pd.Timestamp(int(log.ns.min())) if n else None
+    acc_start = acc_churn = np.zeros(0, dtype=np.int64)
+    if acc is not None:
+        acc_start = acc["started_at"].to_numpy().view(np.int64)
+        churn = acc["churned_at"]
+        acc_churn = np.where(
+            churn.isna().to_numpy(), np.iinfo(np.int64).max, churn.to_numpy().view(np.int64)
+        )
     return _Inputs(
-        log, log.has_users, acc, seats_col, nps_df, latest, first, keys_index, rank, acc_code, seats
+        log,
+        log.has_users,
+        acc,
+        seats_col,
+        nps_df,
+        latest,
+        first,
+        keys_index,
+        rank,
+        acc_code,
+        seats,
+        acc_start,
+        acc_churn,
     )
 
 
@@ -310,10 +332,9 @@ def _place(
 def universe_at(inp: _Inputs, t: pd.Timestamp) -> tuple[IntArray, FloatArray]:
     """Codes of the accounts to measure at ``t`` (in id order), and their start (ns, float)."""
     if inp.accounts is not None:
-        acc = inp.accounts
-        alive = ((acc["started_at"] <= t) & ~(acc["churned_at"] <= t)).to_numpy()
+        alive = (inp.acc_start <= t.value) & (inp.acc_churn > t.value)
         codes = inp.acc_code[alive]
-        start = acc["started_at"].to_numpy().view(np.int64)[alive].astype(float)
+        start = inp.acc_start[alive].astype(float)
     else:
         first = inp.log.first_seen()
         codes = np.flatnonzero(first <= float(t.value)).astype(np.int64)
@@ -326,7 +347,7 @@ def start_ns(inp: _Inputs, codes: IntArray) -> IntArray:
     """Exact start (int64 ns) of each account code: ``started_at``, else the first event."""
     if inp.accounts is not None:
         by_code = np.zeros(len(inp.keys), dtype=np.int64)
-        by_code[inp.acc_code] = inp.accounts["started_at"].to_numpy().view(np.int64)
+        by_code[inp.acc_code] = inp.acc_start
         return by_code[codes]
     first = inp.log.first_seen()
     return first[codes].astype(np.int64)

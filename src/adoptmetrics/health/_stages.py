@@ -34,8 +34,8 @@ from adoptmetrics.health._metrics import (
     start_ns,
 )
 from adoptmetrics.health._scores import (
+    BANDS,
     HasScorecard,
-    band_of,
     check_scorecard,
     health_scores,
     score_arrays,
@@ -277,8 +277,7 @@ def stages_at(
     acc = inp.accounts
     if acc is None:
         raise TypeError("stages need the accounts table.\nHint: pass accounts.")
-    started = (acc["started_at"] <= t).to_numpy()
-    churned = started & (acc["churned_at"] <= t).to_numpy()
+    churned = (inp.acc_start <= t.value) & (inp.acc_churn <= t.value)
     gone_code = inp.acc_code[churned]
     gone_at = acc["churned_at"].to_numpy()[churned]
     gone_reasons: ObjArray = np.empty(len(gone_code), dtype=object)
@@ -297,13 +296,14 @@ def stages_at(
     )
     m = add_account_columns(m, inp, card.columns, codes)
     score, _, _ = score_arrays(m, card, account_col=None)
-    band = np.asarray(band_of(score, card.bands).astype(object))
+    band = np.asarray(BANDS, dtype=object)[np.digitize(score, card.bands)]  # NaN: not shown
     tenure = m["tenure_days"].to_numpy()
     start = start_ns(inp, codes)
     missing = _missing_milestones(inp, t, codes, start, rules)
     not_onboarded = missing.any(axis=1)
     new = tenure < rules.onboarding_days
-    risky = np.isin(band, ["red"] if rules.at_risk_band == "red" else ["red", "yellow"])
+    with np.errstate(invalid="ignore"):  # no score (NaN): not at risk
+        risky = score < card.bands[0 if rules.at_risk_band == "red" else 1]
     util = m["seat_utilization"].to_numpy()
     growth = m["user_growth"].to_numpy()
     breadth = m["breadth"].to_numpy()
