@@ -1,6 +1,6 @@
 """The fast distinct-pair paths behind engagement equal straightforward references.
 
-``distinct_rows`` (windowed scratch table), the sort fallback of
+``distinct_pairs`` (bitmap, or windowed scratch table), the sort fallback of
 ``distinct_keys`` and of ``entity_period_cells`` (grids too big for a bitmap)
 and ``stickiness`` built on them are checked against Python sets and an
 explicit pandas computation on random data. The window and bitmap limits are
@@ -38,22 +38,24 @@ def _pairs(
     st.integers(1, 40),
     st.integers(0, 2**32 - 1),
     st.booleans(),
-    st.sampled_from([1, 7, 64, 1 << 22]),
+    st.sampled_from([0, 1, 7, 64, 1 << 22]),
 )
-def test_distinct_rows_keeps_exactly_one_row_per_pair(
+def test_distinct_pairs_equal_a_set_of_the_pairs(
     n: int, n_ent: int, n_per: int, seed: int, time_order: bool, window: int
 ) -> None:
     ent, per = _pairs(n, n_ent, n_per, seed, time_order=time_order)
     before = (ent.copy(), per.copy())
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cells, "_WINDOW_KEYS", window)  # small windows: many windows, also unsorted
-        keep = cells.distinct_rows(ent, per, n_ent, n_per)
+        if window:  # no bitmap: windows of about `window` pairs (many, also unsorted)
+            mp.setattr(cells, "_DENSE_LIMIT", 0)
+            mp.setattr(cells, "_WINDOW_KEYS", window)
+        got_ent, got_per = cells.distinct_pairs(ent, per, n_ent, n_per)
     assert np.array_equal(ent, before[0])  # not mutated
     assert np.array_equal(per, before[1])
-    kept = list(zip(ent[keep].tolist(), per[keep].tolist(), strict=True))
+    got = list(zip(got_ent.tolist(), got_per.tolist(), strict=True))
     # Reference: a Python set of the pairs.
-    assert len(kept) == len(set(kept))
-    assert set(kept) == set(zip(ent.tolist(), per.tolist(), strict=True))
+    assert len(got) == len(set(got))
+    assert set(got) == set(zip(ent.tolist(), per.tolist(), strict=True))
 
 
 @given(st.integers(0, 300), st.integers(1, 50), st.integers(1, 30), st.integers(0, 2**32 - 1))

@@ -20,13 +20,10 @@ from adoptmetrics.activity._encode import (
     period_index,
 )
 
-BoolArray = npt.NDArray[np.bool_]
-
 __all__ = [
     "categorical_ids",
     "distinct_keys",
     "distinct_pairs",
-    "distinct_rows",
     "early_use_and_return",
     "entity_period_cells",
     "factorize_strings",
@@ -136,54 +133,9 @@ def distinct_keys(key: IntArray, size: int) -> IntArray:
     return s.astype(np.int64, copy=False)
 
 
-#: Keys per window of :func:`distinct_rows`: its int32 scratch table (16 MB) stays
-#: near the cache, so the scatter and gather into it are not main-memory bound.
+#: Keys per window of the windowed distinct pairs: the int32 scratch table (16 MB)
+#: stays near the cache, so the scatter and gather into it are not memory bound.
 _WINDOW_KEYS = 1 << 22
-
-
-def distinct_rows(entity: IntArray, period: IntArray, n_entities: int, n_periods: int) -> BoolArray:
-    """One representative row per distinct (entity, period) pair, as a row mask.
-
-    ``entity`` in ``[0, n_entities)``, ``period`` in ``[0, n_periods)``. The
-    pairs are taken a window of consecutive periods at a time (about
-    ``_WINDOW_KEYS`` pairs): every row writes its position into its pair's
-    slot of a scratch table and keeps itself if it reads its own position
-    back, so exactly one row per pair is kept whatever order the writes land
-    in — no sort and no scan of the whole entity × period grid. Event logs
-    usually come in time order, so the windows are slices of the rows; else
-    a stable counting sort by window groups them. Order of the kept rows:
-    the input order.
-    """
-    n = len(entity)
-    keep = np.zeros(n, dtype=bool)
-    if n == 0:
-        return keep
-    width = max(1, _WINDOW_KEYS // max(n_entities, 1))  # periods per window
-    n_win = -(-n_periods // width)
-    order: npt.NDArray[np.intp] | None = None
-    if n_win == 1:
-        bounds = np.array([0, n])
-    else:
-        win = period // width
-        if not bool((win[1:] >= win[:-1]).all()):
-            small = np.uint16 if n_win <= np.iinfo(np.uint16).max else np.int64
-            order = np.argsort(win.astype(small), kind="stable")  # radix sort for uint16
-            win = win[order]
-        bounds = np.searchsorted(win, np.arange(n_win + 1))
-    index_type = np.int32 if n < np.iinfo(np.int32).max else np.int64
-    scratch = np.empty(min(width, n_periods) * n_entities, dtype=index_type)
-    for w in range(n_win):
-        lo, hi = int(bounds[w]), int(bounds[w + 1])
-        if lo == hi:
-            continue
-        rows: slice | npt.NDArray[np.intp] = slice(lo, hi) if order is None else order[lo:hi]
-        local = period[rows] - w * width
-        local *= n_entities
-        local += entity[rows]
-        mine = np.arange(hi - lo, dtype=index_type)
-        scratch[local] = mine
-        keep[rows] = scratch[local] == mine
-    return keep
 
 
 def distinct_pairs(
@@ -191,21 +143,63 @@ def distinct_pairs(
 ) -> tuple[IntArray, IntArray]:
     """The distinct (entity, period) pairs, in no promised order.
 
-    A period-major bitmap while the grid is small next to the rows (one
-    byte per pair; time-ordered rows then write to a moving window of it,
-    which stays in cache), else :func:`distinct_rows`.
+    ``entity`` in ``[0, n_entities)``, ``period`` in ``[0, n_periods)``. A
+    period-major bitmap while the grid is small next to the rows (one byte
+    per pair; time-ordered rows write to a moving window of it, which stays
+    in cache); else the pairs are taken a window of consecutive periods at a
+    time (about ``_WINDOW_KEYS`` pairs): every row writes its position into
+    its pair's slot of a scratch table and is kept if it reads its own
+    position back, so exactly one row per pair survives whatever order the
+    writes land in — no sort, no hash table, no scan of the whole grid.
+    Event logs usually come in time order, so the windows are slices of the
+    rows; else a stable counting sort by window groups them first.
     """
     size = n_entities * n_periods
+    key = period * n_entities
+    key += entity
     if size <= min(_DENSE_LIMIT, 16 * len(entity) + _WINDOW_KEYS):
         seen = np.zeros(size, dtype=bool)
-        key = period * n_entities
-        key += entity
         seen[key] = True
         del key
         cells = np.flatnonzero(seen)
-        return cells % n_entities, cells // n_entities
-    keep = distinct_rows(entity, period, n_entities, n_periods)
-    return entity[keep], period[keep]
+    else:
+        cells = _distinct_by_window(key, period, n_entities, n_periods)
+    return cells % n_entities, cells // n_entities
+
+
+def _distinct_by_window(
+    key: IntArray, period: IntArray, n_entities: int, n_periods: int
+) -> IntArray:
+    """Distinct values of ``key = period * n_entities + entity``, window by window."""
+    n = len(key)
+    width = max(1, _WINDOW_KEYS // max(n_entities, 1))  # periods per window
+    n_win = -(-n_periods // width)
+    span = width * n_entities  # keys per window
+    if n_win == 1:
+        bounds = np.array([0, n])
+    elif bool((period[1:] >= period[:-1]).all()):
+        bounds = np.searchsorted(period, np.arange(n_win + 1) * width)
+    else:
+        win = period // width
+        small = np.uint16 if n_win <= np.iinfo(np.uint16).max else np.int64
+        order = np.argsort(win.astype(small), kind="stable")  # a radix sort for uint16
+        bounds = np.r_[0, np.cumsum(np.bincount(win, minlength=n_win))]
+        del win
+        key = key[order]
+        del order
+    index_type = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    scratch = np.empty(min(span, n_entities * n_periods), dtype=index_type)
+    out: list[IntArray] = []
+    for w in range(n_win):
+        lo, hi = int(bounds[w]), int(bounds[w + 1])
+        if lo == hi:
+            continue
+        part = key[lo:hi]
+        local = part - w * span
+        mine = np.arange(hi - lo, dtype=index_type)
+        scratch[local] = mine
+        out.append(part[scratch[local] == mine])
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
 def feature_cells(
@@ -296,8 +290,8 @@ def entity_period_cells(
     if size > _DENSE_LIMIT:  # too big a grid to mark: drop repeated pairs, then sort the rest
         if poff is None:
             poff = period_offsets(ns, period, p0)
-        keep = distinct_rows(entity, poff, n_entities, n_periods)
-        cells = np.sort(entity[keep] * n_periods + poff[keep])
+        ent, per = distinct_pairs(entity, poff, n_entities, n_periods)
+        cells = np.sort(ent * n_periods + per)
         return cells // n_periods, cells % n_periods + p0
     key = np.empty(len(entity), dtype=np.int64)
     for lo in range(0, len(entity), _CHUNK):

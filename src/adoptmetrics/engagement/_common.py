@@ -174,7 +174,7 @@ def load(
         )
     ids = [entity_col] + ([event_col] if event_col is not None else [])
     enc = _encode(
-        categorical_ids(events, ids, [time_col]),  # type: ignore[arg-type]
+        categorical_ids(events, ids, [time_col]),
         entity_col=entity_col,
         time_col=time_col,
         event_col=event_col,
