@@ -153,7 +153,11 @@ def section(data: ReportData) -> Section | None:
         )
     )
 
-    stages = lifecycle_stages(data.log, data.accounts, nps=data.nps, as_of=data.as_of)
+    # The card shows how many accounts are in each stage now, not since when:
+    # no monthly history is needed (history_months=0).
+    stages = lifecycle_stages(
+        data.log, data.accounts, nps=data.nps, as_of=data.as_of, history_months=0
+    )
     table = stages["stage"].value_counts().rename_axis("stage").reset_index(name="accounts")
     table["share"] = table["accounts"] / table["accounts"].sum()
     body.append(
