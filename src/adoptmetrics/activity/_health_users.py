@@ -86,14 +86,13 @@ def _owners(acc: IntArray, user: IntArray) -> IntArray | None:
     return owner if bool((owner[user] == acc).all()) else None
 
 
-def _users_per_account(
-    acc: IntArray, user: IntArray, n_acc: int, owner: IntArray | None = None
-) -> IntArray:
-    """Distinct users per account code (``user`` ≥ 0); ``owner``: a known one-account map."""
+def _users_per_account(acc: IntArray, user: IntArray, n_acc: int) -> IntArray:
+    """Distinct users per account code (``user`` ≥ 0)."""
     if len(user) == 0:
         return np.zeros(n_acc, dtype=np.int64)
-    if owner is None:
-        owner = _owners(acc, user)
+    # Checked per window (weeks of rows): cheaper than one pass over a long log
+    # (measured) for the few windows a report or a snapshot reads.
+    owner = _owners(acc, user)
     if owner is not None:  # the usual case: each user in one account
         mark = np.zeros(len(owner), dtype=bool)
         mark[user] = True
@@ -136,7 +135,7 @@ class Window:
         user = self._log.user_codes(self.rows)
         if (user < 0).any():
             self._log.null_users(self.rows, user)
-        return _users_per_account(self.acc, user, self._log.n_accounts, self._log.owners())
+        return _users_per_account(self.acc, user, self._log.n_accounts)
 
     def features_used(self, features: Sequence[Sequence[object]]) -> IntArray:
         """Per account code: how many of ``features`` (each a list of event names) were used."""
@@ -203,7 +202,6 @@ class HealthLog:
         self.has_users = users is not None
         self._raw_users: np.ndarray | None = None
         self._users: IntArray | None = None  # -2: not encoded yet
-        self._user_queries = 0
         if users is not None:
             if isinstance(users, pd.Series) and isinstance(users.dtype, pd.CategoricalDtype):
                 self._users = _codes_of(users)
@@ -317,25 +315,6 @@ class HealthLog:
         pos = at if self.order is None else self.order[at]
         self._users[at] = _codes_of(self._raw_users[pos])
 
-    def owners(self) -> IntArray | None:
-        """The account of each user code, once users were counted in several windows.
-
-        Only for user ids encoded once for the whole log (categorical input),
-        and when each user has one account. A few windows check their own rows
-        instead (cheaper than a pass over the whole log).
-        """
-        self._user_queries += 1
-        if self._raw_users is not None or self._users is None or self._user_queries <= 4:
-            return None
-        if "owners" not in self.cache:
-            users, acc = self._users, self.acc
-            if users.min(initial=0) < 0:  # nulls are refused where counted
-                ok = users >= 0
-                users, acc = users[ok], acc[ok]
-            self.cache["owners"] = _owners(acc, users)
-        owner: IntArray | None = self.cache["owners"]
-        return owner
-
     def user_codes(self, rows: IntArray | slice) -> IntArray:
         """User codes of ``rows`` (−1 for a null user)."""
         self._encode(rows)
@@ -381,11 +360,15 @@ class HealthLog:
         return self.events[np.flatnonzero(first_ev <= t)]
 
     def last_seen(self, times: Sequence[int]) -> list[FloatArray]:
-        """Per date in ``times``: the last event at or before it (ns, float; NaN when none)."""
+        """Per date in ``times``: the last event at or before it (ns, float; NaN when none).
+
+        Kept per date: a shared log asked again for a date pays nothing.
+        """
+        known: dict[int, FloatArray] = self.cache.setdefault("last_seen", {})
         running = np.full(self.n_accounts, _NEVER, dtype=np.int64)
         done = 0
-        out: dict[int, FloatArray] = {}
-        for t in sorted(set(times)):  # one pass over the log for every date
+        out: dict[int, FloatArray] = {t: known[t] for t in times if t in known}
+        for t in sorted(set(times) - set(out)):  # one pass over the log for every date
             if not self.time_sorted and self.order is None:  # a mask per date
                 last = np.full(self.n_accounts, _NEVER, dtype=np.int64)
                 keep = self.ns <= t
@@ -408,7 +391,7 @@ class HealthLog:
                     np.maximum.at(last, self.acc[p:q][keep], ns[keep])
             res = last.astype(float)
             res[last == _NEVER] = np.nan
-            out[t] = res
+            out[t] = known[t] = res
         return [out[t] for t in times]
 
     def event_counts_since(
