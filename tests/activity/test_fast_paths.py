@@ -46,6 +46,7 @@ def _same_as_pandas(values: list[str], series: pd.Series) -> None:
 def _small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
     # exercise the fast paths (and the re-ranking) on small inputs
     monkeypatch.setattr(_radix, "_MIN_ROWS", 1)
+    monkeypatch.setattr(_radix, "_MIN_DISTINCT", 0)
     monkeypatch.setattr(_radix, "_DENSE", 64)
     monkeypatch.setattr(_radix, "_BLOCK", 7)
 
@@ -64,8 +65,8 @@ def test_fixed_width_ids_encode_like_pandas(
     if alphabet == "aé":  # one byte width: 'é' is two bytes, so pair it with 'aa'
         pool = ["aa", "é"]
         values = data.draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n))
-    else:
-        text = st.text(alphabet=alphabet, min_size=width, max_size=width)
+    else:  # one width, or (for odd widths) up to that width: padded
+        text = st.text(alphabet=alphabet, min_size=width if width % 2 == 0 else 0, max_size=width)
         values = data.draw(st.lists(text, min_size=n, max_size=n))
     series = _arrow_series(["x" + v for v in values], chunk)  # a constant first byte
     _same_as_pandas(["x" + v for v in values], series)
@@ -82,9 +83,15 @@ def test_repeated_fixed_width_ids_take_the_fast_path() -> None:
 
 
 def test_ids_of_several_widths_nulls_and_slices_fall_back_or_agree() -> None:
-    mixed = ["a1", "b22", "a1", "c"]
-    assert _radix.fixed_width_codes(_arrow_series(mixed).array._pa_array) is None
+    mixed = ["a1", "b22", "a1", "c", "", "a", "a1\x00", "b2"] * 50  # padded: "a" < "a1" < "a1\0"
+    assert _radix.fixed_width_codes(_arrow_series(mixed).array._pa_array) is not None
     _same_as_pandas(mixed, _arrow_series(mixed))
+    mixed = mixed[:8] + ["é"]
+    _same_as_pandas(mixed, _arrow_series(mixed))
+    _same_as_pandas(mixed * 5, _arrow_series(mixed * 5, chunk=4))
+    empty = ["", "", ""]
+    assert _radix.fixed_width_codes(_arrow_series(empty).array._pa_array) is None
+    _same_as_pandas(empty, _arrow_series(empty))
     with_null = pa.chunked_array([pa.array(["a1", None, "b2"])])
     assert _radix.fixed_width_codes(with_null) is None
     # a slice of a larger array starts at a nonzero offset into the buffers
@@ -99,6 +106,9 @@ def test_nearly_unique_ids_fall_back_to_hashing() -> None:
     values = [f"{i * 7919 % 10**6:06d}" for i in range(500)]  # one id per row, six digits
     assert _radix.fixed_width_codes(_arrow_series(values).array._pa_array) is None
     _same_as_pandas(values, _arrow_series(values))
+    wide = ["x" * 30, "y" * 30] * 10  # wider than _MAX_WIDTH
+    assert _radix.fixed_width_codes(_arrow_series(wide).array._pa_array) is None
+    _same_as_pandas(wide, _arrow_series(wide))
 
 
 # --------------------------------------------------------------------------- presence cells

@@ -1,4 +1,4 @@
-"""Sorted codes of fixed-width Arrow strings by a byte-wise dense rank, no hashing.
+"""Sorted codes of short Arrow strings by a byte-wise dense rank, no hashing.
 
 Ids exported from a system are usually of one width (``acc028350``,
 ``A31055``, UUIDs). Their bytes then form an ``n × width`` matrix that is a view
@@ -11,8 +11,10 @@ order of the strings, which is the order ``sorted`` gives: the categories come
 out sorted with no sort and no hash table, several times faster than hashing
 each string.
 
-Strings of varying width, nulls, short arrays and anything unexpected return
-``None``: the caller then hashes (Arrow's dictionary encoding).
+Strings of several widths are right-padded with a symbol below every byte.
+Nulls, short arrays, very wide strings, nearly one distinct string per row and
+anything unexpected return ``None``: the caller then hashes (Arrow's
+dictionary encoding).
 """
 
 from __future__ import annotations
@@ -27,84 +29,142 @@ __all__ = ["fixed_width_codes"]
 #: Below this many rows hashing is as fast.
 _MIN_ROWS = 50_000
 #: Widest string handled (bytes); wider ids are hashed.
-_MAX_WIDTH = 64
+_MAX_WIDTH = 24
+#: Rows read to estimate the number of distinct strings, and the fewest distinct
+#: strings among them for which ranking beats hashing.
+_SAMPLE = 1 << 16
+_MIN_DISTINCT = 2048
 #: Code space re-ranked once it passes this many cells (a bitmap of this many bytes).
 _DENSE = 1 << 22
 _BLOCK = 1 << 20
 
 
-def _matrices(chunked: Any) -> list[npt.NDArray[np.uint8]] | None:
-    """Each chunk's bytes as an ``n × width`` view; ``None`` unless one width throughout."""
-    import pyarrow as pa  # type: ignore[import-untyped]
+class _Chunk:
+    """One Arrow chunk's offsets and bytes (views of its buffers, no copy)."""
 
-    out: list[npt.NDArray[np.uint8]] = []
-    width = -1
-    for chunk in chunked.chunks:
+    __slots__ = ("data", "lo", "n", "offsets", "width")
+
+    def __init__(self, chunk: Any, lo: int) -> None:
+        import pyarrow as pa  # type: ignore[import-untyped]
+
         n = len(chunk)
-        if n == 0:
-            continue
-        t = chunk.type
-        if pa.types.is_string(t):
-            itemsize: type[np.integer[Any]] = np.int32
-        elif pa.types.is_large_string(t):
-            itemsize = np.int64
-        else:
-            return None
+        kind: type[np.integer[Any]] = np.int32 if pa.types.is_string(chunk.type) else np.int64
         _, off_buf, data_buf = chunk.buffers()
-        size = np.dtype(itemsize).itemsize
-        offsets = np.frombuffer(off_buf, dtype=itemsize, count=n + 1, offset=chunk.offset * size)
+        size = np.dtype(kind).itemsize
+        offsets = np.frombuffer(off_buf, dtype=kind, count=n + 1, offset=chunk.offset * size)
+        self.offsets = offsets.astype(np.int64, copy=False)
+        end = int(offsets[-1])
+        self.data = np.frombuffer(data_buf, dtype=np.uint8, count=end) if end else None
+        self.n, self.lo = n, lo
+        # One width throughout (checked block by block): the bytes are a matrix.
         w = int(offsets[1] - offsets[0])
-        if width not in (-1, w) or w <= 0 or w > _MAX_WIDTH:
+        same = end - int(offsets[0]) == w * n and all(
+            not (np.diff(offsets[a : a + _BLOCK + 1]) != w).any() for a in range(0, n, _BLOCK)
+        )
+        self.width = w if same else None
+
+    def max_width(self) -> int:
+        if self.width is not None:
+            return self.width
+        return max(
+            int(np.diff(self.offsets[a : a + _BLOCK + 1]).max()) for a in range(0, self.n, _BLOCK)
+        )
+
+    def column(self, j: int, out: npt.NDArray[np.int32], padded: bool) -> None:
+        """Byte ``j`` of each row into ``out`` (plus one, and 0 past the end, when ``padded``)."""
+        if not padded:
+            assert self.data is not None
+            assert self.width is not None
+            start = int(self.offsets[0])
+            matrix = self.data[start:].reshape(self.n, self.width)
+            out[:] = matrix[:, j]
+            return
+        if self.data is None:  # only empty strings
+            out[:] = 0
+            return
+        last = len(self.data) - 1
+        for a in range(0, self.n, _BLOCK):
+            hi = min(a + _BLOCK, self.n)
+            pos = self.offsets[a:hi] + j
+            inside = pos < self.offsets[a + 1 : hi + 1]
+            np.minimum(pos, last, out=pos)
+            part = out[a : a + len(pos)]
+            part[:] = self.data[pos]
+            part += 1
+            part *= inside
+
+
+def _chunks(chunked: Any) -> list[_Chunk] | None:
+    import pyarrow as pa
+
+    out: list[_Chunk] = []
+    lo = 0
+    for chunk in chunked.chunks:
+        if len(chunk) == 0:
+            continue
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
             return None
-        width = w
-        if int(offsets[-1] - offsets[0]) != w * n:
-            return None
-        for lo in range(0, n, _BLOCK):
-            step = np.diff(offsets[lo : lo + _BLOCK + 1])
-            if (step != w).any():
-                return None
-        start = int(offsets[0])
-        data = np.frombuffer(data_buf, dtype=np.uint8, count=start + w * n)
-        out.append(data[start:].reshape(n, w))
-    return out if out else None
+        out.append(_Chunk(chunk, lo))
+        lo += len(chunk)
+    return out or None
 
 
 def fixed_width_codes(chunked: Any) -> tuple[npt.NDArray[np.int32], Any] | None:
     """(codes, sorted distinct strings as an Arrow array) of a null-free Arrow string column.
 
-    ``None`` when the strings are not all of one width (or too few to gain).
+    ``None`` for too few rows, nulls, strings wider than :data:`_MAX_WIDTH` bytes
+    or nearly one distinct string per row (hashing is then the better route).
     """
     if len(chunked) < _MIN_ROWS or chunked.null_count:
         return None
-    mats = _matrices(chunked)
-    if mats is None:
+    # Few distinct strings (event names): hashing runs in cache and wins.
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+    sample = chunked.slice(0, _SAMPLE)
+    if pc.count_distinct(sample).as_py() < _MIN_DISTINCT:
         return None
-    n = sum(len(m) for m in mats)
-    width = mats[0].shape[1]
-    # Row blocks of every chunk: temporaries stay cache-sized.
-    blocks: list[tuple[npt.NDArray[np.uint8], int]] = []
-    base = 0
-    for m in mats:
-        blocks += [(m[lo : lo + _BLOCK], base + lo) for lo in range(0, len(m), _BLOCK)]
-        base += len(m)
-    # Each column's byte range: a column's code is its byte minus the smallest.
-    # (one strided reduction per column: several times faster than along axis 0)
-    low = np.array([min(int(m[:, j].min()) for m in mats) for j in range(width)])
-    high = np.array([max(int(m[:, j].max()) for m in mats) for j in range(width)])
+    chunks = _chunks(chunked)
+    if chunks is None:
+        return None
+    widths = {c.width for c in chunks}
+    # Strings of several widths are right-padded with a symbol below every byte
+    # (byte + 1, and 0 past the end), so "ab" sorts before "abc" as it should.
+    padded = len(widths) > 1 or None in widths
+    width = max(c.max_width() for c in chunks)
+    if width == 0 or width > _MAX_WIDTH:
+        return None
+    n = len(chunked)
     codes = np.zeros(n, dtype=np.int32)
+    col = np.empty(n, dtype=np.int32)
     space = 1  # codes so far lie in [0, space)
-    for j in np.flatnonzero(high > low):  # a constant column orders nothing
-        r = int(high[j] - low[j]) + 1
+    for j in range(width):
+        for c in chunks:
+            c.column(j, col[c.lo : c.lo + c.n], padded)
+        lut = None
+        if padded:  # the pad symbol 0 lies far below the bytes: rank the symbols present
+            present = np.flatnonzero(np.bincount(col, minlength=257))
+            low, high = int(present[0]), int(present[-1])
+            if len(present) < high - low + 1:
+                lut = np.zeros(257, dtype=np.int32)
+                lut[present] = np.arange(len(present), dtype=np.int32)
+                low, high = 0, len(present) - 1
+        else:
+            low, high = int(col.min()), int(col.max())
+        if low == high:
+            continue  # a constant column orders nothing
+        r = high - low + 1
         if space * r > _DENSE:
             space = _rerank(codes, space)
             if space * r > max(_DENSE, 2 * n):
                 return None  # nearly one id per row: the bitmap would outgrow the rows
-        for block, lo in blocks:
-            part = codes[lo : lo + len(block)]
-            part *= r
-            part += block[:, j]
-            part -= low[j]
+        codes *= r
+        if lut is not None:
+            np.take(lut, col, out=col)
+        else:
+            col -= low
+        codes += col
         space *= r
+    del col
     k = _rerank(codes, space)
     # One row of each code gives the distinct strings, already in order.
     row = np.empty(k, dtype=np.int64)
