@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from adoptmetrics._schema._frames import require_columns, to_narwhals
+from adoptmetrics._schema._frames import _one_dictionary, require_columns, to_narwhals
 from adoptmetrics._schema._validate import SchemaError
 
 IntArray = npt.NDArray[np.int64]
@@ -156,13 +156,26 @@ def _codes(values: Any, index: pd.Index) -> IntArray:
     import pyarrow.compute as pc  # type: ignore[import-untyped]
 
     arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    if not isinstance(arr, pa.ChunkedArray):
+        arr = pa.chunked_array([arr])
     if pa.types.is_string_view(arr.type):
         arr = arr.cast(pa.large_string())
-    enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr)
-    lookup = index.get_indexer(pd.Index(enc.dictionary.to_pandas().to_numpy(dtype=object)))
-    codes: IntArray = lookup[enc.indices.to_numpy(zero_copy_only=False)].astype(np.int64)
+    # Chunk by chunk (no combined copy of the strings); a chunked dictionary
+    # encoding gives every chunk the same dictionary (else they are unified).
+    if pa.types.is_dictionary(arr.type):
+        enc = arr.unify_dictionaries() if arr.num_chunks > 1 else arr
+    else:
+        enc = _one_dictionary(pc.dictionary_encode(arr))
+    codes: IntArray = np.empty(len(arr), dtype=np.int64)
+    if enc.num_chunks == 0:
+        return codes
+    dictionary = enc.chunk(0).dictionary.to_pandas().to_numpy(dtype=object)
+    lookup = index.get_indexer(pd.Index(dictionary)).astype(np.int64)
+    lo = 0
+    for chunk in enc.chunks:
+        part = chunk.indices.to_numpy(zero_copy_only=False)
+        np.take(lookup, part, out=codes[lo : lo + len(part)])
+        lo += len(part)
     return codes
 
 
@@ -206,7 +219,16 @@ def engine_cells(
     entity = _codes(cells[_E], ee.entities)
     index = cells["p"].to_numpy().astype(np.int64)
     n = cells["n"].to_numpy().astype(np.int64)
-    order = np.lexsort((index, entity))
+    del cells  # the collected strings are no longer needed: free them before sorting
+    if not len(index):
+        return entity, index, n
+    # One stable sort of one key (entity, then period) instead of a two-key lexsort.
+    p0 = int(index.min())
+    key = entity * (int(index.max()) - p0 + 1)
+    key += index
+    key -= p0
+    order = np.argsort(key, kind="stable")
+    del key
     return entity[order], index[order], n[order]
 
 
