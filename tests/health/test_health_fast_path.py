@@ -11,6 +11,7 @@ against Python sets and loops as well.
 
 from __future__ import annotations
 
+import importlib.util
 import warnings
 
 import numpy as np
@@ -149,10 +150,14 @@ def test_account_metrics_equal_a_per_account_loop(seed: int) -> None:
     t = events["timestamp"].min() + pd.Timedelta(seconds=int(rng.integers(0, 150 * 86400)))
     window = float(rng.choice([7, 30, 12.5]))
     as_categorical = events.astype({"account_id": "category", "user_id": "category"})
-    log = am.EventLog(events)
+    inputs = [events, as_categorical, am.EventLog(events)]
+    if importlib.util.find_spec("pyarrow") is not None:  # Arrow-backed strings
+        inputs.append(
+            events.astype({"account_id": "string[pyarrow]", "user_id": "string[pyarrow]"})
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # seats 0 or missing
-        for ev in (events, as_categorical, log):
+        for ev in inputs:
             ours = account_metrics(ev, accounts=accounts, nps=nps, as_of=t, window_days=window)
             _same(ours, _reference(events, accounts, nps, t, window))
         ours = account_metrics(events, as_of=t, window_days=window)

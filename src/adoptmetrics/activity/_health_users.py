@@ -4,12 +4,15 @@ The health measures are taken at many dates (a snapshot now, one a month
 ago, twelve monthly snapshots for the stages, 24 for a model fit). Each
 needs, per account, counts over a time window: events, distinct days,
 distinct (account, user) pairs, distinct features. A :class:`HealthLog`
-holds the events once as integer arrays in day order, so a window is a
-contiguous slice (plus an exact mask on its two boundary days) and every
-count is a ``bincount`` over small integer keys: no hashing or sorting of
-event-sized keys per window. The public activity functions count per entity
-at one level (accounts *or* users); account health also needs users per
-account, which is why this private module exists in the activity layer.
+holds the events once as integer arrays. A log in time order (the usual
+case) cuts a window as a slice; an unsorted one by a mask, or, when many
+windows are wanted, as a slice of the log put in day order once (plus an
+exact mask on the two boundary days). Every count is then a ``bincount`` or
+a boolean grid over small integer keys: no hashing or sorting of event-sized
+keys per window, and user ids are hashed only for the rows read. The public
+activity functions count per entity at one level (accounts *or* users);
+account health also needs users per account, which is why this private
+module exists in the activity layer.
 """
 
 from __future__ import annotations
@@ -46,14 +49,25 @@ def _day_order(day: IntArray) -> IntArray:
 
 def _codes_of(values: np.ndarray | pd.Series) -> IntArray:
     """Integer codes (−1 for a null) of an id column: one hash, no sort."""
-    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
-        return np.asarray(values.cat.codes.to_numpy(), dtype=np.int64)
-    arr = values.to_numpy() if isinstance(values, pd.Series) else values
-    if arr.dtype == object:  # (dtype=object: no inference of a string dtype per row)
-        codes, _ = factorize_strings(pd.Series(arr, dtype=object, copy=False))
+    if isinstance(values, pd.Series):
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            return np.asarray(values.cat.codes.to_numpy(), dtype=np.int64)
+        if values.dtype != object:  # Arrow-backed strings: Arrow's own hash, no objects
+            codes, _ = pd.factorize(values, sort=False)
+            return np.asarray(codes, dtype=np.int64)
+        values = values.to_numpy()
+    if values.dtype == object:  # (dtype=object: no inference of a string dtype per row)
+        codes, _ = factorize_strings(pd.Series(values, dtype=object, copy=False))
     else:
-        codes, _ = pd.factorize(arr, sort=False)
+        codes, _ = pd.factorize(values, sort=False)
     return np.asarray(codes, dtype=np.int64)
+
+
+def _take(values: np.ndarray | pd.Series, pos: IntArray | None) -> np.ndarray | pd.Series:
+    """Rows ``pos`` (all when ``None``) of an array or, by position, of a Series."""
+    if pos is None:
+        return values
+    return values.iloc[pos] if isinstance(values, pd.Series) else values[pos]
 
 
 def _distinct_pairs(a: IntArray, b: IntArray, n_b: int, n_a: int) -> tuple[IntArray, IntArray]:
@@ -200,11 +214,13 @@ class HealthLog:
         self.order: IntArray | None = None
         self.day = np.zeros(0, dtype=np.int64)
         self.has_users = users is not None
-        self._raw_users: np.ndarray | None = None
+        self._raw_users: np.ndarray | pd.Series | None = None
         self._users: IntArray | None = None  # -2: not encoded yet
         if users is not None:
             if isinstance(users, pd.Series) and isinstance(users.dtype, pd.CategoricalDtype):
                 self._users = _codes_of(users)
+            elif isinstance(users, pd.Series) and users.dtype != object:
+                self._raw_users = users  # e.g. Arrow strings: hashed as they are
             else:
                 self._raw_users = users.to_numpy() if isinstance(users, pd.Series) else users
         self.cache: dict[Any, Any] = {}
@@ -308,12 +324,11 @@ class HealthLog:
         todo[rows] = True
         todo |= self._users != -2
         if todo.all():  # every row: no gather of the raw ids
-            raw = self._raw_users if self.order is None else self._raw_users[self.order]
-            self._users = _codes_of(raw)
+            self._users = _codes_of(_take(self._raw_users, self.order))
             return
         at = np.flatnonzero(todo)
         pos = at if self.order is None else self.order[at]
-        self._users[at] = _codes_of(self._raw_users[pos])
+        self._users[at] = _codes_of(_take(self._raw_users, pos))
 
     def user_codes(self, rows: IntArray | slice) -> IntArray:
         """User codes of ``rows`` (−1 for a null user)."""
