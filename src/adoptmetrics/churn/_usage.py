@@ -2,8 +2,9 @@
 
 Private module of :mod:`adoptmetrics.churn` (re-exported there). The event
 scans are the activity layer's :func:`~adoptmetrics.activity.window_activity`
-(two windows, each ending at ``as_of``'s side; nothing after ``as_of`` is
-read), so an ``am.EventLog`` is scanned without a second validation.
+(two consecutive windows of ``window_days`` ending at ``as_of``; nothing
+after it is read), so an ``am.EventLog`` is scanned with its shared encoding
+and without a second validation.
 """
 
 from __future__ import annotations
