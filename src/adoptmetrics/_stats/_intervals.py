@@ -236,7 +236,9 @@ def kaplan_meier(
         ``ci_lower``, ``ci_upper``.
     """
     t = np.asarray(durations)
-    if t.size and (np.any(t < 0) or not np.all(np.isfinite(t.astype(float)))):
+    # Integer durations are always finite: skip the float copy for them.
+    finite = t.dtype.kind in "iu" or bool(np.all(np.isfinite(t.astype(float, copy=False))))
+    if t.size and (np.any(t < 0) or not finite):
         raise ValueError("durations must be finite and non-negative.")
     t = t.astype(np.int64)
     e = np.asarray(events, dtype=bool)

@@ -31,7 +31,11 @@ def _segment_labels(curve: pd.DataFrame) -> pd.Series:
     cols = [c for c in curve.columns if c not in _CURVE_COLUMNS]
     if not cols:
         return pd.Series("all", index=curve.index)
-    return curve[cols].astype(str).agg(" | ".join, axis=1)
+    # Column-wise concatenation: a row-wise join is a Python call per row.
+    labels = curve[cols[0]].astype(str)
+    for col in cols[1:]:
+        labels = labels + " | " + curve[col].astype(str)
+    return labels
 
 
 def _at_risk_at(g: pd.DataFrame, ticks: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
