@@ -111,6 +111,7 @@ def test_the_memo_keeps_only_the_latest_windows(tables: dict[str, pd.DataFrame])
         milestone_status(log, STEPS, accounts=acc, window_days=w)
     enc = _encode(log, entity_col="account_id", time_col="timestamp", event_col="event",
                   activity_events=None)  # fmt: skip
+    assert enc.cache is not None
     kept = sorted(k[1] for k in enc.cache if isinstance(k, tuple) and k[0] == _KEY and len(k) == 3)
     assert kept == [5.0, 6.0, 7.0, 8.0]
 
