@@ -81,3 +81,22 @@ def test_separation_warns_but_stays_finite() -> None:
 def test_mismatched_rows_refused() -> None:
     with pytest.raises(ValueError, match="same number of rows"):
         fit_logistic(np.zeros((3, 1)), np.zeros(4))
+
+
+@pytest.mark.parametrize("with_offset", [False, True])
+def test_warm_start_on_a_subsample_reaches_the_same_optimum(
+    monkeypatch: pytest.MonkeyPatch, with_offset: bool
+) -> None:
+    # Reference: the same fit without the warm start (Newton from the mean's log odds).
+    from adoptmetrics._stats import _logistic
+
+    x, y, _ = _data(seed=4, n=6000)
+    offset = np.linspace(-0.5, 0.5, len(y)) if with_offset else None
+    monkeypatch.setattr(_logistic, "_WARM_ROWS", 10**12)
+    cold = fit_logistic(x, y, offset=offset)
+    monkeypatch.setattr(_logistic, "_WARM_ROWS", 1000)
+    warm = fit_logistic(x, y, offset=offset)
+    np.testing.assert_allclose(warm.coef, cold.coef, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(warm.se, cold.se, rtol=1e-8)
+    assert warm.loglik == pytest.approx(cold.loglik, rel=1e-12)
+    assert warm.converged
