@@ -21,7 +21,6 @@ from adoptmetrics.activity._encode import (
 )
 
 __all__ = [
-    "categorical_ids",
     "distinct_keys",
     "distinct_pairs",
     "early_use_and_return",
@@ -32,46 +31,6 @@ __all__ = [
     "last_seen_per_entity",
     "period_offsets",
 ]
-
-
-def categorical_ids(events: object, ids: list[str], keep: list[str]) -> object:
-    """``events`` reduced to ``ids + keep``, the string ``ids`` columns as sorted categoricals.
-
-    One sorted factorisation per string id column, which the boundary then
-    accepts as it is (``astype("category")`` plus a separate null scan costs
-    about 1.5× that on object strings). Nulls become missing categories, so
-    the boundary still reports them. Anything unusual (a missing or repeated
-    column, ids of mixed types) returns ``events`` unchanged for the boundary
-    to judge.
-    """
-    columns = ids + keep
-    if not isinstance(events, pd.DataFrame) or not all(c in events.columns for c in columns):
-        return events
-    if len(set(columns)) != len(columns) or events.columns.has_duplicates:
-        return events
-    out: dict[str, object] = {c: events[c] for c in columns}
-    for c in ids:
-        col = events[c]
-        if col.dtype != object:
-            continue
-        codes, uniques = factorize_strings(col)
-        values = np.asarray(uniques)
-        try:  # sort the few distinct ids, not the rows; plain strings as fixed-width unicode
-            if pd.api.types.infer_dtype(values, skipna=False) == "string":
-                values = values.astype(str)
-            order = np.argsort(values, kind="stable")
-        except TypeError:  # ids of mixed types: let the boundary handle them
-            continue
-        rank = np.empty(len(order), dtype=codes.dtype)
-        rank[order] = np.arange(len(order), dtype=codes.dtype)
-        codes = np.where(codes >= 0, rank[codes], -1)
-        # The codes are in range by construction: skip from_codes' event-sized check.
-        out[c] = pd.Categorical.from_codes(  # type: ignore[call-arg, unused-ignore]
-            codes,  # type: ignore[arg-type, unused-ignore]
-            dtype=pd.CategoricalDtype(pd.Index(uniques[order])),
-            validate=False,
-        )
-    return pd.DataFrame(out, index=events.index, copy=False)
 
 
 def factorize_strings(col: pd.Series) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:

@@ -30,7 +30,6 @@ from adoptmetrics.activity._encode import (
     period_start,
 )
 from adoptmetrics.activity._engagement_cells import (
-    categorical_ids,
     distinct_pairs,
     entity_period_cells,
     period_offsets,
@@ -172,9 +171,8 @@ def load(
             f"not {type(by).__name__}.\n"
             "Hint: e.g. by='plan' or by=accounts.set_index('account_id')['plan']."
         )
-    ids = [entity_col] + ([event_col] if event_col is not None else [])
     enc = _encode(
-        categorical_ids(events, ids, [time_col]),
+        events,
         entity_col=entity_col,
         time_col=time_col,
         event_col=event_col,
