@@ -58,7 +58,7 @@ def pandas_first_last_seen(ev: pd.DataFrame) -> pd.DataFrame:
 def pandas_period_activity_week(ev: pd.DataFrame) -> pd.DataFrame:
     ts = ev["timestamp"]
     day = ts.dt.normalize()
-    week = day - pd.to_timedelta(day.dt.weekday, unit="D")
+    week = day - pd.to_timedelta(day.dt.day_of_week, unit="D")
     return (
         pd.DataFrame({"account_id": ev["account_id"], "period_start": week})
         .groupby(["account_id", "period_start"], observed=True)
