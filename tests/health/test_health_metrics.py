@@ -200,7 +200,7 @@ def test_bad_tables() -> None:
     with pytest.raises(SchemaError, match="nps: column 'score'"):
         account_metrics(ev, nps=nps.assign(score=11))
     with pytest.raises(TypeError, match="events must be a pandas DataFrame"):
-        account_metrics([1, 2])  # type: ignore[arg-type]
+        account_metrics([1, 2])
     # seats_col=None: seat measures are NaN, without a warning.
     m = account_metrics(ev, accounts=acc, seats_col=None, as_of=AS_OF)
     assert m["seats"].isna().all()

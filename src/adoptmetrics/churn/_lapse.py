@@ -8,13 +8,14 @@ import numpy as np
 import pandas as pd
 
 from adoptmetrics import activity
+from adoptmetrics.activity._encode import EventsLike
 from adoptmetrics.churn._data import check_days
 
 __all__ = ["lapse_table"]
 
 
 def lapse_table(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     inactive_days: int = 30,

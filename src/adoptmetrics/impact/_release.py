@@ -8,12 +8,13 @@ import attrs
 import pandas as pd
 
 from adoptmetrics._schema._validate import coerce_as_of, validate_events
+from adoptmetrics.activity._encode import EventsLike
 from adoptmetrics.impact._estimate import SELF_SELECTION, ImpactResult, campaign_impact
 from adoptmetrics.impact._inputs import NS_PER_DAY, day_of
 
 
 def release_impact(
-    events: pd.DataFrame,
+    events: EventsLike,
     feature: str,
     /,
     *,

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from adoptmetrics.activity import activity_cells, period_start
+from adoptmetrics.activity._encode import EventsLike
 from adoptmetrics.plotting._common import INCOMPLETE_COLOR, color, get_ax
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ __all__ = ["activity_overview", "plot_activity_overview"]
 
 
 def activity_overview(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     period: str = "week",
@@ -94,7 +95,7 @@ def activity_overview(
 
 
 def plot_activity_overview(
-    events: pd.DataFrame,
+    events: EventsLike,
     /,
     *,
     period: str = "week",

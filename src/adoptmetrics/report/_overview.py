@@ -145,7 +145,7 @@ def section(data: ReportData) -> Section:
 
     ax = MplFigure(figsize=(8.0, 3.6), layout="constrained").subplots()
     # plotting types events as a DataFrame, but it encodes through the activity layer
-    plot_activity_overview(data.log, as_of=data.as_of, ax=ax)  # type: ignore[arg-type]
+    plot_activity_overview(data.log, as_of=data.as_of, ax=ax)
     figure = render_figure(
         ax,
         alt="Weekly active accounts (line) and weekly events (bars) over the observation window.",
