@@ -3,7 +3,7 @@
 Every public function whose first positional parameter is ``events`` (found by
 introspection, so a new one cannot be forgotten) is called on the same small
 event log held by pandas (object strings, Arrow strings), Polars (eager and
-lazy), PyArrow, DuckDB and PySpark (local mode, ``-m spark``), and through an
+lazy), PyArrow, DuckDB, Ibis and PySpark (local mode, ``-m spark``), and through an
 ``am.EventLog``. The reference is the pandas frame with object string ids.
 Results are compared with ids as strings, rows and columns in a canonical
 order, timestamps as int64 nanoseconds and floats to 1e-9; a function that
@@ -104,6 +104,12 @@ def _spark(ev: pd.DataFrame) -> Any:
         return _SPARK[0].createDataFrame(ev)
 
 
+def _ibis(ev: pd.DataFrame) -> Any:
+    """An Ibis table (its default DuckDB backend), read through narwhals like any lazy frame."""
+    ibis = pytest.importorskip("ibis")
+    return ibis.memtable(ev)
+
+
 ENGINES: dict[str, Callable[[pd.DataFrame], Any]] = {
     "pandas-arrow": _arrow_strings,
     "pandas-categorical": lambda ev: ev.astype({"account_id": "category", "event": "category"}),
@@ -114,6 +120,7 @@ ENGINES: dict[str, Callable[[pd.DataFrame], Any]] = {
     "eventlog": lambda ev: am.EventLog(ev),
     "eventlog-duckdb": lambda ev: am.EventLog(_duckdb(ev)),
     "spark": _spark,
+    "ibis": _ibis,
 }
 
 
