@@ -114,51 +114,65 @@ def distinct_pairs(
     rows; else a stable counting sort by window groups them first.
     """
     size = n_entities * n_periods
-    key = period * n_entities
-    key += entity
     if size <= min(_DENSE_LIMIT, 16 * len(entity) + _WINDOW_KEYS):
         seen = np.zeros(size, dtype=bool)
+        key = period * n_entities
+        key += entity
         seen[key] = True
         del key
         cells = np.flatnonzero(seen)
-    else:
-        cells = _distinct_by_window(key, period, n_entities, n_periods)
-    return cells % n_entities, cells // n_entities
+        return cells % n_entities, cells // n_entities
+    return _distinct_by_window(entity, period, n_entities, n_periods)
 
 
 def _distinct_by_window(
-    key: IntArray, period: IntArray, n_entities: int, n_periods: int
-) -> IntArray:
-    """Distinct values of ``key = period * n_entities + entity``, window by window."""
-    n = len(key)
+    entity: IntArray, period: IntArray, n_entities: int, n_periods: int
+) -> tuple[IntArray, IntArray]:
+    """:func:`distinct_pairs` a window of consecutive periods at a time."""
+    n = len(entity)
     width = max(1, _WINDOW_KEYS // max(n_entities, 1))  # periods per window
     n_win = -(-n_periods // width)
-    span = width * n_entities  # keys per window
-    if n_win == 1:
-        bounds = np.array([0, n])
-    elif bool((period[1:] >= period[:-1]).all()):
-        bounds = np.searchsorted(period, np.arange(n_win + 1) * width)
-    else:
-        win = period // width
-        small = np.uint16 if n_win <= np.iinfo(np.uint16).max else np.int64
-        order = np.argsort(win.astype(small), kind="stable")  # a radix sort for uint16
-        bounds = np.r_[0, np.cumsum(np.bincount(win, minlength=n_win))]
-        del win
-        key = key[order]
-        del order
     index_type = np.int32 if n < np.iinfo(np.int32).max else np.int64
-    scratch = np.empty(min(span, n_entities * n_periods), dtype=index_type)
+    scratch = np.empty(min(width, n_periods) * n_entities, dtype=index_type)
+
+    def first_of_each(local: IntArray) -> npt.NDArray[np.bool_]:
+        mine = np.arange(len(local), dtype=index_type)
+        scratch[local] = mine
+        first: npt.NDArray[np.bool_] = scratch[local] == mine
+        return first
+
+    if n_win == 1 or bool((period[1:] >= period[:-1]).all()):
+        # In time order: each window is a slice, its temporaries stay in cache.
+        bounds = np.searchsorted(period, np.arange(n_win + 1) * width) if n_win > 1 else [0, n]
+        ents: list[IntArray] = []
+        pers: list[IntArray] = []
+        for w in range(n_win):
+            e, p = entity[bounds[w] : bounds[w + 1]], period[bounds[w] : bounds[w + 1]]
+            local = p - w * width
+            local *= n_entities
+            local += e
+            keep = first_of_each(local)
+            ents.append(e[keep])
+            pers.append(p[keep])
+        return np.concatenate(ents), np.concatenate(pers)
+    # Else group the rows by window (a counting sort: radix for uint16) and move one
+    # key array instead of the entity and period arrays.
+    win = period // width
+    small = np.uint16 if n_win <= np.iinfo(np.uint16).max else np.int64
+    order = np.argsort(win.astype(small), kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(win, minlength=n_win))]
+    del win
+    key = period * n_entities
+    key += entity
+    key = key[order]
+    del order
+    span = width * n_entities
     out: list[IntArray] = []
     for w in range(n_win):
-        lo, hi = int(bounds[w]), int(bounds[w + 1])
-        if lo == hi:
-            continue
-        part = key[lo:hi]
-        local = part - w * span
-        mine = np.arange(hi - lo, dtype=index_type)
-        scratch[local] = mine
-        out.append(part[scratch[local] == mine])
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+        part = key[bounds[w] : bounds[w + 1]]
+        out.append(part[first_of_each(part - w * span)])
+    cells = np.concatenate(out)
+    return cells % n_entities, cells // n_entities
 
 
 def feature_cells(
