@@ -69,18 +69,58 @@ def _sigmoid(eta: FloatArray) -> FloatArray:
 _WARM_ROWS = 400_000
 
 
-def _information(
-    design: FloatArray, v: FloatArray, penalty: FloatArray, buffer: FloatArray | None
-) -> FloatArray:
-    """``Xᵀ diag(v) X + diag(penalty)``, as ``Aᵀ A`` with ``A = X·√v`` (a symmetric product)."""
-    scaled = np.multiply(design, np.sqrt(v)[:, None], out=buffer)
-    info: FloatArray = scaled.T @ scaled
-    info[np.diag_indices_from(info)] += penalty
-    return info
+#: Rows per block when the information matrix is accumulated (bounds the temporary).
+_BLOCK = 1 << 17
+
+
+class _Design:
+    """``[1, x]`` (or ``x``) without building it: the intercept column is implicit.
+
+    The data here can have millions of rows, so neither the design matrix nor a
+    row-scaled copy of it is materialised: products are taken on ``x`` and the
+    information is summed over row blocks.
+    """
+
+    def __init__(self, x: FloatArray, intercept: bool) -> None:
+        self.x = x
+        self.intercept = intercept
+
+    def rows(self, step: int) -> _Design:
+        return _Design(self.x[::step], self.intercept)
+
+    def linear(self, beta: FloatArray) -> FloatArray:
+        if not self.intercept:
+            return np.asarray(self.x @ beta, dtype=float)
+        eta = self.x @ beta[1:]
+        eta += beta[0]
+        return np.asarray(eta, dtype=float)
+
+    def transpose_times(self, r: FloatArray) -> FloatArray:
+        xr = np.asarray(self.x.T @ r, dtype=float)
+        return np.concatenate([[r.sum()], xr]) if self.intercept else xr
+
+    def information(self, v: FloatArray, penalty: FloatArray) -> FloatArray:
+        """``Dᵀ diag(v) D + diag(penalty)``, summed as ``Aᵀ A`` (``A = x·√v``) per block."""
+        x, n = self.x, len(v)
+        k0 = x.shape[1]
+        xx = np.zeros((k0, k0))
+        sv = np.sqrt(v)
+        for i in range(0, n, _BLOCK):  # a few blocks: bounded memory, not a row loop
+            scaled = x[i : i + _BLOCK] * sv[i : i + _BLOCK, None]
+            xx += scaled.T @ scaled
+        if self.intercept:
+            info = np.empty((k0 + 1, k0 + 1))
+            info[0, 0] = v.sum()
+            info[0, 1:] = info[1:, 0] = x.T @ v
+            info[1:, 1:] = xx
+        else:
+            info = xx
+        info[np.diag_indices_from(info)] += penalty
+        return info
 
 
 def _newton(
-    design: FloatArray,
+    design: _Design,
     ya: FloatArray,
     w: FloatArray,
     off: FloatArray | None,
@@ -90,16 +130,15 @@ def _newton(
     tol: float,
 ) -> tuple[FloatArray, int, bool, tuple[FloatArray, FloatArray]]:
     """Newton–Raphson from ``beta``: estimate, iterations, convergence, (p, information) at it."""
-    buffer = np.empty_like(design) if design.flags.c_contiguous else None
     converged = False
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        eta = design @ beta
+        eta = design.linear(beta)
         if off is not None:
             eta += off
         p = _sigmoid(eta)
-        grad = design.T @ (w * (ya - p)) - penalty * beta
-        info = _information(design, w * p * (1 - p), penalty, buffer)
+        grad = design.transpose_times(w * (ya - p)) - penalty * beta
+        info = design.information(w * p * (1 - p), penalty)
         try:
             step = np.linalg.solve(info, grad)
         except np.linalg.LinAlgError:
@@ -112,11 +151,11 @@ def _newton(
         if np.max(np.abs(scale * step)) < tol * (1 + np.max(np.abs(beta))):
             converged = True
             break
-    eta = design @ beta
+    eta = design.linear(beta)
     if off is not None:
         eta += off
     p = _sigmoid(eta)
-    return beta, it, converged, (p, _information(design, w * p * (1 - p), penalty, buffer))
+    return beta, it, converged, (p, design.information(w * p * (1 - p), penalty))
 
 
 def fit_logistic(
@@ -162,10 +201,10 @@ def fit_logistic(
     n = len(ya)
     if xa.shape[0] != n:
         raise ValueError("x and y must have the same number of rows.")
-    design = np.column_stack([np.ones(n), xa]) if intercept else xa
+    design = _Design(xa, intercept)
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     off = None if offset is None else np.asarray(offset, dtype=float)
-    k = design.shape[1]
+    k = xa.shape[1] + int(intercept)
     penalty = np.full(k, l2)
     if intercept:
         penalty[0] = 0.0
@@ -180,7 +219,7 @@ def fit_logistic(
         # (each a pass over n rows) then only polish it. Same optimum, same tol.
         m = n // (_WARM_ROWS // 4)
         warm, _, ok, _ = _newton(
-            design[::m],
+            design.rows(m),
             ya[::m],
             w[::m],
             None if off is None else off[::m],
