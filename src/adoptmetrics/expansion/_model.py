@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import cast
 
 import attrs
@@ -443,20 +443,22 @@ class ExpansionModel:
         )
 
     def _features(self, data: _Data, acc: IntArray, ns: IntArray) -> FloatArray:
-        last = [_last_at_or_before(f, t, acc, ns, strict=False) for f, t in data.firings]
+        last = (_last_at_or_before(f, t, acc, ns, strict=False) for f, t in data.firings)
         return self._decayed(last, ns)
 
-    def _decayed(self, last: list[IntArray], ns: IntArray) -> FloatArray:
-        """Features from each trigger's latest firing at or before ``ns`` (``_NEVER``: none)."""
-        columns = []
-        for seen_at in last:
+    def _decayed(self, last: Iterable[IntArray], ns: IntArray) -> FloatArray:
+        """Features from each trigger's latest firing at or before ``ns`` (``_NEVER``: none).
+
+        ``last`` may be a generator: each trigger's column is written into one
+        C-ordered matrix (the logistic fit's sums depend on the layout) as it
+        comes, so at most one trigger's lookup is held at a time.
+        """
+        x = np.zeros((len(ns), len(self.triggers)))
+        for j, seen_at in enumerate(last):
             seen = np.flatnonzero(seen_at != _NEVER)
             age = (ns[seen] - seen_at[seen]) / _DAY
-            col = np.zeros(len(ns))
-            col[seen] = np.exp2(-age / self.half_life_days)
-            columns.append(col)
-        # C order, as the logistic fit's sums depend on the layout.
-        return np.column_stack(columns) if columns else np.zeros((len(ns), 0))
+            x[seen, j] = np.exp2(-age / self.half_life_days)
+        return x
 
     def _probability(self, x: FloatArray) -> FloatArray:
         """P(at least one expansion within horizon_days), projecting feature decay."""
@@ -503,7 +505,7 @@ def _fit(
         horizon, half_life, period, weights, pd.Timestamp(data.as_of), len(y), n_pos,
     )  # fmt: skip
     x = draft._decayed(
-        [last_at_or_before(grid, f_acc, f_ns) for f_acc, f_ns in data.firings], grid.g
+        (last_at_or_before(grid, f_acc, f_ns) for f_acc, f_ns in data.firings), grid.g
     )
     if weights == "hand":
         w = np.array([t.weight for t in triggers], dtype=float)
