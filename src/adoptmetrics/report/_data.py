@@ -349,6 +349,7 @@ class ReportData:
         exp_v = _kept(exp_v, keep.get("expansions"))
         exposures_v = _kept(exposures_v, keep.get("exposures"))
         ev = _cut(ev, "timestamp", cut, "events", time_col)
+        release_arrow_memory()
         return cls(
             ev,
             _cut_accounts(acc, cut, start_col),
@@ -467,6 +468,20 @@ def _id_notes(
         text += "; check that both tables use the same id column and spelling."
         notes.append(text)
     return tuple(notes), keep
+
+
+def release_arrow_memory() -> None:
+    """Hand memory that Arrow's allocator holds for freed buffers back to the system.
+
+    Validation frees the Arrow-backed string columns it encoded (pandas 3 reads
+    text as Arrow strings); Arrow's allocator keeps such pages for reuse, so
+    without this the process's peak memory carries them through the report.
+    """
+    import sys
+
+    pa = sys.modules.get("pyarrow")  # only when something imported it already
+    if pa is not None:
+        pa.default_memory_pool().release_unused()
 
 
 def _kept(frame: pd.DataFrame | None, mask: Any) -> pd.DataFrame | None:
