@@ -264,7 +264,15 @@ class EventLog:
                 user_col=None,
                 table="events",
             )
-            self._encoded[key] = _encode_valid(df, with_events=event is not None)
+            enc = _encode_valid(df, with_events=event is not None)
+            # The same entity's codes with or without events are equal row for row:
+            # share one array (an event-sized int64) instead of holding two.
+            twin = self._encoded.get((entity, None if event is not None else "event"))
+            if twin is not None and twin.materialised and len(twin.ns) == len(enc.ns):
+                enc = _Encoded(
+                    enc.entities, twin.entity, enc.ns, enc.events, enc._event, enc.latest
+                )
+            self._encoded[key] = enc
             self._encoded[key].cache = {}
         if activity_events is None:
             return self._encoded[key]
