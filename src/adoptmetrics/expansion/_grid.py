@@ -75,9 +75,10 @@ def last_at_or_before(grid: Grid, f_acc: IntArray, f_ns: IntArray) -> IntArray:
     value = np.full(n + 1, _NEVER, dtype=np.int64)  # value[n]: no firing
     value[held_rows] = f[last]
     # Other rows see the nearest later row of their account that holds a firing.
-    held = np.full(n, n, dtype=np.int64)
-    held[held_rows] = held_rows
-    nearest = np.minimum.accumulate(held[::-1])[::-1]
+    nearest = np.full(n, n, dtype=np.int64)
+    nearest[held_rows] = held_rows
+    backwards = nearest[::-1]
+    np.minimum.accumulate(backwards, out=backwards)  # in place: one row-sized array fewer
     nearest[nearest >= grid.row_end] = n
     return value[nearest]
 

@@ -507,6 +507,7 @@ def _fit(
     x = draft._decayed(
         (last_at_or_before(grid, f_acc, f_ns) for f_acc, f_ns in data.firings), grid.g
     )
+    del grid  # event-sized rows no longer needed: free them before the fit's own arrays
     if weights == "hand":
         w = np.array([t.weight for t in triggers], dtype=float)
         fit = fit_logistic(np.zeros((len(y), 0)), y, offset=x @ w)
