@@ -69,3 +69,20 @@ def test_onboarding_section_says_selected_intervals_are_not_selection_corrected(
     assert isinstance(s, Section)
     assert "not corrected for the selection" in s.how_to_read
     assert any("selection_split" in c for c in s.caveats)
+
+
+def test_onboarding_section_frees_its_windows_memo_on_the_shared_log(data: ReportData) -> None:
+    from adoptmetrics.onboarding._windows import _KEY
+
+    def memo_keys() -> list[object]:
+        return [
+            k
+            for enc in data.log._encoded.values()
+            for k in (enc.cache or {})
+            if isinstance(k, tuple) and k[:1] == (_KEY,)
+        ]
+
+    before = section(data)
+    assert memo_keys() == []  # the windows were built during the section, then dropped
+    again = section(data)  # and the section still builds from scratch
+    assert again.body == before.body

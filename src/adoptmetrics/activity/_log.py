@@ -225,6 +225,13 @@ class EventLog:
                 cols[original] = df[name]
         return pd.DataFrame(cols, index=df.index, copy=False)
 
+    def _am_forget(self, owner: str) -> None:
+        """Drop the memos whose key starts with ``owner`` (a caller that is done with them)."""
+        for enc in self._encoded.values():
+            if enc.cache:
+                for key in [k for k in enc.cache if isinstance(k, tuple) and k[:1] == (owner,)]:
+                    del enc.cache[key]
+
     def _am_encoded(
         self,
         *,

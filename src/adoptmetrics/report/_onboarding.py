@@ -15,6 +15,7 @@ from adoptmetrics.onboarding import (
     success_paths,
     time_to_value,
 )
+from adoptmetrics.onboarding._windows import _KEY as WINDOWS_MEMO
 from adoptmetrics.plotting._onboarding import _pattern_label as _pattern
 from adoptmetrics.report._data import ReportData
 from adoptmetrics.report._html import fmt_int, fmt_pct, html_table
@@ -295,6 +296,16 @@ def _driver_part(
 
 
 def section(data: ReportData) -> Section:
+    """Build the onboarding card; its windows memo is dropped from the shared log afterwards."""
+    try:
+        return _section(data)
+    finally:
+        # No later section reads the onboarding windows: free them (about 100 MB
+        # at 8M events) before the next section's own arrays.
+        data.log._am_forget(WINDOWS_MEMO)
+
+
+def _section(data: ReportData) -> Section:
     """Build the onboarding card from ``data.options`` (milestones, window, outcome)."""
     opts = data.options
     window_days = opts.window_days
