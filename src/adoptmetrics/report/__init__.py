@@ -33,7 +33,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from adoptmetrics.report._config import ReportOptions, load_config
-from adoptmetrics.report._data import ReportData, release_arrow_memory
+from adoptmetrics.report._data import ReportData
+from adoptmetrics.report._data import release_arrow_memory as _release_arrow_memory
 from adoptmetrics.report._html import Outcome, fmt_int, fmt_pct, html_table
 from adoptmetrics.report._html import render_page as _render_page
 from adoptmetrics.report._section import (
@@ -296,7 +297,7 @@ def build_report(
             "Hint: build it with ReportData.from_frames(events, accounts, ...)."
         )
     say: Progress = progress or (lambda line: None)
-    release_arrow_memory()  # the caller's raw tables may have been freed since validation
+    _release_arrow_memory()  # the caller's raw tables may have been freed since validation
     entries = _entries(sections)
     outcomes: list[Outcome] = []
     for i, (name, label, build) in enumerate(entries, start=1):
