@@ -903,3 +903,39 @@ def test_arrow_ids_in_many_chunks_encode_like_pandas() -> None:
     ]
     assert decoded == ["b", "a", "c"]
     assert all(len(c.dictionary) == 3 for c in one.chunks)
+
+
+def _log_with_a_placeholder_date() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "account_id": ["a", "a", "b", "b"],
+            "event": "login",
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-09", "2024-01-02", "2099-01-01"]),
+        }
+    )
+
+
+def test_explicit_as_of_ignores_future_rows_with_a_warning() -> None:
+    import adoptmetrics as am
+
+    ev = _log_with_a_placeholder_date()
+    with pytest.raises(SchemaError, match="later than the moment of this call"):
+        am.cohort_retention(ev)
+    with pytest.warns(UserWarning, match=r"up to 2099-01-01.*rows after as_of=2024-01-31"):
+        out = am.cohort_retention(ev, as_of="2024-01-31")
+    # The same numbers as without the placeholder row.
+    clean = am.cohort_retention(ev.iloc[:3], as_of="2024-01-31")
+    pd.testing.assert_frame_equal(out, clean)
+
+
+def test_explicit_as_of_before_past_rows_does_not_warn() -> None:
+    # A backtest's cutoff: later rows are history, not future-dated data.
+    import warnings
+
+    import adoptmetrics as am
+
+    ev = _log_with_a_placeholder_date().iloc[:3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        am.cohort_retention(ev, as_of="2024-01-05")
+        am.account_metrics(ev, as_of="2024-01-05")

@@ -430,7 +430,7 @@ def coerce_as_of(
 
     A default later than the moment of the call is a :class:`SchemaError`
     (future-dated rows would silently move ``as_of``): the caller passes
-    ``as_of`` to ignore them.
+    ``as_of`` to ignore them, and is then warned that they were ignored.
     """
     if as_of is None:
         if default is None or pd.isna(default):
@@ -462,4 +462,18 @@ def coerce_as_of(
         raise ValueError(f"{argument} is NaT.\nHint: pass a real timestamp or None.")
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
+    if default is not None and not pd.isna(default):
+        latest = pd.Timestamp(default)
+        if latest.tzinfo is not None:
+            latest = latest.tz_convert("UTC").tz_localize(None)
+        now = _now()
+        if latest > max(ts, now):
+            # Future-dated rows (placeholders, skewed clocks) would be an error without
+            # as_of; with it they are ignored like every later row, but never silently.
+            warnings.warn(
+                f"{table}: timestamps run up to {latest}, later than the moment of this "
+                f"call ({now:%Y-%m-%d %H:%M} UTC); rows after {argument}={ts} are ignored.",
+                UserWarning,
+                stacklevel=3,
+            )
     return ts
