@@ -453,11 +453,12 @@ class ExpansionModel:
         C-ordered matrix (the logistic fit's sums depend on the layout) as it
         comes, so at most one trigger's lookup is held at a time.
         """
-        x = np.zeros((len(ns), len(self.triggers)))
+        x = np.empty((len(ns), len(self.triggers)))
         for j, seen_at in enumerate(last):
-            seen = np.flatnonzero(seen_at != _NEVER)
-            age = (ns[seen] - seen_at[seen]) / _DAY
-            x[seen, j] = np.exp2(-age / self.half_life_days)
+            # Whole-column arithmetic (no gathers): an unseen trigger gets age 0, then 0.
+            seen = seen_at != _NEVER
+            age = (ns - np.where(seen, seen_at, ns)) / _DAY
+            x[:, j] = np.where(seen, np.exp2(-age / self.half_life_days), 0.0)
         return x
 
     def _probability(self, x: FloatArray) -> FloatArray:
