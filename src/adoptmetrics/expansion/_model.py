@@ -450,10 +450,10 @@ class ExpansionModel:
         """Features from each trigger's latest firing at or before ``ns`` (``_NEVER``: none).
 
         ``last`` may be a generator: each trigger's column is written into one
-        C-ordered matrix (the logistic fit's sums depend on the layout) as it
-        comes, so at most one trigger's lookup is held at a time.
+        column-major matrix as it comes, so at most one trigger's lookup is held
+        at a time.
         """
-        x = np.empty((len(ns), len(self.triggers)))
+        x = np.empty((len(ns), len(self.triggers)), order="F")  # contiguous columns
         for j, seen_at in enumerate(last):
             # Whole-column arithmetic (no gathers): an unseen trigger gets age 0, then 0.
             seen = seen_at != _NEVER
