@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adoptmetrics import SchemaError, churn
+from adoptmetrics.churn import _ids
 from adoptmetrics.churn._ids import proven_unique
 
 pytest.importorskip("pyarrow")
@@ -91,3 +92,103 @@ def test_churn_curve_same_answer_whatever_the_id_path(dtype: str) -> None:
         dup = frame.assign(account_id=_series([*ids[:7], ids[8], *ids[8:]], dtype))
         with pytest.raises(SchemaError, match="duplicate"):
             churn.churn_curve(dup, as_of=as_of)
+
+
+# --- The hash-table proof: exact whatever the table size or key collisions ---
+
+
+def _shared_reference(key: np.ndarray) -> np.ndarray:
+    """Rows whose key occurs more than once, by counting (an independent, exact check)."""
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    return np.flatnonzero(counts[inverse] > 1)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.integers(0, 40), min_size=0, max_size=300),
+    st.sampled_from([None, 1, 2, 5]),
+    st.integers(0, 2**64 - 1),
+)
+def test_shared_key_rows_match_counting(values: list[int], bits: int | None, base: int) -> None:
+    # Few distinct values: many equal keys; a tiny table (bits) forces slot collisions
+    # between different keys in every round, and the final sort takes the rest.
+    key = (np.array(values, dtype=np.uint64) * np.uint64(2**58)) ^ np.uint64(base)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_ids, "_TABLE_BITS", bits)
+        got = _ids._shared_key_rows(key)
+    np.testing.assert_array_equal(got, _shared_reference(key))
+
+
+@pytest.mark.parametrize("bits", [None, 1, 3])
+def test_shared_key_rows_on_distinct_and_duplicated_keys(bits: int | None) -> None:
+    rng = np.random.default_rng(7)
+    key = rng.permutation(np.arange(50_000, dtype=np.uint64) << np.uint64(40))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_ids, "_TABLE_BITS", bits)
+        assert len(_ids._shared_key_rows(key)) == 0
+        key[[3, 49_999]] = key[1_000]
+        np.testing.assert_array_equal(_ids._shared_key_rows(key), [3, 1_000, 49_999])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("width", [3, 9, 16, 17, 33])
+def test_ids_differing_only_in_their_last_byte(dtype: str, width: int) -> None:
+    stem = "x" * (width - 1)
+    ids = [stem + c for c in "9876543210zyxwvutsrqponmlkjihgfedcba"]  # not ascending
+    assert proven_unique(_series(ids, dtype)) == "unique"
+    for pos in (0, 17, len(ids) - 1):
+        dup = [*ids, ids[pos]]
+        assert proven_unique(_series(dup, dtype)) is None
+    late = [*ids[:5], ids[2][:-1] + ids[3][-1]]  # ids[2]'s bytes up to the last: ids[3]
+    assert proven_unique(_series(late, dtype)) is None
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_key_collisions_are_checked_byte_for_byte(dtype: str) -> None:
+    # Every id mixed to one key (a total hash collision): distinct ids are still
+    # proven unique by comparing their bytes, and a duplicate is still caught.
+    rng = np.random.default_rng(11)
+    ids = [f"id{i:08d}" for i in rng.permutation(3_000)]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_ids, "_mixed", lambda words: np.zeros(len(words[0]), dtype=np.uint64))
+        assert proven_unique(_series(ids, dtype)) == "unique"
+        assert proven_unique(_series([*ids, ids[1234]], dtype)) is None
+        # Half the ids share a key with one other id: all distinct.
+        mp.setattr(_ids, "_mixed", lambda words: np.asarray(words[0]) >> np.uint64(60))
+        assert proven_unique(_series(ids, dtype)) == "unique"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.text(alphabet="ab\u00e401", min_size=9, max_size=9), min_size=2, max_size=60),
+    st.sampled_from(DTYPES),
+    st.sampled_from([None, 1, 2]),
+)
+def test_proof_matches_python_set_with_tiny_tables(
+    ids: list[str], dtype: str, bits: int | None
+) -> None:
+    # ä is two bytes: only some lists have one byte length (the others are not proven).
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_ids, "_TABLE_BITS", bits)
+        proof = proven_unique(_series(ids, dtype))
+    if len(set(ids)) < len(ids):
+        assert proof is None  # exact reference: a duplicate is never proven unique
+    elif len({len(i.encode()) for i in ids}) == 1:
+        assert proof in ("ascending", "unique")  # one byte length: always proven
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_churn_curve_names_a_late_byte_duplicate(dtype: str) -> None:
+    n = 2_000
+    rng = np.random.default_rng(5)
+    ids = [f"account-{i:06d}" for i in rng.permutation(n)]
+    ids[10] = ids[1_500]  # equal to another id in every byte; the rows are shuffled
+    acc = pd.DataFrame(
+        {
+            "account_id": _series(ids, dtype),
+            "started_at": pd.Timestamp("2024-01-01"),
+            "churned_at": pd.NaT,
+        }
+    )
+    with pytest.raises(SchemaError, match="duplicate"):
+        churn.churn_curve(acc, as_of="2024-06-01")

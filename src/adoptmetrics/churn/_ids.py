@@ -9,13 +9,18 @@ objects are copied into one, a single C pass):
   one Arrow comparison of neighbours, no sort, no hash;
 * otherwise, when every id has the same byte length (zero-padded numbers,
   UUIDs, hashes), each id is a row of 8-byte words read straight from the
-  buffer, mixed into one integer per id and sorted (a sort streams through
-  memory; a hash table of random keys does not): distinct keys prove
-  distinct ids.
+  buffer, mixed into one integer key per id. Rows whose keys collide with
+  no other key are found by scattering row numbers into a table of about
+  twice as many slots (a slot's winner is whichever row landed last; the
+  rows beside it are compared with it by key), repeated with a new slot
+  function on the few rows left: about half the time of sorting the keys.
+  Rows sharing a key with another row are then compared byte for byte, so
+  a hash collision is never taken for a duplicate, and every duplicate is
+  among them (equal ids have equal keys).
 
-Anything else (a hash collision, a real duplicate, nulls, ids of different
-lengths, non-string ids) answers False and the caller takes the exact
-factorise, which names the offending rows.
+Anything else (a real duplicate, nulls, ids of different lengths,
+non-string ids) answers None and the caller takes the exact factorise,
+which names the offending rows.
 """
 
 from __future__ import annotations
@@ -36,7 +41,8 @@ def proven_unique(ids: pd.Series) -> Literal["ascending", "unique"] | None:
 
     ``"ascending"``: in strictly increasing order (so also unique; the
     caller needs no sort to order them); ``"unique"``: ids of one byte
-    length with distinct hashes; None: not proven — the caller checks exactly.
+    length, distinct by key and, where keys collide, byte for byte; None:
+    not proven (or a duplicate) — the caller checks exactly.
     """
     flat = _arrow_strings(ids)
     if flat is None:
@@ -52,13 +58,87 @@ def proven_unique(ids: pd.Series) -> Literal["ascending", "unique"] | None:
     words = _fixed_width_words(flat)
     if words is None:
         return None
-    key = words[0]  # a fresh array: mixed in place
+    shared = _shared_key_rows(_mixed(words))
+    if len(shared) and not _rows_distinct(words, shared):
+        return None  # a real duplicate: the caller's exact path names the rows
+    return "unique"
+
+
+# Odd multipliers (golden ratio, murmur/xxhash primes): one slot function per round.
+_MULTIPLIERS = tuple(
+    np.uint64(m)
+    for m in (
+        0x9E3779B97F4A7C15,
+        0xC2B2AE3D27D4EB4F,
+        0x165667B19E3779F9,
+        0xD6E8FEB86659FD93,
+        0xFF51AFD7ED558CCD,
+        0xC4CEB9FE1A85EC53,
+    )
+)
+_TABLE_BITS: int | None = None  # tests pin a tiny table to force slot collisions
+
+
+def _mixed(words: Words) -> npt.NDArray[np.uint64]:
+    """One 64-bit key per id from its words (equal ids give equal keys)."""
+    key = np.array(words[0], dtype=np.uint64)  # a fresh contiguous array: mixed in place
     with np.errstate(over="ignore"):
         for w in words[1:]:  # 8-byte words of one id, not rows
             key *= np.uint64(0x9E3779B97F4A7C15)
             key += w
-    key.sort()
-    return "unique" if bool(np.all(key[1:] != key[:-1])) else None
+    return key
+
+
+def _shared_key_rows(key: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
+    """Sorted positions of the rows whose key equals another row's key (exact).
+
+    Each round scatters the remaining rows' positions into a table by a slot
+    function of their key; the position left in a slot is its winner. Equal
+    keys share a slot, so a winner whose slot-mates all have other keys is
+    unique; slot-mates with the winner's key are shared (that key's rows all
+    sit in this slot); slot-mates with other keys go to the next round, with
+    a new slot function. What is left after the last round is sorted.
+    """
+    rows: npt.NDArray[np.intp] | None = None  # None: every row, in order
+    k = key
+    shared: list[npt.NDArray[np.intp]] = []
+    for mult in _MULTIPLIERS:
+        m = len(k)
+        if m < 2:
+            break
+        bits = _TABLE_BITS or (m - 1).bit_length() + 1  # at least twice m slots
+        with np.errstate(over="ignore"):
+            slot = k * mult
+        slot >>= np.uint64(64 - bits)  # the top bits: they depend on every bit of k
+        at = slot.view(np.int64)
+        pos = np.arange(m, dtype=np.int32 if m < 2**31 else np.int64)
+        table = np.empty(1 << bits, dtype=pos.dtype)  # only written slots are read
+        table[at] = pos
+        winner = table[at]
+        lost = np.flatnonzero(winner != pos)
+        won = winner[lost]
+        same = k[lost] == k[won]
+        here = lost if rows is None else rows[lost]
+        if same.any():
+            beside = won if rows is None else rows[won]
+            shared += [here[same], beside[same].astype(np.intp)]
+        left = ~same
+        rows, k = here[left], k[lost[left]]
+    if len(k) > 1:
+        assert rows is not None
+        order = np.argsort(k)
+        ks = k[order]
+        tie = np.flatnonzero(ks[1:] == ks[:-1])
+        shared += [rows[order[tie]], rows[order[tie + 1]]]
+    if not shared:
+        return np.empty(0, dtype=np.intp)
+    return np.unique(np.concatenate(shared))
+
+
+def _rows_distinct(words: Words, rows: npt.NDArray[np.intp]) -> bool:
+    """Whether the given ids differ byte for byte (their words cover every byte)."""
+    block = np.stack([w[rows] for w in words], axis=1)
+    return len(np.unique(block, axis=0)) == len(rows)
 
 
 def _arrow_strings(ids: pd.Series) -> Any:
@@ -110,7 +190,6 @@ def _fixed_width_words(flat: Any) -> Words | None:
     starts = [*range(0, length - 7, 8)]
     if starts[-1] != length - 8:
         starts.append(length - 8)
-    return [
-        np.ndarray((n,), dtype="<u8", buffer=raw, offset=o, strides=(length,)).astype(np.uint64)
-        for o in starts
-    ]
+    # Strided views into the buffer: no copies (read once by the mixing, then only
+    # at the few rows that share a key).
+    return [np.ndarray((n,), dtype="<u8", buffer=raw, offset=o, strides=(length,)) for o in starts]
