@@ -192,3 +192,13 @@ def test_churn_curve_names_a_late_byte_duplicate(dtype: str) -> None:
     )
     with pytest.raises(SchemaError, match="duplicate"):
         churn.churn_curve(acc, as_of="2024-06-01")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_ascending_only_at_the_start(dtype: str) -> None:
+    # The first 1024 ids in order (the quick look says "maybe ascending"), then not.
+    ids = [f"a{i:05d}" for i in range(3_000)]
+    late_swap = [*ids[:2_500], ids[2_501], ids[2_500], *ids[2_502:]]
+    assert proven_unique(_series(late_swap, dtype)) == "unique"
+    late_dup = [*ids[:2_500], ids[2_500], *ids[2_500:]]
+    assert proven_unique(_series(late_dup, dtype)) is None
