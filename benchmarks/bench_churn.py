@@ -61,6 +61,8 @@ def make_accounts(n: int, *, covariates: int = 0, seed: int = 0) -> pd.DataFrame
             "churned_at": pd.to_datetime(np.where(churn == np.iinfo(np.int64).min, None, churn)),
         }
     )
+    # pandas 3 infers its str dtype from an object array of strings: keep the objects.
+    frame["account_id"] = frame["account_id"].astype(object)
     for k in range(covariates):
         frame[f"x{k}"] = x[:, k]
     return frame

@@ -197,7 +197,7 @@ def _validated(
     )
     acc = validate_accounts(proxy, **kwargs)
     # Back to the user's ids (same rows, same order): no copy, no conversion.
-    acc["account_id"] = pd.Series(ids.array, index=acc.index)
+    acc["account_id"] = pd.Series(ids.array, index=acc.index, dtype=ids.dtype, copy=False)
     return acc, proof == "ascending"
 
 
