@@ -31,6 +31,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from adoptmetrics._schema._radix import _Chunk
+
 __all__ = ["proven_unique"]
 
 Words = list[npt.NDArray[np.uint64]]
@@ -173,18 +175,12 @@ def _arrow_strings(ids: pd.Series) -> Any:
 
 def _fixed_width_words(flat: Any) -> Words | None:
     """Each id of an Arrow string array of one byte length as 8-byte words, or None."""
-    n = len(flat)
-    _, offsets_buf, data_buf = flat.buffers()
-    large = "large" in str(flat.type)
-    width = np.int64 if large else np.int32
-    first = flat.offset
-    offsets = np.frombuffer(offsets_buf, dtype=width)[first : first + n + 1]
-    length = int(offsets[1] - offsets[0])
-    if length == 0 or int(offsets[-1] - offsets[0]) != n * length:
+    chunk = _Chunk(flat, 0)  # the boundary's reader of Arrow offsets and bytes
+    n, length = chunk.n, chunk.width
+    if not length or chunk.data is None:
         return None
-    if not np.all(np.diff(offsets) == length):
-        return None
-    raw = np.frombuffer(data_buf, dtype=np.uint8, count=n * length, offset=int(offsets[0]))
+    start = int(chunk.offsets[0])
+    raw = chunk.data[start : start + n * length]
     if length < 8:
         padded = np.zeros((n, 8), dtype=np.uint8)
         padded[:, :length] = raw.reshape(n, length)
