@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from adoptmetrics.activity import EventLog, event_sequences, first_last_seen
-from adoptmetrics.activity._encode import _NS_PER_DAY, _encode
+from adoptmetrics.activity._encode import _NS_PER_DAY, _encode, _Encoded
 from adoptmetrics.onboarding import _paths
 
 IntArray = npt.NDArray[np.int64]
@@ -44,15 +44,20 @@ def as_log(events: object, cols: dict[str, str]) -> EventLog:
     )
 
 
-def _memo(log: EventLog, cols: dict[str, str]) -> dict[Any, Any]:
-    """The memo of the log's (account, event) encoding (a fresh dict if it has none)."""
-    enc = _encode(
+def _encoding(log: EventLog, cols: dict[str, str]) -> _Encoded:
+    """The log's (account, event) encoding, built once by the log."""
+    return _encode(
         log,
         entity_col=cols["account_col"],
         time_col=cols["time_col"],
         event_col=cols["event_col"],
         activity_events=None,
     )
+
+
+def _memo(log: EventLog, cols: dict[str, str]) -> dict[Any, Any]:
+    """The memo of the log's (account, event) encoding (a fresh dict if it has none)."""
+    enc = _encoding(log, cols)
     if enc.cache is None:
         enc.cache = {}
     return enc.cache
@@ -60,13 +65,7 @@ def _memo(log: EventLog, cols: dict[str, str]) -> dict[Any, Any]:
 
 def latest_event(log: EventLog, cols: dict[str, str]) -> pd.Timestamp | None:
     """The latest event of the log (``None`` when it is empty)."""
-    enc = _encode(
-        log,
-        entity_col=cols["account_col"],
-        time_col=cols["time_col"],
-        event_col=cols["event_col"],
-        activity_events=None,
-    )
+    enc = _encoding(log, cols)
     return None if enc.latest is None else pd.Timestamp(enc.latest)
 
 
