@@ -178,6 +178,27 @@ def test_render_figure_makes_a_png_data_uri() -> None:
     assert "a line" in repr(fig)
 
 
+def test_report_figures_bypass_pyplot(tiny: ReportData) -> None:
+    # Inside the report a plot function's own figure is a plain Figure (no
+    # pyplot import, nothing to close); outside, pyplot makes it as users expect.
+    from adoptmetrics.plotting._common import get_ax
+
+    made: list[object] = []
+
+    def probe(data: ReportData) -> Section:
+        made.append(get_ax(None).get_figure(root=True))
+        return Section(id="probe", title="Probe", body=["<p>ok</p>"])
+
+    build_report(tiny, sections=[probe])
+    assert len(made) == 1
+    assert getattr(made[0], "number", None) is None
+    import matplotlib.pyplot as plt
+
+    outside = get_ax(None).get_figure(root=True)
+    assert getattr(outside, "number", None) is not None
+    plt.close(outside)
+
+
 # --------------------------------------------------------------------------- build_report
 
 _EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:|//)""", re.IGNORECASE)

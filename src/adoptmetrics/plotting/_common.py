@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,10 +18,32 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 INCOMPLETE_COLOR = "#d9d9d9"
 
 
+# Set by `offscreen`: new figures are plain `Figure`s, unknown to pyplot.
+_OFFSCREEN: ContextVar[bool] = ContextVar("adoptmetrics_offscreen", default=False)
+
+
+@contextmanager
+def offscreen() -> Iterator[None]:
+    """New figures made inside are plain matplotlib ``Figure``s, not pyplot's.
+
+    For code that renders figures to files (the report): no pyplot import
+    (half a second), no GUI backend, nothing left open to close.
+    """
+    token = _OFFSCREEN.set(True)
+    try:
+        yield
+    finally:
+        _OFFSCREEN.reset(token)
+
+
 def get_ax(ax: Axes | None, *, figsize: tuple[float, float] = (7.0, 4.0)) -> Axes:
     """Return ``ax``, or a new Axes on a new figure when it is ``None``."""
     if ax is not None:
         return ax
+    if _OFFSCREEN.get():
+        from matplotlib.figure import Figure
+
+        return Figure(figsize=figsize, layout="constrained").subplots()
     import matplotlib.pyplot as plt
 
     _, new_ax = plt.subplots(figsize=figsize, layout="constrained")

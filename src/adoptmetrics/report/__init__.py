@@ -32,6 +32,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from adoptmetrics.plotting._common import offscreen
 from adoptmetrics.report._config import ReportOptions, load_config
 from adoptmetrics.report._data import ReportData
 from adoptmetrics.report._data import release_arrow_memory as _release_arrow_memory
@@ -304,7 +305,8 @@ def build_report(
         tag = f"[{i}/{len(entries)}] {name}"
         say(f"{tag}: building…")
         t0 = time.perf_counter()
-        outcome = _run(name, label, build, data)
+        with offscreen():  # figures go to PNG: no pyplot, no GUI
+            outcome = _run(name, label, build, data)
         elapsed = time.perf_counter() - t0
         if outcome is None:
             say(f"{tag}: not available in this version (skipped)")
