@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adoptmetrics import SchemaError
+from adoptmetrics import EventLog, SchemaError
 from adoptmetrics.activity import (
     activity_cells,
     event_counts,
@@ -396,6 +396,22 @@ def test_event_sequences_matches_slow(
     assert isinstance(got.index, pd.RangeIndex)
 
 
+@given(events_frames(), starts(), windows, ends, activity_filters)
+def test_windows_of_a_time_ordered_log_match_the_frame(
+    events: pd.DataFrame, start: Any, window: float | None, end: Any, activity: list[str] | None
+) -> None:
+    # A log in time order picks each window as a slice found by binary search,
+    # and memoises facts about the log: same answers as the mask over the frame.
+    log = EventLog(events.sort_values("timestamp", kind="stable"))
+    kw: dict[str, Any] = {
+        "start": start, "window_days": window, "end": end, "activity_events": activity
+    }  # fmt: skip
+    for fn in (event_counts, window_activity, event_sequences):
+        expected = fn(events, **kw)
+        for _ in range(2):  # the second call reads the memo
+            pd.testing.assert_frame_equal(fn(log, **kw), expected)
+
+
 def test_event_counts_known_answer_with_series_start() -> None:
     ev = pd.DataFrame(
         {
@@ -420,7 +436,8 @@ def test_event_counts_known_answer_with_series_start() -> None:
     }
 
 
-def test_window_is_half_open_and_end_inclusive() -> None:
+@pytest.mark.parametrize("as_log", [False, True], ids=["frame", "time-ordered-log"])
+def test_window_is_half_open_and_end_inclusive(as_log: bool) -> None:
     ev = pd.DataFrame(
         {
             "account_id": ["a"] * 3,
@@ -430,10 +447,15 @@ def test_window_is_half_open_and_end_inclusive() -> None:
             ),
         }
     )
-    got = window_activity(ev, window_days=7)
+    # The log in time order takes the binary-search path; the frame the mask.
+    events: pd.DataFrame | EventLog = EventLog(ev.sort_values("timestamp")) if as_log else ev
+    got = window_activity(events, window_days=7)
     assert got.loc["a", "n_events"] == 2  # 8 Jan is exactly start + 7 days: outside
-    assert window_activity(ev, end="2024-01-07 23:59").loc["a", "n_events"] == 2
-    assert window_activity(ev, start="2024-01-07").loc["a", "active_days"] == 2
+    assert window_activity(events, end="2024-01-07 23:59").loc["a", "n_events"] == 2
+    assert window_activity(events, start="2024-01-07").loc["a", "active_days"] == 2
+    one_day = window_activity(events, start="2024-01-07 23:59", window_days=1 / 1440)
+    assert one_day.loc["a", "n_events"] == 1  # [23:59, 00:00): the start is inside
+    assert window_activity(events, start="2024-01-08", window_days=1).loc["a", "n_events"] == 1
 
 
 def test_bad_window_options() -> None:

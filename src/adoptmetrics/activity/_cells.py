@@ -17,7 +17,6 @@ from collections.abc import Sequence
 
 import attrs
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from adoptmetrics._schema._validate import coerce_as_of
@@ -30,7 +29,6 @@ from adoptmetrics.activity._encode import (
     _categorical,
     _check_period,
     _Encoded,
-    _start_per_entity,
     entity_column,
 )
 from adoptmetrics.activity._encode import (
@@ -55,6 +53,7 @@ from adoptmetrics.activity._triggers import (
 from adoptmetrics.activity._triggers import (
     trigger_firings as trigger_firings,
 )
+from adoptmetrics.activity._windows import window_rows
 
 __all__ = [
     "ActivityCells",
@@ -390,35 +389,6 @@ def period_activity(
 # --------------------------------------------------------------------------- windows
 
 
-def _window_rows(
-    enc: _Encoded,
-    *,
-    start: pd.Series | pd.Timestamp | str | None,
-    window_days: float | None,
-    end: object,
-) -> tuple[pd.Index, IntArray, npt.NDArray[np.bool_], IntArray]:
-    """Rows inside each entity's window [start, start + window_days) and ≤ end."""
-    if window_days is not None and not window_days > 0:
-        raise ValueError(
-            f"window_days={window_days!r} must be positive.\nHint: pass e.g. window_days=30."
-        )
-    universe, start_ns, row_entity, keep = _start_per_entity(enc, start)
-    if keep.all():  # the common case: no event-sized np.where temporaries
-        row_start = start_ns[row_entity]
-    else:
-        row_start = np.where(
-            keep, start_ns[np.where(keep, row_entity, 0)] if len(start_ns) else 0, 0
-        )
-    inside = keep & (enc.ns >= row_start)
-    if window_days is not None:
-        row_start += round(window_days * _NS_PER_DAY)  # in place: now the window end
-        inside &= enc.ns < row_start
-    if end is not None:
-        end_ts = coerce_as_of(end, None, argument="end")
-        inside &= enc.ns <= end_ts.value
-    return universe, start_ns, inside, row_entity
-
-
 def event_counts(
     events: EventsLike,
     /,
@@ -489,13 +459,11 @@ def event_counts(
         event_col=event_col,
         activity_events=activity_events,
     )
-    universe, _, inside, row_entity = _window_rows(
-        enc, start=start, window_days=window_days, end=end
-    )
+    win = window_rows(enc, start=start, window_days=window_days, end=end)
     if enc.events is None or enc.event is None:
         raise ValueError("event_col is required.\nHint: pass event_col='<column>'.")
-    n_ev = len(enc.events)
-    key = row_entity[inside] * n_ev + enc.event[inside]
+    n_ev, universe = len(enc.events), win.universe
+    key = win.entity * n_ev + win.pick(enc.event)
     counts = np.bincount(key, minlength=len(universe) * n_ev).reshape(len(universe), n_ev)
     out = pd.DataFrame(counts.astype(np.int64), index=universe, columns=list(enc.events))
     out.index.name = entity_col
@@ -572,12 +540,11 @@ def window_activity(
         event_col=event_col,
         activity_events=activity_events,
     )
-    universe, _, inside, row_entity = _window_rows(
-        enc, start=start, window_days=window_days, end=end
-    )
+    win = window_rows(enc, start=start, window_days=window_days, end=end)
+    universe = win.universe
     n = len(universe)
-    ent = row_entity[inside]
-    ns = enc.ns[inside]
+    ent = win.entity
+    ns = win.pick(enc.ns)
     n_events = np.bincount(ent, minlength=n)
     active_days = np.zeros(n, dtype=np.int64)
     first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
@@ -684,14 +651,13 @@ def event_sequences(
         event_col=event_col,
         activity_events=activity_events,
     )
-    universe, start_ns, inside, row_entity = _window_rows(
-        enc, start=start, window_days=window_days, end=end
-    )
+    win = window_rows(enc, start=start, window_days=window_days, end=end)
     if enc.events is None or enc.event is None:
         raise ValueError("event_col is required.\nHint: pass event_col='<column>'.")
-    ent = row_entity[inside]
-    ns = enc.ns[inside]
-    ev = enc.event[inside]
+    universe, start_ns = win.universe, win.start_ns
+    ent = win.entity
+    ns = win.pick(enc.ns)
+    ev = win.pick(enc.event)
     # Event names sort by their rank, so ties break alphabetically.
     rank = np.argsort(np.argsort(np.asarray(enc.events.astype(str))))
     order = np.lexsort((rank[ev] if len(ev) else ev, ns, ent))
