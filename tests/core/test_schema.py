@@ -939,3 +939,49 @@ def test_explicit_as_of_before_past_rows_does_not_warn() -> None:
         warnings.simplefilter("error")
         am.cohort_retention(ev, as_of="2024-01-05")
         am.account_metrics(ev, as_of="2024-01-05")
+
+
+# --------------------------------------------------------------------------- parallel columns
+
+
+@given(events_frames(with_users=True))
+def test_events_columns_encoded_in_threads_match_one_by_one(events: pd.DataFrame) -> None:
+    # Large tables encode their columns in threads: the same frame as in order.
+    import adoptmetrics._schema._validate as v
+
+    serial = validate_events(events, user_col="user_id")
+    old = v._PARALLEL_ROWS
+    v._PARALLEL_ROWS = 0
+    try:
+        threaded = validate_events(events, user_col="user_id")
+    finally:
+        v._PARALLEL_ROWS = old
+    pd.testing.assert_frame_equal(threaded, serial)
+
+
+def test_threaded_columns_raise_the_first_problem_in_column_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Null account ids, bad timestamps and null users at once: the account column
+    # is reported, as when the columns are checked one by one.
+    import adoptmetrics._schema._validate as v
+
+    monkeypatch.setattr(v, "_PARALLEL_ROWS", 0)
+    ev = pd.DataFrame(
+        {
+            "account_id": ["a", None],
+            "event": ["x", None],
+            "timestamp": ["2024-01-01", "not a time"],
+            "user_id": ["u", None],
+        }
+    )
+    with pytest.raises(am.SchemaError, match="account_id"):
+        validate_events(ev, user_col="user_id")
+    with pytest.raises(am.SchemaError, match="timestamp"):
+        validate_events(ev.assign(account_id="a"), user_col="user_id")
+    with pytest.raises(am.SchemaError, match="missing event names"):
+        validate_events(ev.assign(account_id="a", timestamp="2024-01-01"), user_col="user_id")
+    with pytest.raises(am.SchemaError, match="user_id"):
+        validate_events(
+            ev.assign(account_id="a", timestamp="2024-01-01", event="x"), user_col="user_id"
+        )

@@ -19,8 +19,10 @@ new object (columns may share memory with the input, but are never written).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
-from typing import Any
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -54,6 +56,8 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------- helpers
+
+_T = TypeVar("_T")
 
 
 def _require_frame(obj: object, table: str) -> pd.DataFrame:
@@ -205,29 +209,50 @@ def validate_events(
     if user_col is not None:
         _require_column(df, table, user_col, "user_col")
         mapping["user_id"] = user_col
-    coerced = {
-        "account_id": _event_ids(df[account_col], table, account_col, "account_col"),
-        "timestamp": coerce_timestamps(df[time_col], table=table, column=time_col),
+    tasks: dict[str, Callable[[], pd.Series]] = {
+        "account_id": lambda: _event_ids(df[account_col], table, account_col, "account_col"),
+        "timestamp": lambda: coerce_timestamps(df[time_col], table=table, column=time_col),
     }
     if event_col is not None:
-        ev = df[event_col]
-        if not isinstance(ev.dtype, pd.CategoricalDtype) and not (
-            ev.dtype == object or pd.api.types.is_string_dtype(ev.dtype)
-        ):
-            ev = ev.astype(str).where(ev.notna())  # numbers as names: their text
-        coerced["event"], nulls = encode_ids(ev)
-        if nulls:
-            null = ev.isna().to_numpy()
-            raise SchemaError(
-                table,
-                event_col,
-                f"has {nulls} missing event names",
-                "drop those rows or fill them with a name such as 'unknown'.",
-                rows=_offending(null, ev.index),
-            )
+        tasks["event"] = lambda: _event_names(df[event_col], table, event_col)
     if user_col is not None:
-        coerced["user_id"] = _event_ids(df[user_col], table, user_col, "user_col")
+        tasks["user_id"] = lambda: _event_ids(df[user_col], table, user_col, "user_col")
+    coerced = dict(zip(tasks, _in_parallel(list(tasks.values()), len(df)), strict=True))
     return _renamed(df, mapping, replace=coerced)
+
+
+#: Rows from which the columns of an events table are encoded in parallel threads
+#: (the encodings run in numpy and Arrow, which release the GIL).
+_PARALLEL_ROWS = 1_000_000
+
+
+def _in_parallel(tasks: list[Callable[[], _T]], n_rows: int) -> list[_T]:
+    """Each task's result, in order; the first failing task (in order) raises."""
+    workers = min(len(tasks), os.cpu_count() or 1)
+    if n_rows < _PARALLEL_ROWS or workers < 2:
+        return [task() for task in tasks]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(task) for task in tasks]
+        return [f.result() for f in futures]
+
+
+def _event_names(ev: pd.Series, table: str, column: str) -> pd.Series:
+    """Event names as a sorted categorical; missing names refused."""
+    if not isinstance(ev.dtype, pd.CategoricalDtype) and not (
+        ev.dtype == object or pd.api.types.is_string_dtype(ev.dtype)
+    ):
+        ev = ev.astype(str).where(ev.notna())  # numbers as names: their text
+    out, nulls = encode_ids(ev)
+    if nulls:
+        null = ev.isna().to_numpy()
+        raise SchemaError(
+            table,
+            column,
+            f"has {nulls} missing event names",
+            "drop those rows or fill them with a name such as 'unknown'.",
+            rows=_offending(null, ev.index),
+        )
+    return out
 
 
 def _event_ids(series: pd.Series, table: str, column: str, argument: str) -> pd.Series:

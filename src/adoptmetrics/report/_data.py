@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -406,20 +407,22 @@ def _examples(values: np.ndarray[Any, Any]) -> str:
     return shown + (", …" if len(values) > _EXAMPLES else "")
 
 
-def _distinct_ids(ids: pd.Series) -> tuple[pd.Index, np.ndarray[Any, np.dtype[np.intp]]]:
-    """The distinct ids as text and each row's position among them.
+def _distinct_ids(
+    ids: pd.Series,
+) -> tuple[pd.Index, Callable[[], np.ndarray[Any, np.dtype[np.intp]]]]:
+    """The distinct ids as text, and a function giving each row's position among them.
 
     Categorical ids (as validated) are read through their codes: the text
-    conversion and the lookups touch the distinct ids only, not every event.
+    conversion and the lookups touch the distinct ids only, and the rows only
+    when their positions are asked for (some ids are unknown).
     """
     if isinstance(ids.dtype, pd.CategoricalDtype):
         codes = ids.cat.codes.to_numpy()
-        used = np.zeros(len(ids.cat.categories), dtype=bool)
-        used[codes] = True
+        used = np.bincount(codes, minlength=len(ids.cat.categories)) > 0
         position = np.cumsum(used) - 1
-        return pd.Index(ids.cat.categories[used].astype(str)), position[codes]
+        return pd.Index(ids.cat.categories[used].astype(str)), lambda: position[codes]
     row_id, uniques = pd.factorize(ids.astype(str))
-    return pd.Index(uniques), row_id
+    return pd.Index(uniques), lambda: row_id
 
 
 def _id_notes(
@@ -440,7 +443,7 @@ def _id_notes(
         missing = ids.difference(known)
         if len(missing) == 0:
             continue
-        inside = ids.isin(known)[row_id]
+        inside = ids.isin(known)[row_id()]
         if name != "events":
             keep[name] = inside
         text = (

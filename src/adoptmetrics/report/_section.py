@@ -236,7 +236,14 @@ def render_figure(
     if root is None:
         raise ValueError("the Axes is not attached to a figure.\nHint: pass a drawn Axes.")
     buffer = io.BytesIO()
-    root.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    # zlib level 3: 10 % faster than the default 6 for 10 % more bytes.
+    root.savefig(
+        buffer,
+        format="png",
+        dpi=dpi,
+        metadata={"Software": None},
+        pil_kwargs={"compress_level": 3},
+    )
     if close and getattr(root, "number", None) is not None:
         # Only figures made by pyplot have a number; pyplot is then imported already.
         import matplotlib.pyplot as plt
