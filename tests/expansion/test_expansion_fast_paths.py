@@ -223,3 +223,36 @@ def test_report_candidates_are_the_most_frequent_events() -> None:
     expected = sorted(counts.index, key=lambda n: (-counts[n], n))[:MAX_CANDIDATES]
     assert _frequent_events(ev) == expected
     assert _frequent_events(ev.astype("category")) == expected
+
+
+def test_decayed_features_match_the_formula_across_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The features are computed in row blocks, in place; with blocks of 2 rows
+    # every block edge is crossed. Reference: the formula, one value at a time.
+    from adoptmetrics.expansion import _model
+
+    monkeypatch.setattr(_model, "_DECAY_BLOCK", 2)
+    model = _model.ExpansionModel(
+        triggers=(am.Trigger("a", event="a"), am.Trigger("b", event="b")),
+        intercept=0.0,
+        coef=np.zeros(2),
+        se=np.zeros(2),
+        horizon_days=30.0,
+        half_life_days=10.0,
+        period_days=7.0,
+        weights="learned",
+        fitted_through=pd.Timestamp("2024-03-01"),
+        n_rows=0,
+        n_expansions=0,
+    )
+    day = 86_400 * 10**9
+    never = np.iinfo(np.int64).min
+    ns = pd.Timestamp("2024-03-01").value + np.arange(5, dtype=np.int64) * day
+    seen = [
+        np.array([ns[0], never, ns[2] - 10 * day, never, ns[4] - 3 * day // 2]),
+        np.array([never, ns[1] - 20 * day, never, ns[3], never]),
+    ]
+    got = model._decayed(iter(seen), ns)
+    for j, column in enumerate(seen):
+        for i, s in enumerate(column):
+            want = 0.0 if s == never else 2.0 ** (-((ns[i] - s) / day) / 10.0)
+            assert got[i, j] == pytest.approx(want, rel=1e-12)

@@ -37,6 +37,8 @@ __all__ = ["ExpansionModel"]
 
 _DAY = 86_400 * 10**9
 _NEVER = np.iinfo(np.int64).min
+#: Rows per block of the feature arithmetic (its temporaries stay in cache).
+_DECAY_BLOCK = 1 << 16
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -454,11 +456,17 @@ class ExpansionModel:
         at a time.
         """
         x = np.empty((len(ns), len(self.triggers)), order="F")  # contiguous columns
+        scale = -1.0 / (self.half_life_days * _DAY)  # age in ns -> exponent of 2
         for j, seen_at in enumerate(last):
-            # Whole-column arithmetic (no gathers): an unseen trigger gets age 0, then 0.
-            seen = seen_at != _NEVER
-            age = (ns - np.where(seen, seen_at, ns)) / _DAY
-            x[:, j] = np.where(seen, np.exp2(-age / self.half_life_days), 0.0)
+            col = x[:, j]
+            # In cache-sized blocks, in place: the age of an unseen trigger wraps
+            # around (meaningless, may overflow exp2) and is then set to 0.
+            with np.errstate(over="ignore"):
+                for i in range(0, len(ns), _DECAY_BLOCK):
+                    s, c = seen_at[i : i + _DECAY_BLOCK], col[i : i + _DECAY_BLOCK]
+                    np.multiply(np.subtract(ns[i : i + _DECAY_BLOCK], s), scale, out=c)
+                    np.exp2(c, out=c)
+                    c[s == _NEVER] = 0.0
         return x
 
     def _probability(self, x: FloatArray) -> FloatArray:
