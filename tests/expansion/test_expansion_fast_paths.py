@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 import adoptmetrics as am
 from adoptmetrics import expansion as ex
 from adoptmetrics.activity import trigger_firings
-from adoptmetrics.activity._triggers import _grouped_searchsorted, _stable_by
+from adoptmetrics.activity._sort import _stable_by
+from adoptmetrics.activity._triggers import _grouped_searchsorted
 from adoptmetrics.expansion._grid import any_in_period, last_at_or_before, period_rows
 from adoptmetrics.report._expansion import MAX_CANDIDATES, _frequent_events
 from strategies import events_frames
@@ -72,8 +73,15 @@ def test_grouped_searchsorted_many_equal_times() -> None:
     assert left.tolist() == [0, 6000, 8000, 8000, 12000]
 
 
+@pytest.mark.parametrize("counting", [True, False], ids=["counting-sort", "radix-only"])
 @pytest.mark.parametrize("seed", range(10))
-def test_stable_radix_order_equals_lexsort(seed: int) -> None:
+def test_stable_order_equals_lexsort(
+    seed: int, counting: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from adoptmetrics.activity import _sort
+
+    if not counting:  # as on a pandas without the compiled counting sort
+        monkeypatch.setattr(_sort, "_counting_sort", None)
     rng = np.random.default_rng(seed)
     n = 5000
     top = [5, 70_000, 2**40][seed % 3]  # one, two and three 16-bit digits
@@ -81,6 +89,8 @@ def test_stable_radix_order_equals_lexsort(seed: int) -> None:
     t = rng.integers(0, 50, n)
     start = np.argsort(t, kind="stable")
     assert np.array_equal(_stable_by(key, start), np.lexsort((t, key)))
+    assert np.array_equal(_stable_by(key), np.argsort(key, kind="stable"))
+    assert _stable_by(key, start[:0]).tolist() == []
 
 
 def _loop_last(f_acc: np.ndarray, f_ns: np.ndarray, acc: int, g: int) -> int:

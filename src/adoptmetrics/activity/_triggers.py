@@ -1,7 +1,7 @@
 """Trigger firings for the activity layer (re-exported by :mod:`adoptmetrics.activity`).
 
 Event-sized work is done once per log: one row order that sorts the events by
-(event, entity, time) — a stable radix sort over small integer codes — after
+(event, entity, time) — a stable counting sort over small integer codes — after
 which each event trigger reads its own contiguous slice. An ``EventLog``
 memoises that order, so every analysis of the log shares it.
 """
@@ -23,38 +23,11 @@ from adoptmetrics.activity._encode import (
     _encode_valid,
     _Encoded,
 )
+from adoptmetrics.activity._sort import _stable_by
 
 # Coarse search keys use at most 2**61 distinct (group, bucket) values, so no
 # key arithmetic can overflow int64.
 _KEY_SPACE = 2**61
-_RADIX = 16
-
-
-def _stable_by(key: IntArray, order: IntArray | None = None) -> IntArray:
-    """``order`` re-sorted by ``key[order]`` (non-negative ints), stably, in O(n).
-
-    ``order=None`` stands for every row in row order. A least-significant-digit
-    radix sort in 16-bit digits: numpy's stable argsort of ``uint16`` is a
-    counting sort. Each digit is cut from the whole key in row order and only
-    then gathered (two bytes a row), which is what keeps the passes cheap.
-    """
-    if order is not None and len(order) == 0:
-        return order
-    if len(key) == 0:
-        return np.zeros(0, dtype=np.int64)
-    top = int(key.max())
-    shift = 0
-    while True:
-        digit = ((key >> shift) & 0xFFFF).astype(np.uint16) if top >> shift else None
-        if digit is None and order is not None:
-            return order
-        if digit is None:  # an all-zero key: every row, in row order
-            digit = np.zeros(len(key), dtype=np.uint16)
-        idx = np.argsort(digit if order is None else digit[order], kind="stable")
-        order = idx.astype(np.int64, copy=False) if order is None else order[idx]
-        shift += _RADIX
-        if top >> shift == 0:
-            return order
 
 
 def _time_order(ns: IntArray) -> IntArray | None:
@@ -74,12 +47,14 @@ def _sorted_rows(enc: _Encoded, *, by_event: bool) -> tuple[Any, IntArray, IntAr
     if enc.cache is not None and key in enc.cache:
         cached: tuple[Any, IntArray, IntArray] = enc.cache[key]
         return cached
-    order: IntArray = _stable_by(enc.entity, _time_order(enc.ns))
     if by_event and enc.event is not None and enc.events is not None:
-        order = _stable_by(enc.event, order)
+        # One key, one pass: (event, entity) codes combined, on rows in time order.
+        pair = enc.event * len(enc.entities) + enc.entity
+        order = _stable_by(pair, _time_order(enc.ns))
         counts = np.bincount(enc.event, minlength=len(enc.events))
         bounds = np.r_[0, np.cumsum(counts)].astype(np.int64)
     else:
+        order = _stable_by(enc.entity, _time_order(enc.ns))
         bounds = np.array([0, len(order)], dtype=np.int64)
     small = np.int32 if len(enc.entities) < 2**31 else np.int64
     out = (enc.entity.astype(small, copy=False)[order], enc.ns[order], bounds)

@@ -29,7 +29,8 @@ from adoptmetrics._stats._intervals import z_value
 from adoptmetrics._stats._logistic import fit_logistic
 from adoptmetrics._stats._ranking import tie_rank
 from adoptmetrics.activity._encode import EventsLike, _encode, _encode_valid, _Encoded
-from adoptmetrics.activity._triggers import _firings, _grouped_searchsorted, _stable_by
+from adoptmetrics.activity._sort import _stable_by
+from adoptmetrics.activity._triggers import _firings, _grouped_searchsorted
 from adoptmetrics.expansion._grid import any_in_period, last_at_or_before, period_rows
 from adoptmetrics.models import Trigger
 
