@@ -86,7 +86,8 @@ class _Design:
         self.intercept = intercept
 
     def rows(self, step: int) -> _Design:
-        return _Design(self.x[::step], self.intercept)
+        # A contiguous copy: products on a strided view cost as much as on all rows.
+        return _Design(np.ascontiguousarray(self.x[::step]), self.intercept)
 
     def linear(self, beta: FloatArray) -> FloatArray:
         if not self.intercept:
