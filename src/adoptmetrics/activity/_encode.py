@@ -13,9 +13,6 @@ import numpy.typing as npt
 import pandas as pd
 
 from adoptmetrics._schema._validate import (
-    SchemaError,
-    coerce_as_of,
-    coerce_timestamps,
     validate_events,
 )
 from adoptmetrics.activity._engine import EngineEvents, engine_events, engine_raw, lazy_frame
@@ -294,71 +291,6 @@ def _keep_events(enc: _Encoded, activity_events: Sequence[str] | None) -> _Encod
     keep = np.isin(ev_codes, wanted[wanted >= 0])
     return _Encoded(
         enc.entities, enc.entity[keep], enc.ns[keep], ev_index, ev_codes[keep], enc.latest
-    )
-
-
-def _start_per_entity(
-    enc: _Encoded,
-    start: pd.Series | pd.Timestamp | str | None,
-    *,
-    argument: str = "start",
-) -> tuple[pd.Index, IntArray, IntArray, npt.NDArray[np.bool_]]:
-    """Resolve ``start`` to (entity universe, start ns per entity, row→entity, row kept).
-
-    ``None``: each entity's first event. A Series (entity → timestamp): its
-    index is the universe; rows of other entities are dropped. A scalar: the
-    same start for every entity seen in the events.
-    """
-    n = len(enc.entities)
-    if start is None:
-        first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first, enc.entity, enc.ns)
-        seen = first != np.iinfo(np.int64).max
-        remap = np.cumsum(seen) - 1
-        return (
-            enc.entities[seen],
-            first[seen],
-            remap[enc.entity],
-            np.ones(len(enc.entity), dtype=bool),
-        )
-    if isinstance(start, pd.Series):
-        if start.index.hasnans:
-            raise SchemaError(
-                argument, "index", "has missing entity ids", "drop rows with a null index."
-            )
-        if start.index.has_duplicates:
-            raise SchemaError(
-                argument,
-                "index",
-                "has duplicate entity ids",
-                "pass one start timestamp per entity (e.g. accounts.set_index('account_id')).",
-            )
-        ts = coerce_timestamps(start, table=argument, column=str(start.name or "start"))
-        universe = pd.Index(start.index)
-        kinds = (universe.inferred_type, enc.entities.inferred_type)
-        # Cast only ids of one kind (pandas 3 would cast integers to matching strings).
-        same = enc.entities if kinds[0] != kinds[1] else enc.entities.astype(universe.dtype)
-        pos = universe.get_indexer(same)
-        if len(pos) and len(universe) and not (pos >= 0).any() and kinds[0] != kinds[1]:
-            raise SchemaError(
-                argument,
-                "index",
-                f"holds {kinds[0]} ids but the events hold {kinds[1]} ids, so none match",
-                "make both the same type, e.g. start.index = start.index.astype(str) "
-                "and events[entity_col].astype(str).",
-            )
-        row_pos = pos[enc.entity] if len(enc.entity) else np.zeros(0, dtype=np.int64)
-        keep = row_pos >= 0
-        return universe, ts.to_numpy().view(np.int64).copy(), row_pos.astype(np.int64), keep
-    ts0 = coerce_as_of(start, None, argument=argument)
-    seen = np.zeros(n, dtype=bool)
-    seen[enc.entity] = True
-    remap = np.cumsum(seen) - 1
-    return (
-        enc.entities[seen],
-        np.full(int(seen.sum()), ts0.value, dtype=np.int64),
-        remap[enc.entity],
-        np.ones(len(enc.entity), dtype=bool),
     )
 
 

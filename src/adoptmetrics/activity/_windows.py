@@ -17,8 +17,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from adoptmetrics._schema._validate import coerce_as_of
-from adoptmetrics.activity._encode import _NS_PER_DAY, IntArray, _Encoded, _start_per_entity
+from adoptmetrics._schema._timestamps import coerce_timestamps
+from adoptmetrics._schema._validate import SchemaError, coerce_as_of
+from adoptmetrics.activity._encode import _NS_PER_DAY, IntArray, _Encoded
 
 BoolArray = npt.NDArray[np.bool_]
 _MAX = np.iinfo(np.int64).max
@@ -103,6 +104,36 @@ def _time_range(enc: _Encoded, lo: int | None, hi: int | None) -> tuple[slice, B
     return slice(None), mask
 
 
+def _series_starts(enc: _Encoded, start: pd.Series) -> tuple[pd.Index, IntArray, IntArray]:
+    """(universe, start ns per universe entity, universe position of each entity code or −1)."""
+    if start.index.hasnans:
+        raise SchemaError(
+            "start", "index", "has missing entity ids", "drop rows with a null index."
+        )
+    if start.index.has_duplicates:
+        raise SchemaError(
+            "start",
+            "index",
+            "has duplicate entity ids",
+            "pass one start timestamp per entity (e.g. accounts.set_index('account_id')).",
+        )
+    ts = coerce_timestamps(start, table="start", column=str(start.name or "start"))
+    universe = pd.Index(start.index)
+    kinds = (universe.inferred_type, enc.entities.inferred_type)
+    # Cast only ids of one kind (pandas 3 would cast integers to matching strings).
+    same = enc.entities if kinds[0] != kinds[1] else enc.entities.astype(universe.dtype)
+    pos = np.asarray(universe.get_indexer(same), dtype=np.int64)
+    if len(pos) and len(universe) and not (pos >= 0).any() and kinds[0] != kinds[1]:
+        raise SchemaError(
+            "start",
+            "index",
+            f"holds {kinds[0]} ids but the events hold {kinds[1]} ids, so none match",
+            "make both the same type, e.g. start.index = start.index.astype(str) "
+            "and events[entity_col].astype(str).",
+        )
+    return universe, ts.to_numpy().view(np.int64).copy(), pos
+
+
 def _and(mask: BoolArray | None, other: BoolArray) -> BoolArray:
     return other if mask is None else mask & other
 
@@ -127,16 +158,17 @@ def window_rows(
     width = None if window_days is None else round(window_days * _NS_PER_DAY)
     stop = None if end is None else coerce_as_of(end, None, argument="end").value + 1
     if isinstance(start, pd.Series):
-        universe, start_ns, row_pos, keep = _start_per_entity(enc, start)
+        universe, start_ns, pos = _series_starts(enc, start)
+        # Each entity code's window [lo, hi): empty for entities outside the universe.
+        found = pos >= 0
+        opens = np.where(found, start_ns[np.where(found, pos, 0)] if len(start_ns) else 0, _MAX)
+        closes = np.full(len(pos), _MAX, dtype=np.int64) if width is None else opens + width
+        closes[~found] = np.iinfo(np.int64).min
         rows, mask = _time_range(enc, None, stop)
-        pos = row_pos[rows]
-        row_start = start_ns[np.where(keep[rows], pos, 0)] if len(start_ns) else 0
-        ns = enc.ns[rows]
-        inside = keep[rows] & (ns >= row_start)
-        if width is not None:
-            inside &= ns < row_start + width
+        ns, ent = enc.ns[rows], enc.entity[rows]
+        inside = (ns >= opens[ent]) & (ns < closes[ent])
         mask = _and(mask, inside)
-        return Window(universe, start_ns, rows, mask, pos[mask])
+        return Window(universe, start_ns, rows, mask, pos[ent[mask]])
     seen, rank = _seen(enc)
     universe = enc.entities[seen]
     if start is None:
