@@ -227,12 +227,16 @@ _PARALLEL_ROWS = 1_000_000
 
 
 def _in_parallel(tasks: list[Callable[[], _T]], n_rows: int) -> list[_T]:
-    """Each task's result, in order; the first failing task (in order) raises."""
+    """Each task's result, in order; the first failing task (in order) raises.
+
+    The tasks start from the last: the user ids, when given, come last and have
+    the most distinct values, so the longest task starts first.
+    """
     workers = min(len(tasks), os.cpu_count() or 1)
     if n_rows < _PARALLEL_ROWS or workers < 2:
         return [task() for task in tasks]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(task) for task in tasks]
+        futures = [pool.submit(task) for task in reversed(tasks)][::-1]
         return [f.result() for f in futures]
 
 
