@@ -10,6 +10,7 @@ from matplotlib.colors import to_rgba
 
 from adoptmetrics.nps import nps_quadrants, nps_score, nps_trend
 from adoptmetrics.plotting import plot_attribute_skew, plot_nps, plot_nps_quadrants, plot_nps_trend
+from adoptmetrics.plotting._nps import _QUADRANT_COLORS
 from adoptmetrics.segments import attribute_skew
 
 pytestmark = pytest.mark.filterwarnings("ignore:fewer than 30:UserWarning")
@@ -51,8 +52,10 @@ def test_plot_quadrants_draws_threshold_and_every_point() -> None:
     usage = pd.Series(np.arange(60, dtype=float), index=r["account_id"])
     q = nps_quadrants(r, usage)
     ax = plot_nps_quadrants(q)
-    assert sum(np.asarray(c.get_offsets()).shape[0] for c in ax.collections) == len(q)
-    xs = [np.asarray(line.get_xdata(), dtype=float) for line in ax.lines]
+    points = [line for line in ax.lines if line.get_linestyle() == "None"]
+    assert len(points) == len(_QUADRANT_COLORS)  # one marker series per quadrant
+    assert sum(len(line.get_xdata()) for line in points) == len(q)
+    xs = [np.asarray(line.get_xdata(), dtype=float) for line in ax.lines if line not in points]
     vertical = [float(x[0]) for x in xs if x[0] == x[-1]]
     # usage 0..59 split at the median 29.5: the line sits between 29 (low) and 30 (high)
     assert 29.5 in vertical

@@ -197,13 +197,17 @@ def plot_nps_quadrants(
     quad = df["quadrant"].astype(str).to_numpy()
     for name, c in _QUADRANT_COLORS.items():
         m = quad == name
-        ax.scatter(
+        # Markers of a line, not a scatter: one stamped marker draws tens of
+        # thousands of accounts about twice as fast, and looks the same.
+        ax.plot(
             x[m],
             y[m],
-            s=14,
+            linestyle="none",
+            marker="o",
+            markersize=14**0.5,
+            markeredgewidth=0,
             color=c,
             alpha=0.6,
-            lw=0,
             label=f"{name.replace('_', ' ')} ({int(m.sum())})",
         )
     # the split lies between the highest low-usage and the lowest high-usage value
