@@ -238,9 +238,9 @@ def kaplan_meier(
     t = np.asarray(durations)
     # Integer durations are always finite: skip the float copy for them.
     finite = t.dtype.kind in "iu" or bool(np.all(np.isfinite(t.astype(float, copy=False))))
-    if t.size and (np.any(t < 0) or not finite):
+    if t.size and (not finite or t.min() < 0):
         raise ValueError("durations must be finite and non-negative.")
-    t = t.astype(np.int64)
+    t = t.astype(np.int64, copy=False)  # never written to below
     e = np.asarray(events, dtype=bool)
     if entry is not None:
         en = np.asarray(entry).astype(np.int64)
