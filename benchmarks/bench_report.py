@@ -4,6 +4,8 @@ Run::
 
     .venv/bin/python benchmarks/bench_report.py                   # simulate_saas(50_000, months=24)
     .venv/bin/python benchmarks/bench_report.py --accounts 5000   # a quick look
+    git worktree add /tmp/base <older commit>                      # then, old against new:
+    .venv/bin/python benchmarks/bench_report.py --baseline-src /tmp/base/src --repeat 3
 
 The world is simulated once and written as Parquet under ``--dir`` (string ids,
 as a user's export would be). The report then runs in a fresh child process:
@@ -20,11 +22,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -97,6 +101,25 @@ def child(directory: Path) -> None:
     )
 
 
+def run_child(directory: Path, src: Path | None) -> dict[str, Any]:
+    """One report in a fresh process; ``src`` puts another source tree first on the path."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(directory)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    if done.returncode != 0:
+        print(done.stderr[-3000:])
+        raise SystemExit("the report failed")
+    out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=50_000)
@@ -104,6 +127,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/adoptmetrics-bench"))
     parser.add_argument("--child", type=Path, default=None)
+    parser.add_argument("--repeat", type=int, default=1, help="fresh processes per variant")
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        default=None,
+        help="another checkout's src/ folder (e.g. a git worktree of an older commit): "
+        "its report runs alternately with this one, and the medians are compared",
+    )
     args = parser.parse_args()
     if args.child is not None:
         child(args.child)
@@ -111,26 +142,37 @@ def main() -> None:
     directory = args.dir / f"saas_{args.accounts}_{args.months}_{args.seed}"
     if not (directory / "events.parquet").exists():
         write_world(directory, args.accounts, args.months, args.seed)
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", str(directory)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        print(done.stderr[-3000:])
-        raise SystemExit("the report failed")
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+    variants: list[tuple[str, Path | None]] = [("this checkout", None)]
+    if args.baseline_src is not None:
+        variants.insert(0, (f"baseline ({args.baseline_src})", args.baseline_src))
+    runs: list[tuple[str, dict[str, Any]]] = []
+    for _ in range(args.repeat):  # alternate, so a slow spell of the machine hits both
+        for name, src in variants:
+            runs.append((name, run_child(directory, src)))
+    out = runs[-1][1]
     print(f"{out['n_events']:,} events, {args.accounts:,} accounts, {args.months} months")
-    rows = [
-        ("read Parquet", out["read"]),
-        ("ReportData.from_frames (validate)", out["validate"]),
-        ("build_report (every section)", out["build"]),
-        ("total", out["total"]),
-    ]
-    print(pd.DataFrame(rows, columns=["step", "seconds"]).round(2).to_string(index=False))
-    print(f"peak RSS: {out['peak_mb']:.0f} MB; page: {out['html_mb']:.1f} MB")
-    print("\nslowest progress steps (from the report's progress lines):")
+    table = pd.DataFrame(
+        [
+            {
+                "variant": name,
+                "read": r["read"],
+                "validate": r["validate"],
+                "build": r["build"],
+                "total": r["total"],
+                "peak MB": r["peak_mb"],
+            }
+            for name, r in runs
+        ]
+    )
+    print(table.round(2).to_string(index=False))
+    medians = table.groupby("variant", sort=False)[["total", "peak MB"]].median()
+    print("\nmedian per variant:")
+    print(medians.round(2).to_string())
+    if args.baseline_src is not None:
+        base, this = medians["total"].iloc[0], medians["total"].iloc[-1]
+        print(f"ratio of medians (this / baseline): {this / base:.2f}")
+    print(f"page: {out['html_mb']:.1f} MB")
+    print("\nslowest progress steps of the last run (from the report's progress lines):")
     steps = pd.DataFrame(out["steps"], columns=["progress line", "seconds"]).round(2)
     print(steps.to_string(index=False))
 

@@ -54,7 +54,7 @@ def test_plot_quadrants_draws_threshold_and_every_point() -> None:
     ax = plot_nps_quadrants(q)
     points = [line for line in ax.lines if line.get_linestyle() == "None"]
     assert len(points) == len(_QUADRANT_COLORS)  # one marker series per quadrant
-    assert sum(len(line.get_xdata()) for line in points) == len(q)
+    assert sum(np.asarray(line.get_xdata()).size for line in points) == len(q)
     xs = [np.asarray(line.get_xdata(), dtype=float) for line in ax.lines if line not in points]
     vertical = [float(x[0]) for x in xs if x[0] == x[-1]]
     # usage 0..59 split at the median 29.5: the line sits between 29 (low) and 30 (high)
