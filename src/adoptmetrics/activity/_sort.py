@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from adoptmetrics.activity._encode import IntArray
+from adoptmetrics.activity._encode import IntArray, _Encoded
 
 try:  # a private but long-standing pandas routine (pandas 1.x to 3.x)
     # No stubs ship for pandas' compiled modules.
@@ -30,7 +30,27 @@ _RADIX = 16
 #: sort; its count array has one int64 per key value.
 _COUNTING_KEYS = 1 << 20
 
-__all__ = ["_stable_by"]
+__all__ = ["_stable_by", "in_time_order", "time_order"]
+
+
+def in_time_order(enc: _Encoded) -> bool:
+    """Whether the log's rows are in time order (memoised on an ``EventLog``'s encoding)."""
+    key = ("sort", "in_time_order")
+    if enc.cache is not None and key in enc.cache:
+        known: bool = enc.cache[key]
+        return known
+    ns = enc.ns
+    out = len(ns) < 2 or not bool((ns[1:] < ns[:-1]).any())
+    if enc.cache is not None:
+        enc.cache[key] = out
+    return out
+
+
+def time_order(enc: _Encoded) -> IntArray | None:
+    """Row order by time; ``None`` when the rows are already in time order."""
+    if in_time_order(enc):
+        return None
+    return np.argsort(enc.ns, kind="stable").astype(np.int64, copy=False)
 
 
 def _stable_by(key: IntArray, order: IntArray | None = None) -> IntArray:

@@ -23,18 +23,11 @@ from adoptmetrics.activity._encode import (
     _encode_valid,
     _Encoded,
 )
-from adoptmetrics.activity._sort import _stable_by
+from adoptmetrics.activity._sort import _stable_by, time_order
 
 # Coarse search keys use at most 2**61 distinct (group, bucket) values, so no
 # key arithmetic can overflow int64.
 _KEY_SPACE = 2**61
-
-
-def _time_order(ns: IntArray) -> IntArray | None:
-    """Row order by time; ``None`` when the log is already in time order."""
-    if len(ns) < 2 or not (ns[1:] < ns[:-1]).any():
-        return None
-    return np.argsort(ns, kind="stable").astype(np.int64, copy=False)
 
 
 def _sorted_rows(enc: _Encoded, *, by_event: bool) -> tuple[Any, IntArray, IntArray]:
@@ -50,11 +43,11 @@ def _sorted_rows(enc: _Encoded, *, by_event: bool) -> tuple[Any, IntArray, IntAr
     if by_event and enc.event is not None and enc.events is not None:
         # One key, one pass: (event, entity) codes combined, on rows in time order.
         pair = enc.event * len(enc.entities) + enc.entity
-        order = _stable_by(pair, _time_order(enc.ns))
+        order = _stable_by(pair, time_order(enc))
         counts = np.bincount(enc.event, minlength=len(enc.events))
         bounds = np.r_[0, np.cumsum(counts)].astype(np.int64)
     else:
-        order = _stable_by(enc.entity, _time_order(enc.ns))
+        order = _stable_by(enc.entity, time_order(enc))
         bounds = np.array([0, len(order)], dtype=np.int64)
     small = np.int32 if len(enc.entities) < 2**31 else np.int64
     out = (enc.entity.astype(small, copy=False)[order], enc.ns[order], bounds)
@@ -222,7 +215,7 @@ def _firings(
         raise ValueError("an 'active_user_share' trigger needs user ids.\nHint: pass user_col=.")
     # Runs of one user's activity no more than w apart: the user counts as
     # active from a run's first event until w after its last.
-    uo = _stable_by(enc.entity, _stable_by(user, _time_order(enc.ns)))
+    uo = _stable_by(enc.entity, _stable_by(user, time_order(enc)))
     if end is not None:
         uo = uo[enc.ns[uo] <= end]
     ue, uu, ut = enc.entity[uo], user[uo], enc.ns[uo]

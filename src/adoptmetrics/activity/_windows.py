@@ -20,6 +20,7 @@ import pandas as pd
 from adoptmetrics._schema._timestamps import coerce_timestamps
 from adoptmetrics._schema._validate import SchemaError, coerce_as_of
 from adoptmetrics.activity._encode import _NS_PER_DAY, IntArray, _Encoded
+from adoptmetrics.activity._sort import in_time_order
 
 BoolArray = npt.NDArray[np.bool_]
 _MAX = np.iinfo(np.int64).max
@@ -83,18 +84,12 @@ def _first_ns(enc: _Encoded) -> IntArray:
     return out
 
 
-def _in_time_order(enc: _Encoded) -> bool:
-    ns = enc.ns
-    out: bool = _memo(enc, "sorted", lambda: len(ns) < 2 or not bool((ns[1:] < ns[:-1]).any()))
-    return out
-
-
 def _time_range(enc: _Encoded, lo: int | None, hi: int | None) -> tuple[slice, BoolArray | None]:
     """Rows with ``lo ≤ ns < hi`` (``None``: unbounded): a slice when the log is in time order."""
     ns = enc.ns
     if lo is None and hi is None:
         return slice(None), None
-    if _in_time_order(enc):
+    if in_time_order(enc):
         a = 0 if lo is None else int(np.searchsorted(ns, lo, side="left"))
         b = len(ns) if hi is None else int(np.searchsorted(ns, hi, side="left"))
         return slice(a, max(a, b)), None
