@@ -202,3 +202,21 @@ def test_ascending_only_at_the_start(dtype: str) -> None:
     assert proven_unique(_series(late_swap, dtype)) == "unique"
     late_dup = [*ids[:2_500], ids[2_500], *ids[2_500:]]
     assert proven_unique(_series(late_dup, dtype)) is None
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ["a", None, "c"],
+        ["a", "b", None],
+        ["a", np.nan, "c"],
+        ["a", "b", 3],
+        ["a", "b", "b"],
+    ],
+    ids=["null", "null-last", "nan", "number", "equal-neighbours"],
+)
+def test_python_string_ids_in_order_with_a_bad_value_are_not_proven(ids: list[object]) -> None:
+    # Ascending Python strings are proven by pandas' compiled comparison of
+    # neighbours (no copy to Arrow); anything that is not a str breaks it.
+    assert not proven_unique(pd.Series(ids, dtype=object))
+    assert proven_unique(pd.Series(["a", "b", "c"], dtype=object)) == "ascending"

@@ -293,6 +293,7 @@ def validate_accounts(
     churn_col: str | None = "churned_at",
     require_churn: bool = False,
     table: str = "accounts",
+    ids_proven_unique: bool = False,
 ) -> pd.DataFrame:
     """Validate an accounts table and return it with canonical column names.
 
@@ -300,6 +301,8 @@ def validate_accounts(
     (``NaT`` while active; all ``NaT`` when the column is absent and
     ``require_churn`` is false) and every attribute column unchanged.
     Duplicate accounts, missing start dates and churn before start are refused.
+    ``ids_proven_unique`` (for callers that proved it, with a categorical of
+    distinct codes) skips counting the ids again.
     """
     df = _require_frame(accounts, table)
     _require_column(df, table, account_col, "account_col")
@@ -313,7 +316,8 @@ def validate_accounts(
     out = _renamed(df, mapping)
     if not has_churn:
         out["churned_at"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
-    out["account_id"] = _unique_ids(out["account_id"], table, account_col)
+    if not ids_proven_unique:
+        out["account_id"] = _unique_ids(out["account_id"], table, account_col)
     out["started_at"] = coerce_timestamps(out["started_at"], table=table, column=start_col)
     out["churned_at"] = coerce_timestamps(
         out["churned_at"], table=table, column=churn_col or "churned_at", allow_null=True

@@ -195,7 +195,8 @@ def _validated(
         index=accounts.index,
         copy=False,
     )
-    acc = validate_accounts(proxy, **kwargs)
+    # Proven (or factorised) distinct and non-null: the boundary need not count them again.
+    acc = validate_accounts(proxy, ids_proven_unique=True, **kwargs)
     # Back to the user's ids (same rows, same order): no copy, no conversion.
     acc["account_id"] = pd.Series(ids.array, index=acc.index, dtype=ids.dtype, copy=False)
     return acc, proof == "ascending"

@@ -6,7 +6,8 @@ Ids read from CSV or Parquet are strings; on pandas 3 (or as
 objects are copied into one, a single C pass):
 
 * ids in strictly increasing order (exports ordered by their key) are unique:
-  one Arrow comparison of neighbours, no sort, no hash;
+  one comparison of neighbours (Arrow's, or pandas' compiled one on Python
+  strings, which needs no copy), no sort, no hash;
 * otherwise, when every id has the same byte length (zero-padded numbers,
   UUIDs, hashes), each id is a row of 8-byte words read straight from the
   buffer, mixed into one integer key per id. Rows whose keys collide with
@@ -46,6 +47,8 @@ def proven_unique(ids: pd.Series) -> Literal["ascending", "unique"] | None:
     length, distinct by key and, where keys collide, byte for byte; None:
     not proven (or a duplicate) — the caller checks exactly.
     """
+    if ids.dtype == object and len(ids) > 1 and _ascending_objects(ids.to_numpy()):
+        return "ascending"  # no copy of Python strings into an Arrow buffer
     flat = _arrow_strings(ids)
     if flat is None:
         return None
@@ -63,6 +66,24 @@ def proven_unique(ids: pd.Series) -> Literal["ascending", "unique"] | None:
     if len(shared) and not _rows_distinct(words, shared):
         return None  # a real duplicate: the caller's exact path names the rows
     return "unique"
+
+
+def _ascending_objects(values: npt.NDArray[np.object_]) -> bool:
+    """Whether Python ``str`` ids are in strictly increasing order.
+
+    pandas' compiled monotonicity check compares neighbours and stops at the
+    first step down. A ``str`` compares only with ``str``: a null or a number
+    among them raises, and the answer is False (the caller checks exactly).
+    """
+    if not isinstance(values[0], str):
+        return False
+    try:  # a private but long-standing pandas routine
+        from pandas._libs.algos import is_monotonic  # type: ignore[import-not-found]
+
+        increasing, _, strict = is_monotonic(values, False)
+    except (ImportError, TypeError, ValueError):
+        return False
+    return bool(increasing and strict)
 
 
 def _ascending(pc: Any, flat: Any, m: int) -> bool:
