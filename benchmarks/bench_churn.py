@@ -12,7 +12,10 @@ numpy object dtype), starts uniform over three years, exponential lifetimes
 * Life table, with the ids as numpy objects (pandas 2's ``read_csv``), as
   pandas 3's default ``str`` dtype (Arrow-backed) and as ``string[pyarrow]``;
   the rows come in id order (as exports ordered by their key do) and, in the
-  ``shuffled`` rows, in random order:
+  ``shuffled`` rows, in random order (``object, shuffled`` keeps each string
+  object where it was, as a shuffle or sort in memory does; ``object,
+  shuffled file`` has new objects made in row order, as ``read_csv`` of a
+  shuffled file makes them):
   ``churn_curve(accounts, as_of=...)`` (validation, censoring,
   whole-day durations, Kaplan–Meier with Greenwood bands) against DuckDB
   computing the same life table — churns and accounts at risk per whole day
@@ -128,6 +131,11 @@ def main() -> None:
     ]
     shuffle = np.random.default_rng(2).permutation(len(acc))
     frames += [(f"{k}, shuffled", f.take(shuffle)) for k, f in frames if k != "string[pyarrow]"]
+    # A shuffled file read by read_csv: new string objects, made in row order (the
+    # "object, shuffled" frame keeps the objects where they were, as a sort in memory does).
+    fresh = dict(frames)["object, shuffled"]
+    objects = fresh["account_id"].to_numpy().astype(str).astype(object)
+    frames.append(("object, shuffled file", fresh.assign(account_id=objects)))
     for kind, frame in frames:
         t_lib, curve = best(lambda f=frame: churn_curve(f, as_of=AS_OF), args.repeat)
         t_db, table = best(lambda f=frame: duckdb_life_table(con, f), args.repeat)
