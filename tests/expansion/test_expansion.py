@@ -612,3 +612,33 @@ def test_report_section(saas: am.datasets.SaaSData) -> None:
     assert "seat_limit_reached" in card.metrics[0].label
     no_exp = ReportData.from_frames(saas.events, saas.accounts, as_of=saas.as_of)
     assert section(no_exp) is None
+
+
+def test_report_section_frees_the_trigger_rows_on_the_shared_log(
+    saas: am.datasets.SaaSData,
+) -> None:
+    from adoptmetrics.activity._triggers import _KEY
+    from adoptmetrics.report import ReportData
+    from adoptmetrics.report._expansion import section
+
+    data = ReportData.from_frames(
+        saas.events, saas.accounts, expansions=saas.expansions, as_of=saas.as_of
+    )
+
+    def memo_keys() -> list[object]:
+        return [
+            k
+            for enc in data.log._encoded.values()
+            for k in (enc.cache or {})
+            if isinstance(k, tuple) and k[:1] == (_KEY,)
+        ]
+
+    # The key is the one the trigger functions really memoise under on a log.
+    am.trigger_lift(data.log, [am.Trigger("login", event="login")], expansions=saas.expansions)
+    assert memo_keys() != []
+    before = section(data)
+    assert memo_keys() == []  # built during the section, then dropped
+    again = section(data)  # and the section still builds from scratch
+    assert before is not None
+    assert again is not None
+    assert again.body == before.body

@@ -28,6 +28,8 @@ from adoptmetrics.activity._sort import _stable_by, time_order
 # Coarse search keys use at most 2**61 distinct (group, bucket) values, so no
 # key arithmetic can overflow int64.
 _KEY_SPACE = 2**61
+#: First element of the memo keys of the trigger row orders on an EventLog's encoding.
+_KEY = "trigger_rows"
 
 
 def _sorted_rows(enc: _Encoded, *, by_event: bool) -> tuple[Any, IntArray, IntArray]:
@@ -36,7 +38,7 @@ def _sorted_rows(enc: _Encoded, *, by_event: bool) -> tuple[Any, IntArray, IntAr
     Each event's rows are one contiguous slice, so a trigger reads its events
     without a gather. Memoised on an ``EventLog``'s encoding (read-only arrays).
     """
-    key = ("trigger_rows", by_event)
+    key = (_KEY, by_event)
     if enc.cache is not None and key in enc.cache:
         cached: tuple[Any, IntArray, IntArray] = enc.cache[key]
         return cached
