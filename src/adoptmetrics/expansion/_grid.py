@@ -62,10 +62,12 @@ def last_at_or_before(grid: Grid, f_acc: IntArray, f_ns: IntArray) -> IntArray:
     n = len(grid.g)
     if n == 0 or len(f_ns) == 0:
         return np.full(n, _NEVER, dtype=np.int64)
-    hi = grid.k_lo[f_acc] + grid.count[f_acc] - 1
+    lo = grid.k_lo[f_acc]
     # Visible from rows k ≤ kf; a firing before the account's first g is seen by all of them.
-    kf = np.minimum((grid.ref - f_ns) // grid.step, hi)
-    row, ok = _row(grid, f_acc, kf)
+    kf = np.minimum((grid.ref - f_ns) // grid.step, lo + grid.count[f_acc] - 1)
+    kf -= lo  # the row's offset in its account; negative: after the account's last g
+    ok = kf >= 0
+    row = grid.first[f_acc] + kf
     row, f = row[ok], f_ns[ok]
     if len(row) == 0:
         return np.full(n, _NEVER, dtype=np.int64)
