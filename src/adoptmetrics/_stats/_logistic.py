@@ -133,6 +133,7 @@ def _newton(
     """Newton–Raphson from ``beta``: estimate, iterations, convergence, (p, information) at it."""
     converged = False
     it = 0
+    info = np.zeros((len(beta), len(beta)))
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         eta = design.linear(beta)
         if off is not None:
@@ -156,7 +157,12 @@ def _newton(
     if off is not None:
         eta += off
     p = _sigmoid(eta)
-    return beta, it, converged, (p, design.information(w * p * (1 - p), penalty))
+    if not converged:
+        info = design.information(w * p * (1 - p), penalty)
+    # Converged: the last step moved beta by less than tol (relative), so the
+    # information there equals the one just computed to that precision; one
+    # pass over the rows fewer.
+    return beta, it, converged, (p, info)
 
 
 def fit_logistic(
