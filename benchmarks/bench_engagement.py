@@ -51,33 +51,28 @@ from _synthetic import make_events
 import adoptmetrics as am
 from adoptmetrics.engagement import active_counts, feature_adoption, lifecycle, stickiness
 
+
+def _stickiness_sql(entity: str) -> str:
+    """DAU/MAU of ``entity`` (``account_id`` or ``user_id``) per month, as stickiness computes it."""
+    return f"""
+        WITH d AS (SELECT DISTINCT {entity}, date_trunc('day', "timestamp") AS day FROM ev),
+        dau AS (SELECT day, count(*) AS n FROM d GROUP BY day)
+        SELECT m.period, m.n_active, s.dau_sum / m.n_days AS mean_short_active,
+               s.dau_sum / m.n_days / m.n_active AS stickiness
+        FROM (SELECT date_trunc('month', day) AS period, count(DISTINCT {entity}) AS n_active,
+                     count(DISTINCT day) AS n_days FROM d GROUP BY 1) m
+        JOIN (SELECT date_trunc('month', day) AS period, sum(n) AS dau_sum FROM dau GROUP BY 1) s
+        USING (period) ORDER BY 1
+    """
+
+
 SQL = {
     "active_counts (day)": """
         SELECT date_trunc('day', "timestamp") AS period, count(DISTINCT account_id) AS n_active
         FROM ev GROUP BY 1 ORDER BY 1
     """,
-    "stickiness (DAU/MAU)": """
-        WITH d AS (
-            SELECT DISTINCT account_id, date_trunc('day', "timestamp") AS day FROM ev
-        ),
-        dau AS (SELECT day, count(*) AS n FROM d GROUP BY day)
-        SELECT m.period, m.n_active, s.dau_sum / m.n_days AS mean_short_active,
-               s.dau_sum / m.n_days / m.n_active AS stickiness
-        FROM (SELECT date_trunc('month', day) AS period, count(DISTINCT account_id) AS n_active,
-                     count(DISTINCT day) AS n_days FROM d GROUP BY 1) m
-        JOIN (SELECT date_trunc('month', day) AS period, sum(n) AS dau_sum FROM dau GROUP BY 1) s
-        USING (period) ORDER BY 1
-    """,
-    "stickiness (users)": """
-        WITH d AS (SELECT DISTINCT user_id, date_trunc('day', "timestamp") AS day FROM ev),
-        dau AS (SELECT day, count(*) AS n FROM d GROUP BY day)
-        SELECT m.period, m.n_active, s.dau_sum / m.n_days AS mean_short_active,
-               s.dau_sum / m.n_days / m.n_active AS stickiness
-        FROM (SELECT date_trunc('month', day) AS period, count(DISTINCT user_id) AS n_active,
-                     count(DISTINCT day) AS n_days FROM d GROUP BY 1) m
-        JOIN (SELECT date_trunc('month', day) AS period, sum(n) AS dau_sum FROM dau GROUP BY 1) s
-        USING (period) ORDER BY 1
-    """,
+    "stickiness (DAU/MAU)": _stickiness_sql("account_id"),
+    "stickiness (users)": _stickiness_sql("user_id"),
     "lifecycle (week)": """
         WITH w AS (
             SELECT DISTINCT account_id, date_trunc('week', "timestamp") AS wk FROM ev

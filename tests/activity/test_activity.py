@@ -453,6 +453,7 @@ def test_window_is_half_open_and_end_inclusive(as_log: bool) -> None:
     assert got.loc["a", "n_events"] == 2  # 8 Jan is exactly start + 7 days: outside
     assert window_activity(events, end="2024-01-07 23:59").loc["a", "n_events"] == 2
     assert window_activity(events, start="2024-01-07").loc["a", "active_days"] == 2
+    # By hand: [23:59, 00:00 next day) holds only the 23:59 event; [8 Jan, 9 Jan) only 8 Jan 00:00.
     one_day = window_activity(events, start="2024-01-07 23:59", window_days=1 / 1440)
     assert one_day.loc["a", "n_events"] == 1  # [23:59, 00:00): the start is inside
     assert window_activity(events, start="2024-01-08", window_days=1).loc["a", "n_events"] == 1

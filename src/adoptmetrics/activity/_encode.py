@@ -5,7 +5,7 @@ Public names are re-exported by :mod:`adoptmetrics.activity`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
@@ -177,6 +177,14 @@ class _Encoded:
     @property
     def materialised(self) -> bool:
         return self._ns is not None
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, kept under ``key`` when this is an EventLog's encoding."""
+        if self.cache is None:
+            return compute()
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
 
     def _collect(self) -> None:
         assert self.engine is not None  # only lazy logs start without arrays

@@ -19,6 +19,7 @@ from adoptmetrics.activity._encode import (
     IntArray,
     period_index,
 )
+from adoptmetrics.activity._sort import _stable_by
 
 __all__ = [
     "distinct_keys",
@@ -155,11 +156,10 @@ def _distinct_by_window(
             ents.append(e[keep])
             pers.append(p[keep])
         return np.concatenate(ents), np.concatenate(pers)
-    # Else group the rows by window (a counting sort: radix for uint16) and move one
-    # key array instead of the entity and period arrays.
+    # Else group the rows by window (a counting sort) and move one key array
+    # instead of the entity and period arrays.
     win = period // width
-    small = np.uint16 if n_win <= np.iinfo(np.uint16).max else np.int64
-    order = np.argsort(win.astype(small), kind="stable")
+    order = _stable_by(win)
     bounds = np.r_[0, np.cumsum(np.bincount(win, minlength=n_win))]
     del win
     key = period * n_entities

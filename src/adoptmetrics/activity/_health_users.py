@@ -27,6 +27,7 @@ import pandas as pd
 from adoptmetrics._schema._validate import SchemaError, validate_events
 from adoptmetrics.activity._encode import _NS_PER_DAY
 from adoptmetrics.activity._engagement_cells import factorize_strings
+from adoptmetrics.activity._sort import _stable_by
 
 __all__ = ["HealthLog", "Window", "distinct_users"]
 
@@ -37,14 +38,6 @@ BoolArray = npt.NDArray[np.bool_]
 _NEVER = np.iinfo(np.int64).min
 # Dense (account × small key) grids are used while they stay this small.
 _DENSE_LIMIT = 50_000_000
-
-
-def _day_order(day: IntArray) -> IntArray:
-    """A stable permutation sorting ``day`` (radix sort on 16-bit offsets when they fit)."""
-    lo = int(day.min())
-    if int(day.max()) - lo < 1 << 16:
-        return np.argsort((day - lo).astype(np.uint16), kind="stable").astype(np.int64)
-    return np.argsort(day, kind="stable").astype(np.int64)
 
 
 def _codes_of(values: np.ndarray | pd.Series) -> IntArray:
@@ -229,11 +222,11 @@ class HealthLog:
         return len(self.ns)
 
     def index_by_day(self) -> None:
-        """Put an unsorted log in day order (a radix sort), for callers of many windows."""
+        """Put an unsorted log in day order (a counting sort), for callers of many windows."""
         if self.time_sorted or self.order is not None:
             return
         day = self.ns // _NS_PER_DAY
-        order = _day_order(day)
+        order = _stable_by(day - int(day.min()))  # a counting sort by day
         self.order = order
         self.day = day[order]
         self.ns = self.ns[order]

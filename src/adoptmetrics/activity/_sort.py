@@ -35,15 +35,12 @@ __all__ = ["_stable_by", "in_time_order", "time_order"]
 
 def in_time_order(enc: _Encoded) -> bool:
     """Whether the log's rows are in time order (memoised on an ``EventLog``'s encoding)."""
-    key = ("sort", "in_time_order")
-    if enc.cache is not None and key in enc.cache:
-        known: bool = enc.cache[key]
-        return known
-    ns = enc.ns
-    out = len(ns) < 2 or not bool((ns[1:] < ns[:-1]).any())
-    if enc.cache is not None:
-        enc.cache[key] = out
+    out: bool = enc.memo(("sort", "in_time_order"), lambda: _ascending(enc.ns))
     return out
+
+
+def _ascending(ns: IntArray) -> bool:
+    return len(ns) < 2 or not bool((ns[1:] < ns[:-1]).any())
 
 
 def time_order(enc: _Encoded) -> IntArray | None:

@@ -52,15 +52,6 @@ class Window:
         return part if self._mask is None else part[self._mask]
 
 
-def _memo(enc: _Encoded, name: str, compute: Any) -> Any:
-    if enc.cache is None:
-        return compute()
-    key = ("window", name)
-    if key not in enc.cache:
-        enc.cache[key] = compute()
-    return enc.cache[key]
-
-
 def _seen(enc: _Encoded) -> tuple[BoolArray, IntArray]:
     """Which entity codes occur in the rows, and each one's rank among them."""
 
@@ -68,7 +59,7 @@ def _seen(enc: _Encoded) -> tuple[BoolArray, IntArray]:
         seen = np.bincount(enc.entity, minlength=len(enc.entities)) > 0
         return seen, np.cumsum(seen) - 1
 
-    out: tuple[BoolArray, IntArray] = _memo(enc, "seen", compute)
+    out: tuple[BoolArray, IntArray] = enc.memo(("window", "seen"), compute)
     return out
 
 
@@ -80,7 +71,7 @@ def _first_ns(enc: _Encoded) -> IntArray:
         np.minimum.at(first, enc.entity, enc.ns)
         return first
 
-    out: IntArray = _memo(enc, "first", compute)
+    out: IntArray = enc.memo(("window", "first"), compute)
     return out
 
 

@@ -185,7 +185,7 @@ def _stage_reasons(
     names: list[str],
     values: dict[str, npt.NDArray[np.float64]],
     flags: dict[str, npt.NDArray[np.bool_]],
-    health: tuple[npt.NDArray[np.float64], ObjArray, list[tuple[str, ...]]],
+    health: tuple[npt.NDArray[np.float64], ObjArray, ObjArray],
     rules: StageRules,
 ) -> list[tuple[str, ...]]:
     """The reasons of each account's stage, built per rule over string arrays."""
@@ -324,12 +324,13 @@ def stages_at(
     stage = np.array([0, 4, 0, 3, 2, 1], dtype=np.int64)[rule]
     why: list[tuple[str, ...]] = [()] * len(m)
     if reasons:  # the health reasons are shown for at-risk accounts only
-        health: list[tuple[str, ...]] = [()] * len(m)
+        health: ObjArray = np.empty(len(m), dtype=object)
+        health[:] = [()] * len(m)
         risky_rows = np.flatnonzero(rule == 1)
         if len(risky_rows):
-            sub = health_scores(m.iloc[risky_rows], scorecard=card)["reasons"].tolist()
-            for i, r in zip(risky_rows.tolist(), sub, strict=True):
-                health[i] = r
+            health[risky_rows] = health_scores(m.iloc[risky_rows], scorecard=card)[
+                "reasons"
+            ].to_numpy(dtype=object)
         why = _stage_reasons(
             rule,
             missing,
