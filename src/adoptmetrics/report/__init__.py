@@ -36,6 +36,7 @@ from adoptmetrics.plotting._common import offscreen
 from adoptmetrics.report._config import ReportOptions, load_config
 from adoptmetrics.report._data import ReportData
 from adoptmetrics.report._data import release_arrow_memory as _release_arrow_memory
+from adoptmetrics.report._deferred import start as _start_deferred
 from adoptmetrics.report._html import Outcome, fmt_int, fmt_pct, html_table
 from adoptmetrics.report._html import render_page as _render_page
 from adoptmetrics.report._section import (
@@ -45,6 +46,7 @@ from adoptmetrics.report._section import (
     SectionUnavailable,
     render_figure,
 )
+from adoptmetrics.report._section import deferred_figures as _deferred_figures
 
 __all__ = [
     "SECTION_MODULES",
@@ -258,6 +260,7 @@ def build_report(
     sections: Sequence[str | SectionBuilder] | None = None,
     title: str = "Customer adoption report",
     progress: Progress | None = None,
+    figure_process: bool | None = None,
 ) -> str:
     """Build the report as one self-contained HTML page.
 
@@ -274,6 +277,15 @@ def build_report(
     progress : callable, optional
         Called with one line of text as each section starts and ends (the
         command line prints these); the library itself stays silent.
+    figure_process : bool, optional
+        Draw the built-in sections' figures in a helper Python process while
+        the next sections are computed (drawing holds the interpreter, so a
+        thread cannot overlap it). ``None`` (default): from 1,000,000 events;
+        ``True``: always; ``False``: never. The page is the same either way:
+        each figure is pickled, with the current ``rcParams``, when it is
+        rendered; a figure the helper cannot draw is drawn here. Fonts added at
+        run time (``fontManager.addfont``) are unknown to the helper: pass
+        ``False`` if you use them.
 
     Returns
     -------
@@ -301,24 +313,38 @@ def build_report(
     _release_arrow_memory()  # the caller's raw tables may have been freed since validation
     entries = _entries(sections)
     outcomes: list[Outcome] = []
-    for i, (name, label, build) in enumerate(entries, start=1):
-        tag = f"[{i}/{len(entries)}] {name}"
-        say(f"{tag}: building…")
-        t0 = time.perf_counter()
-        with offscreen():  # figures go to PNG: no pyplot, no GUI
-            outcome = _run(name, label, build, data)
-        elapsed = time.perf_counter() - t0
-        if outcome is None:
-            say(f"{tag}: not available in this version (skipped)")
-        elif outcome.error is not None:
-            say(f"{tag}: FAILED after {elapsed:.1f} s — {outcome.error.splitlines()[0]}")
+    positions: dict[int, int] = {}  # entry number -> its outcome's index
+    figures = _start_deferred(figure_process, len(data.events))
+    try:
+        for i, (name, label, build) in enumerate(entries, start=1):
+            tag = f"[{i}/{len(entries)}] {name}"
+            say(f"{tag}: building…")
+            t0 = time.perf_counter()
+            # Only built-in sections defer their figures: their code never reads a PNG back.
+            builtin = isinstance(build, functools.partial) and build.func is _load
+            defer = figures.defer_for(i) if figures is not None and builtin else None
+            with offscreen(), _deferred_figures(defer):  # figures go to PNG: no pyplot, no GUI
+                outcome = _run(name, label, build, data)
+            elapsed = time.perf_counter() - t0
+            if outcome is None:
+                say(f"{tag}: not available in this version (skipped)")
+                continue
+            if outcome.error is not None:
+                say(f"{tag}: FAILED after {elapsed:.1f} s — {outcome.error.splitlines()[0]}")
+            elif outcome.unavailable is not None:
+                say(f"{tag}: not shown — {outcome.unavailable[0]}; {outcome.unavailable[1]}")
+            else:
+                say(f"{tag}: done in {elapsed:.1f} s")
+            positions[i] = len(outcomes)
             outcomes.append(outcome)
-        elif outcome.unavailable is not None:
-            say(f"{tag}: not shown — {outcome.unavailable[0]}; {outcome.unavailable[1]}")
-            outcomes.append(outcome)
-        else:
-            say(f"{tag}: done in {elapsed:.1f} s")
-            outcomes.append(outcome)
+        if figures is not None and len(figures):
+            t0 = time.perf_counter()
+            outcomes = figures.resolve(outcomes, positions)
+            waited = time.perf_counter() - t0
+            say(f"figures: {len(figures)} drawn in a helper process (waited {waited:.1f} s)")
+    finally:
+        if figures is not None:
+            figures.close()
     from adoptmetrics import __version__
 
     return _render_page(
@@ -339,6 +365,7 @@ def write_report(
     sections: Sequence[str | SectionBuilder] | None = None,
     title: str = "Customer adoption report",
     progress: Progress | None = None,
+    figure_process: bool | None = None,
 ) -> Path:
     """Build the report (see :func:`build_report`) and write it to ``path`` as UTF-8.
 
@@ -348,7 +375,7 @@ def write_report(
         Validated tables.
     path : str or path-like
         Where to write the HTML file; missing parent folders are not created.
-    sections, title, progress
+    sections, title, progress, figure_process
         As in :func:`build_report`.
 
     Returns
@@ -365,7 +392,9 @@ def write_report(
     >>> write_report(ReportData.from_frames(ev, acc), out, sections=["overview"]).exists()
     True
     """
-    page = build_report(data, sections=sections, title=title, progress=progress)
+    page = build_report(
+        data, sections=sections, title=title, progress=progress, figure_process=figure_process
+    )
     target = Path(path)
     target.write_text(page, encoding="utf-8")
     return target
