@@ -204,3 +204,22 @@ def test_custom_sections_draw_their_figures_on_the_spot(world: ReportData) -> No
 
     build_report(world, sections=[mine, "retention"], figure_process=True)
     assert base64.b64decode(seen[0]).startswith(b"\x89PNG")
+
+
+def test_every_built_in_figure_travels_to_the_helper(
+    world: ReportData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A lambda tick formatter cannot be pickled: its figure would be drawn in
+    # the report's own process, which is correct but gains nothing.
+    drawn_here: list[object] = []
+    real_png = fp_module.png
+
+    def recorded(figure: MplFigure, dpi: int) -> bytes:
+        drawn_here.append(figure)
+        return real_png(figure, dpi)
+
+    monkeypatch.setattr(fp_module, "png", recorded)
+    lines: list[str] = []
+    build_report(world, figure_process=True, progress=lines.append)
+    assert drawn_here == []
+    assert any(line.startswith("figures: ") for line in lines)

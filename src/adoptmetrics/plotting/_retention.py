@@ -219,7 +219,7 @@ def plot_retention_curve(
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("periods since start")
     ax.set_ylabel("retention rate")
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.yaxis.set_major_formatter("{x:.0%}")  # a str.format pattern: picklable
     if segs or label is not None:
         ax.legend(title=", ".join(segs) if segs else None, frameon=False)
     return ax
@@ -278,7 +278,7 @@ def plot_retention_trend(
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("cohort")
     ax.set_ylabel(f"period-{k} retention")
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.yaxis.set_major_formatter("{x:.0%}")  # a str.format pattern: picklable
     if segs:
         ax.legend(title=", ".join(segs), frameon=False)
     return ax
@@ -378,7 +378,7 @@ def plot_mrr_bridge(
         lo, hi = float(min(start.min(), ending.min())), float(top.max())
         pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.05
         ax.set_ylim(max(lo - pad, 0.0) if lo >= 0 else lo - pad, hi + pad)
-    ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+    ax.yaxis.set_major_formatter("{x:,.0f}")  # a str.format pattern: picklable
     ax.set_ylabel("MRR")
     ax.set_xticks(x)
     step = max(1, len(x) // 12)
