@@ -2,6 +2,8 @@
 
 * fixed-width Arrow ids encoded by byte-wise rank (``_schema/_radix.py``) give
   the sorted categories and codes of plain Python (``sorted(set(ids))``);
+* both split the rows in two halves filled by two threads on large inputs
+  (``_schema/_parallel.py``), here from two rows;
 * the presence bitmap (``activity/_presence.py``) finds the same active cells
   as the counted cells (``_compute_cells``), including after an ``as_of`` cut
   and past the bitmap's size limit;
@@ -16,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adoptmetrics._schema import _radix
+from adoptmetrics._schema import _parallel, _radix
 from adoptmetrics._schema._frames import encode_ids
 from adoptmetrics._schema._validate import validate_events
 from adoptmetrics.activity import _presence
@@ -46,7 +48,9 @@ def _same_as_python(values: list[str], series: pd.Series) -> None:
 
 @pytest.fixture(autouse=True)
 def _small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
-    # exercise the fast paths (and the re-ranking) on small inputs
+    # exercise the fast paths (and the re-ranking) on small inputs, each step
+    # on two halves of the rows in two threads as on large ones
+    monkeypatch.setattr(_parallel, "HALVES_ROWS", 2)
     monkeypatch.setattr(_radix, "_MIN_ROWS", 1)
     monkeypatch.setattr(_radix, "_MIN_DISTINCT", 0)
     monkeypatch.setattr(_radix, "_DENSE", 64)

@@ -19,10 +19,13 @@ dictionary encoding).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from adoptmetrics._schema._parallel import Halves
 
 __all__ = ["fixed_width_codes"]
 
@@ -70,25 +73,25 @@ class _Chunk:
             int(np.diff(self.offsets[a : a + _BLOCK + 1]).max()) for a in range(0, self.n, _BLOCK)
         )
 
-    def column(self, j: int, out: npt.NDArray[np.int32], padded: bool) -> None:
-        """Byte ``j`` of each row into ``out`` (plus one, and 0 past the end, when ``padded``)."""
+    def column(self, j: int, out: npt.NDArray[np.int32], padded: bool, a: int, b: int) -> None:
+        """Byte ``j`` of rows ``a:b`` into ``out`` (plus one, 0 past the end, when ``padded``)."""
         if not padded:
             assert self.data is not None
             assert self.width is not None
             start = int(self.offsets[0])
             matrix = self.data[start:].reshape(self.n, self.width)
-            out[:] = matrix[:, j]
+            out[:] = matrix[a:b, j]
             return
         if self.data is None:  # only empty strings
             out[:] = 0
             return
         last = len(self.data) - 1
-        for a in range(0, self.n, _BLOCK):
-            hi = min(a + _BLOCK, self.n)
-            pos = self.offsets[a:hi] + j
-            inside = pos < self.offsets[a + 1 : hi + 1]
+        for lo in range(a, b, _BLOCK):
+            hi = min(lo + _BLOCK, b)
+            pos = self.offsets[lo:hi] + j
+            inside = pos < self.offsets[lo + 1 : hi + 1]
             np.minimum(pos, last, out=pos)
-            part = out[a : a + len(pos)]
+            part = out[lo - a : lo - a + len(pos)]
             part[:] = self.data[pos]
             part += 1
             part *= inside
@@ -137,48 +140,93 @@ def fixed_width_codes(chunked: Any) -> tuple[npt.NDArray[np.int32], Any] | None:
     codes = np.zeros(n, dtype=np.int32)
     col = np.empty(n, dtype=np.int32)
     space = 1  # codes so far lie in [0, space)
-    for j in range(width):
-        for c in chunks:
-            c.column(j, col[c.lo : c.lo + c.n], padded)
-        lut = None
-        if padded:  # the pad symbol 0 lies far below the bytes: rank the symbols present
-            present = np.flatnonzero(np.bincount(col, minlength=257))
-            low, high = int(present[0]), int(present[-1])
-            if len(present) < high - low + 1:
-                lut = np.zeros(257, dtype=np.int32)
-                lut[present] = np.arange(len(present), dtype=np.int32)
-                low, high = 0, len(present) - 1
-        else:
-            low, high = int(col.min()), int(col.max())
-        if low == high:
-            continue  # a constant column orders nothing
-        r = high - low + 1
-        if space * r > _DENSE:
-            space = _rerank(codes, space)
-            if space * r > max(_DENSE, 2 * n):
-                return None  # nearly one id per row: the bitmap would outgrow the rows
-        codes *= r
-        if lut is not None:
-            np.take(lut, col, out=col)
-        else:
-            col -= low
-        codes += col
-        space *= r
-    del col
-    k = _rerank(codes, space)
-    # One row of each code gives the distinct strings, already in order.
-    row = np.empty(k, dtype=np.int64)
-    for lo in range(0, n, _BLOCK):
-        row[codes[lo : lo + _BLOCK]] = np.arange(lo, min(lo + _BLOCK, n), dtype=np.int64)
+    with Halves(n) as pair:  # large columns: each step on two halves of the rows at once
+        for j in range(width):
+            stats = pair.run(functools.partial(_extract, chunks, j, col, padded))
+            lut = None
+            if padded:  # the pad symbol 0 lies far below the bytes: rank the symbols present
+                present = np.flatnonzero(np.sum(stats, axis=0))
+                low, high = int(present[0]), int(present[-1])
+                if len(present) < high - low + 1:
+                    lut = np.zeros(257, dtype=np.int32)
+                    lut[present] = np.arange(len(present), dtype=np.int32)
+                    low, high = 0, len(present) - 1
+            else:
+                low, high = int(min(st[0] for st in stats)), int(max(st[1] for st in stats))
+            if low == high:
+                continue  # a constant column orders nothing
+            r = high - low + 1
+            if space * r > _DENSE:
+                space = _rerank(codes, space, pair)
+                if space * r > max(_DENSE, 2 * n):
+                    return None  # nearly one id per row: the bitmap would outgrow the rows
+            pair.run(functools.partial(_combine, codes, col, r, low, lut))
+            space *= r
+        del col
+        k = _rerank(codes, space, pair)
+        # One row of each code gives the distinct strings, already in order (rows
+        # with one code hold one string, so either half may write a slot).
+        row = np.empty(k, dtype=np.int64)
+        pair.run(functools.partial(_row_of_code, codes, row))
     return codes, chunked.take(row)
 
 
-def _rerank(codes: npt.NDArray[np.int32], space: int) -> int:
+def _extract(
+    chunks: list[_Chunk], j: int, col: npt.NDArray[np.int32], padded: bool, start: int, stop: int
+) -> Any:
+    """Byte ``j`` of rows ``start:stop`` into ``col``; their symbol counts (padded) or range."""
+    for c in chunks:
+        a, b = max(start, c.lo) - c.lo, min(stop, c.lo + c.n) - c.lo
+        if a < b:
+            c.column(j, col[c.lo + a : c.lo + b], padded, a, b)
+    part = col[start:stop]
+    if padded:
+        return np.bincount(part, minlength=257)
+    return (int(part.min()), int(part.max())) if len(part) else (256, -1)
+
+
+def _combine(
+    codes: npt.NDArray[np.int32],
+    col: npt.NDArray[np.int32],
+    r: int,
+    low: int,
+    lut: npt.NDArray[np.int32] | None,
+    start: int,
+    stop: int,
+) -> None:
+    """codes = codes · r + rank of the byte, on rows ``start:stop``."""
+    c, k = codes[start:stop], col[start:stop]
+    c *= r
+    if lut is not None:
+        np.take(lut, k, out=k)
+    else:
+        k -= low
+    c += k
+
+
+def _row_of_code(
+    codes: npt.NDArray[np.int32], row: npt.NDArray[np.int64], start: int, stop: int
+) -> None:
+    for lo in range(start, stop, _BLOCK):
+        hi = min(lo + _BLOCK, stop)
+        row[codes[lo:hi]] = np.arange(lo, hi, dtype=np.int64)
+
+
+def _rerank(codes: npt.NDArray[np.int32], space: int, pair: Halves) -> int:
     """Replace ``codes`` (in ``[0, space)``) by their dense rank in place; return the count."""
     seen = np.zeros(space, dtype=bool)
-    seen[codes] = True
+    pair.run(functools.partial(_mark, seen, codes))
     rank = np.cumsum(seen, dtype=np.int32)
     rank -= 1
     k = int(rank[-1]) + 1
-    np.take(rank, codes, out=codes, mode="clip")  # in range; clip avoids a buffer copy
+    pair.run(functools.partial(_rank, rank, codes))
     return k
+
+
+def _mark(seen: npt.NDArray[np.bool_], codes: npt.NDArray[np.int32], start: int, stop: int) -> None:
+    seen[codes[start:stop]] = True  # both halves write True: no conflict
+
+
+def _rank(rank: npt.NDArray[np.int32], codes: npt.NDArray[np.int32], start: int, stop: int) -> None:
+    part = codes[start:stop]
+    np.take(rank, part, out=part, mode="clip")  # in range; clip avoids a buffer copy

@@ -3,7 +3,8 @@
 Retention needs only *whether* an entity was active in a period. With integer
 entity codes and period indices, a dense ``n_entities × n_periods`` bitmap of
 bytes filled by one scatter per chunk of events finds the active cells without
-sorting or hashing event-sized keys and without an event-sized temporary; one
+sorting or hashing event-sized keys and without an event-sized temporary (on
+large logs the two halves of the events fill it in two threads); one
 scan of the bitmap lists them, sorted by entity then period. Past
 :data:`_BITMAP_LIMIT` cells (or for a lazy engine) the counted cells of
 :func:`adoptmetrics.activity._cells._cells_from_encoded` are used instead.
@@ -11,9 +12,13 @@ scan of the bitmap lists them, sorted by entity then period. Past
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from adoptmetrics._schema._parallel import halves
 from adoptmetrics.activity._cells import _cells_from_encoded
 from adoptmetrics.activity._encode import _CHUNK, _NS_PER_DAY, IntArray, _Encoded, period_index
 
@@ -70,25 +75,48 @@ def _from_bitmap(
         return None
     entity, ns = enc.entity, enc.ns
     cut = latest > as_of.value
-    # Days and weeks: one shifted floor division gives the period minus p0.
-    width = {"day": _NS_PER_DAY, "week": 7 * _NS_PER_DAY}.get(period)
-    shift = (3 * _NS_PER_DAY if period == "week" else 0) - p0 * (width or 0)
     bitmap = np.zeros(n_cells, dtype=bool)
-    tmp = np.empty(min(_CHUNK, n_rows), dtype=np.int64)
-    for lo in range(0, n_rows, _CHUNK):
-        e, t = entity[lo : lo + _CHUNK], ns[lo : lo + _CHUNK]
-        if cut:
-            kept = t <= as_of.value
-            e, t = e[kept], t[kept]
-        if width is None:
-            cell = period_index(t, period)
-            cell -= p0
-        else:
-            cell = t + shift
-            cell //= width
-        row = np.multiply(e, n_periods, out=tmp[: len(e)])
-        cell += row
-        bitmap[cell] = True
+    cell_of = _CellOf(p0, n_periods, period, as_of.value if cut else None)
+    halves(n_rows, functools.partial(_fill, bitmap, entity, ns, cell_of))
     cells = np.flatnonzero(bitmap)
     del bitmap
     return cells // n_periods, cells % n_periods + p0
+
+
+class _CellOf:
+    """Bitmap cell of each (entity, time): ``entity * n_periods + period - p0``."""
+
+    __slots__ = ("cut", "n_periods", "p0", "period", "shift", "width")
+
+    def __init__(self, p0: int, n_periods: int, period: str, cut: int | None) -> None:
+        self.p0, self.n_periods, self.period, self.cut = p0, n_periods, period, cut
+        # Days and weeks: one shifted floor division gives the period minus p0.
+        self.width = {"day": _NS_PER_DAY, "week": 7 * _NS_PER_DAY}.get(period)
+        self.shift = (3 * _NS_PER_DAY if period == "week" else 0) - p0 * (self.width or 0)
+
+
+def _fill(
+    bitmap: npt.NDArray[np.bool_],
+    entity: IntArray,
+    ns: IntArray,
+    of: _CellOf,
+    start: int,
+    stop: int,
+) -> None:
+    """Mark the cells of rows ``start:stop``, a chunk at a time (no event-sized temporary)."""
+    tmp = np.empty(min(_CHUNK, stop - start), dtype=np.int64)
+    for lo in range(start, stop, _CHUNK):
+        hi = min(lo + _CHUNK, stop)
+        e, t = entity[lo:hi], ns[lo:hi]
+        if of.cut is not None:
+            kept = t <= of.cut
+            e, t = e[kept], t[kept]
+        if of.width is None:
+            cell = period_index(t, of.period)
+            cell -= of.p0
+        else:
+            cell = t + of.shift
+            cell //= of.width
+        row = np.multiply(e, of.n_periods, out=tmp[: len(e)])
+        cell += row
+        bitmap[cell] = True  # every writer stores True: the two halves never conflict
