@@ -7,17 +7,33 @@ two halves are enough; the split only happens from :data:`HALVES_ROWS` rows.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
-__all__ = ["HALVES_ROWS", "Halves", "halves"]
+__all__ = ["HALVES_ROWS", "Halves", "halves", "unsplit"]
 
 _T = TypeVar("_T")
 
 #: From this many rows work is split in two: below it, starting a thread costs
 #: about as much as it saves.
 HALVES_ROWS = 2_000_000
+
+# Set while several columns are already encoded side by side: both cores are
+# busy, and a thread more per column would only add memory (one malloc arena each).
+_BUSY: ContextVar[bool] = ContextVar("adoptmetrics_cores_busy", default=False)
+
+
+@contextmanager
+def unsplit() -> Iterator[None]:
+    """Inside (in this thread), :class:`Halves` keeps the rows in one piece."""
+    token = _BUSY.set(True)
+    try:
+        yield
+    finally:
+        _BUSY.reset(token)
 
 
 def halves(n_rows: int, work: Callable[[int, int], None]) -> None:
@@ -40,7 +56,7 @@ class Halves:
 
     def __init__(self, n_rows: int) -> None:
         mid = n_rows // 2
-        two = n_rows >= HALVES_ROWS and (os.cpu_count() or 1) >= 2
+        two = n_rows >= HALVES_ROWS and (os.cpu_count() or 1) >= 2 and not _BUSY.get()
         self.ranges = [(0, mid), (mid, n_rows)] if two else [(0, n_rows)]
         self._pool = ThreadPoolExecutor(max_workers=1) if two else None
 

@@ -19,6 +19,7 @@ new object (columns may share memory with the input, but are never written).
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,7 @@ from adoptmetrics._schema._errors import (
     _offending,
 )
 from adoptmetrics._schema._frames import encode_ids, to_pandas
+from adoptmetrics._schema._parallel import unsplit
 from adoptmetrics._schema._timestamps import (
     coerce_as_of,
     coerce_timestamps,
@@ -235,9 +237,16 @@ def _in_parallel(tasks: list[Callable[[], _T]], n_rows: int) -> list[_T]:
     workers = min(len(tasks), os.cpu_count() or 1)
     if n_rows < _PARALLEL_ROWS or workers < 2:
         return [task() for task in tasks]
+    if len(tasks) > 2:  # three or four columns side by side fill the cores already
+        tasks = [functools.partial(_unsplit_call, task) for task in tasks]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(task) for task in reversed(tasks)][::-1]
         return [f.result() for f in futures]
+
+
+def _unsplit_call(task: Callable[[], _T]) -> _T:
+    with unsplit():  # no second thread per column: it would only add memory
+        return task()
 
 
 def _event_names(ev: pd.Series, table: str, column: str) -> pd.Series:

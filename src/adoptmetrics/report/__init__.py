@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import os
@@ -32,6 +33,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from adoptmetrics._schema._parallel import unsplit
 from adoptmetrics.plotting._common import offscreen
 from adoptmetrics.report._config import ReportOptions, load_config
 from adoptmetrics.report._data import ReportData
@@ -323,7 +325,10 @@ def build_report(
             # Only built-in sections defer their figures: their code never reads a PNG back.
             builtin = isinstance(build, functools.partial) and build.func is _load
             defer = figures.defer_for(i) if figures is not None and builtin else None
-            with offscreen(), _deferred_figures(defer):  # figures go to PNG: no pyplot, no GUI
+            # Figures go to PNG: no pyplot, no GUI. While the helper draws them on the
+            # second core, event-sized numpy work stays in one thread (see _parallel).
+            busy = unsplit() if figures is not None else contextlib.nullcontext()
+            with offscreen(), _deferred_figures(defer), busy:
                 outcome = _run(name, label, build, data)
             elapsed = time.perf_counter() - t0
             if outcome is None:
