@@ -223,3 +223,20 @@ def test_every_built_in_figure_travels_to_the_helper(
     build_report(world, figure_process=True, progress=lines.append)
     assert drawn_here == []
     assert any(line.startswith("figures: ") for line in lines)
+
+
+def test_no_helper_is_started_for_custom_sections_only(
+    world: ReportData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from adoptmetrics.report import _deferred
+
+    def refuse() -> FigureProcess:
+        raise AssertionError("a helper was started for sections that never use it")
+
+    monkeypatch.setattr(_deferred, "FigureProcess", refuse)
+
+    def mine(data: ReportData) -> Section:
+        return Section(id="mine", title="Mine", figures=[render_figure(line_figure(), alt="m")])
+
+    page = build_report(world, sections=[mine], figure_process=True)
+    assert 'id="mine"' in page

@@ -316,15 +316,15 @@ def build_report(
     entries = _entries(sections)
     outcomes: list[Outcome] = []
     positions: dict[int, int] = {}  # entry number -> its outcome's index
-    figures = _start_deferred(figure_process, len(data.events))
+    # Only built-in sections defer their figures: their code never reads a PNG back.
+    builtin = [isinstance(b, functools.partial) and b.func is _load for _, _, b in entries]
+    figures = _start_deferred(figure_process, len(data.events)) if any(builtin) else None
     try:
         for i, (name, label, build) in enumerate(entries, start=1):
             tag = f"[{i}/{len(entries)}] {name}"
             say(f"{tag}: building…")
             t0 = time.perf_counter()
-            # Only built-in sections defer their figures: their code never reads a PNG back.
-            builtin = isinstance(build, functools.partial) and build.func is _load
-            defer = figures.defer_for(i) if figures is not None and builtin else None
+            defer = figures.defer_for(i) if figures is not None and builtin[i - 1] else None
             # Figures go to PNG: no pyplot, no GUI. While the helper draws them on the
             # second core, event-sized numpy work stays in one thread (see _parallel).
             busy = unsplit() if figures is not None else contextlib.nullcontext()
