@@ -80,7 +80,10 @@ def _from_bitmap(
     halves(n_rows, functools.partial(_fill, bitmap, entity, ns, cell_of))
     cells = np.flatnonzero(bitmap)
     del bitmap
-    return cells // n_periods, cells % n_periods + p0
+    entity = cells // n_periods
+    cells -= entity * n_periods  # the period index, in place (one cell-sized array fewer)
+    cells += p0
+    return entity, cells
 
 
 class _CellOf:

@@ -247,8 +247,12 @@ def _grid(
         first = np.flatnonzero(run)
         labels = enc.entities[cell_entity[first]]
         cohort = cell_index[first]
-        cell_u = np.cumsum(run, dtype=np.int64) - 1
-        cell_k = cell_index - cohort[cell_u]
+        # In place and in int32 where possible: cell-sized temporaries are fresh
+        # memory, whose page faults cost more than the arithmetic.
+        cell_u: npt.NDArray[np.signedinteger[Any]] = np.cumsum(run, dtype=np.int32)
+        cell_u -= 1
+        cell_k: npt.NDArray[np.signedinteger[Any]] = cohort.astype(np.int32)[cell_u]  # small
+        np.subtract(cell_index, cell_k, out=cell_k)
     else:
         labels, start_ns, epos = _cohort_starts(
             cohort_start, enc.entities, cell_entity, argument=starts.argument
@@ -269,12 +273,16 @@ def _grid(
     c0 = int(cohort.min())
     n_c = last - c0 + 1
     gkey, ginv = np.unique(seg * n_c + (cohort - c0), return_inverse=True)
-    ginv = ginv.astype(np.int64)
     n_g, n_k = len(gkey), n_c
+    # Keys up to n_g * n_k: int32 while they fit (half the memory per cell).
+    ginv = ginv.astype(np.int32 if n_g * n_k < 2**31 else np.int64)
     size = np.bincount(ginv, minlength=n_g).astype(np.int64)
     cell_g = ginv[cell_u]
     if mode == "on":
-        flat = np.bincount(cell_g * n_k + cell_k, minlength=n_g * n_k)
+        key = cell_g * n_k
+        key += cell_k
+        flat = np.bincount(key, minlength=n_g * n_k)
+        del key
         retained = flat.reshape(n_g, n_k).astype(np.int64)
         retained[:, 0] = size  # period 0 is retained by definition
         both = retained
