@@ -55,6 +55,7 @@ def _small_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_radix, "_MIN_DISTINCT", 0)
     monkeypatch.setattr(_radix, "_DENSE", 64)
     monkeypatch.setattr(_radix, "_BLOCK", 7)
+    monkeypatch.setattr(_presence, "_FILL_BLOCK", 7)
 
 
 @settings(max_examples=60, deadline=None)

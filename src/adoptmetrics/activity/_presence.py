@@ -20,10 +20,12 @@ import pandas as pd
 
 from adoptmetrics._schema._parallel import halves
 from adoptmetrics.activity._cells import _cells_from_encoded
-from adoptmetrics.activity._encode import _CHUNK, _NS_PER_DAY, IntArray, _Encoded, period_index
+from adoptmetrics.activity._encode import _NS_PER_DAY, IntArray, _Encoded, period_index
 
 __all__ = ["active_cells"]
 
+#: Rows marked per block (two int64 buffers of this many rows, in cache).
+_FILL_BLOCK = 1 << 16
 # A bitmap of at most this many bytes (256 MB) ...
 _BITMAP_LIMIT = 1 << 28
 # ... and at most this many bytes per event (+ a floor): scanning a bitmap much
@@ -81,7 +83,7 @@ def _from_bitmap(
     cells = np.flatnonzero(bitmap)
     del bitmap
     entity = cells // n_periods
-    cells -= entity * n_periods  # the period index, in place (one cell-sized array fewer)
+    np.remainder(cells, n_periods, out=cells)  # the period, in place: one cell-sized array fewer
     cells += p0
     return entity, cells
 
@@ -106,20 +108,28 @@ def _fill(
     start: int,
     stop: int,
 ) -> None:
-    """Mark the cells of rows ``start:stop``, a chunk at a time (no event-sized temporary)."""
-    tmp = np.empty(min(_CHUNK, stop - start), dtype=np.int64)
-    for lo in range(start, stop, _CHUNK):
-        hi = min(lo + _CHUNK, stop)
+    """Mark the cells of rows ``start:stop``, a block at a time.
+
+    Two block-sized buffers serve every block (no allocation per block): small
+    blocks stay in cache, and fresh memory costs page faults.
+    """
+    size = min(_FILL_BLOCK, stop - start)
+    cell_buf = np.empty(size, dtype=np.int64)
+    row_buf = np.empty(size, dtype=np.int64)
+    for lo in range(start, stop, _FILL_BLOCK):
+        hi = min(lo + _FILL_BLOCK, stop)
         e, t = entity[lo:hi], ns[lo:hi]
         if of.cut is not None:
             kept = t <= of.cut
             e, t = e[kept], t[kept]
+        m = len(t)
+        cell = cell_buf[:m]
         if of.width is None:
-            cell = period_index(t, of.period)
+            cell[:] = period_index(t, of.period)
             cell -= of.p0
         else:
-            cell = t + of.shift
-            cell //= of.width
-        row = np.multiply(e, of.n_periods, out=tmp[: len(e)])
+            np.add(t, of.shift, out=cell)
+            np.floor_divide(cell, of.width, out=cell)
+        row = np.multiply(e, of.n_periods, out=row_buf[:m])
         cell += row
         bitmap[cell] = True  # every writer stores True: the two halves never conflict
