@@ -7,8 +7,7 @@ import threading
 import pytest
 
 from adoptmetrics._schema import _parallel
-from adoptmetrics._schema._parallel import Halves, halves, unsplit
-from adoptmetrics._schema._validate import _in_parallel
+from adoptmetrics._schema._parallel import Halves, halves, in_parallel, unsplit
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +22,7 @@ def test_large_inputs_are_covered_once_by_two_threads() -> None:
     def work(start: int, stop: int) -> None:
         seen.append((start, stop, threading.get_ident()))
 
-    halves(11, work)
+    halves(11, work)  # split at 11 // 2 = 5
     assert sorted((a, b) for a, b, _ in seen) == [(0, 5), (5, 11)]
     assert len({t for _, _, t in seen}) == 2
 
@@ -49,10 +48,10 @@ def test_an_error_in_either_half_is_raised() -> None:
 def test_columns_encoded_side_by_side_do_not_split_further(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("adoptmetrics._schema._validate._PARALLEL_ROWS", 1)
+    monkeypatch.setattr(_parallel, "PARALLEL_ROWS", 1)
 
     def pieces() -> int:
         return len(Halves(100).ranges)
 
-    assert _in_parallel([pieces, pieces], 100) == [2, 2]  # ids and times: split allowed
-    assert _in_parallel([pieces] * 4, 100) == [1, 1, 1, 1]  # both cores busy already
+    assert in_parallel([pieces, pieces], 100) == [2, 2]  # ids and times: split allowed
+    assert in_parallel([pieces] * 4, 100) == [1, 1, 1, 1]  # both cores busy already

@@ -947,15 +947,15 @@ def test_explicit_as_of_before_past_rows_does_not_warn() -> None:
 @given(events_frames(with_users=True))
 def test_events_columns_encoded_in_threads_match_one_by_one(events: pd.DataFrame) -> None:
     # Large tables encode their columns in threads: the same frame as in order.
-    import adoptmetrics._schema._validate as v
+    import adoptmetrics._schema._parallel as v
 
     serial = validate_events(events, user_col="user_id")
-    old = v._PARALLEL_ROWS
-    v._PARALLEL_ROWS = 0
+    old = v.PARALLEL_ROWS
+    v.PARALLEL_ROWS = 0
     try:
         threaded = validate_events(events, user_col="user_id")
     finally:
-        v._PARALLEL_ROWS = old
+        v.PARALLEL_ROWS = old
     pd.testing.assert_frame_equal(threaded, serial)
 
 
@@ -964,9 +964,9 @@ def test_threaded_columns_raise_the_first_problem_in_column_order(
 ) -> None:
     # Null account ids, bad timestamps and null users at once: the account column
     # is reported, as when the columns are checked one by one.
-    import adoptmetrics._schema._validate as v
+    import adoptmetrics._schema._parallel as v
 
-    monkeypatch.setattr(v, "_PARALLEL_ROWS", 0)
+    monkeypatch.setattr(v, "PARALLEL_ROWS", 0)
     ev = pd.DataFrame(
         {
             "account_id": ["a", None],

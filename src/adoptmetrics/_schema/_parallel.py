@@ -1,4 +1,6 @@
-"""Event-sized numpy work split over two threads (numpy releases the GIL in it).
+"""Event-sized numpy work in threads (numpy and Arrow release the GIL in it): the
+columns of an events table encoded side by side, and one column's work split in
+two halves.
 
 The machines this runs on have few cores and the work is memory-bound, so
 two halves are enough; the split only happens from :data:`HALVES_ROWS` rows.
@@ -6,6 +8,7 @@ two halves are enough; the split only happens from :data:`HALVES_ROWS` rows.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
-__all__ = ["HALVES_ROWS", "Halves", "halves", "unsplit"]
+__all__ = ["HALVES_ROWS", "PARALLEL_ROWS", "Halves", "halves", "in_parallel", "unsplit"]
 
 _T = TypeVar("_T")
 
@@ -34,6 +37,32 @@ def unsplit() -> Iterator[None]:
         yield
     finally:
         _BUSY.reset(token)
+
+
+#: Rows from which the columns of an events table are encoded in parallel threads
+#: (the encodings run in numpy and Arrow, which release the GIL).
+PARALLEL_ROWS = 1_000_000
+
+
+def in_parallel(tasks: list[Callable[[], _T]], n_rows: int) -> list[_T]:
+    """Each task's result, in order; the first failing task (in order) raises.
+
+    The tasks start from the last: the user ids, when given, come last and have
+    the most distinct values, so the longest task starts first.
+    """
+    workers = min(len(tasks), os.cpu_count() or 1)
+    if n_rows < PARALLEL_ROWS or workers < 2:
+        return [task() for task in tasks]
+    if len(tasks) > 2:  # three or four columns side by side fill the cores already
+        tasks = [functools.partial(_unsplit_call, task) for task in tasks]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(task) for task in reversed(tasks)][::-1]
+        return [f.result() for f in futures]
+
+
+def _unsplit_call(task: Callable[[], _T]) -> _T:
+    with unsplit():  # no second thread per column: it would only add memory
+        return task()
 
 
 def halves(n_rows: int, work: Callable[[int, int], None]) -> None:

@@ -182,7 +182,7 @@ def _extract(
     part = col[start:stop]
     if padded:
         return np.bincount(part, minlength=257)
-    return (int(part.min()), int(part.max())) if len(part) else (256, -1)
+    return int(part.min()), int(part.max())  # a half is never empty (see Halves)
 
 
 def _combine(

@@ -19,11 +19,8 @@ new object (columns may share memory with the input, but are never written).
 from __future__ import annotations
 
 import difflib
-import functools
-import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +31,7 @@ from adoptmetrics._schema._errors import (
     _offending,
 )
 from adoptmetrics._schema._frames import encode_ids, to_pandas
-from adoptmetrics._schema._parallel import unsplit
+from adoptmetrics._schema._parallel import in_parallel
 from adoptmetrics._schema._timestamps import (
     coerce_as_of,
     coerce_timestamps,
@@ -58,8 +55,6 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------- helpers
-
-_T = TypeVar("_T")
 
 
 def _require_frame(obj: object, table: str) -> pd.DataFrame:
@@ -219,34 +214,8 @@ def validate_events(
         tasks["event"] = lambda: _event_names(df[event_col], table, event_col)
     if user_col is not None:
         tasks["user_id"] = lambda: _event_ids(df[user_col], table, user_col, "user_col")
-    coerced = dict(zip(tasks, _in_parallel(list(tasks.values()), len(df)), strict=True))
+    coerced = dict(zip(tasks, in_parallel(list(tasks.values()), len(df)), strict=True))
     return _renamed(df, mapping, replace=coerced)
-
-
-#: Rows from which the columns of an events table are encoded in parallel threads
-#: (the encodings run in numpy and Arrow, which release the GIL).
-_PARALLEL_ROWS = 1_000_000
-
-
-def _in_parallel(tasks: list[Callable[[], _T]], n_rows: int) -> list[_T]:
-    """Each task's result, in order; the first failing task (in order) raises.
-
-    The tasks start from the last: the user ids, when given, come last and have
-    the most distinct values, so the longest task starts first.
-    """
-    workers = min(len(tasks), os.cpu_count() or 1)
-    if n_rows < _PARALLEL_ROWS or workers < 2:
-        return [task() for task in tasks]
-    if len(tasks) > 2:  # three or four columns side by side fill the cores already
-        tasks = [functools.partial(_unsplit_call, task) for task in tasks]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(task) for task in reversed(tasks)][::-1]
-        return [f.result() for f in futures]
-
-
-def _unsplit_call(task: Callable[[], _T]) -> _T:
-    with unsplit():  # no second thread per column: it would only add memory
-        return task()
 
 
 def _event_names(ev: pd.Series, table: str, column: str) -> pd.Series:

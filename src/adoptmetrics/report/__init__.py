@@ -38,8 +38,11 @@ from adoptmetrics.plotting._common import offscreen
 from adoptmetrics.report._config import ReportOptions, load_config
 from adoptmetrics.report._data import ReportData
 from adoptmetrics.report._data import release_arrow_memory as _release_arrow_memory
+from adoptmetrics.report._deferred import caveats_of as _caveats_of
 from adoptmetrics.report._deferred import start as _start_deferred
+from adoptmetrics.report._figure_process import recorded as _recorded
 from adoptmetrics.report._html import Outcome, fmt_int, fmt_pct, html_table
+from adoptmetrics.report._html import error_text as _error_text
 from adoptmetrics.report._html import render_page as _render_page
 from adoptmetrics.report._section import (
     Figure,
@@ -161,10 +164,6 @@ def _given(builder: SectionBuilder) -> SectionBuilder:
     return builder
 
 
-def _one_line(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
-
-
 def _run(
     name: str, title: str, build: Callable[[], SectionBuilder | _Missing], data: ReportData
 ) -> Outcome | None:
@@ -179,13 +178,8 @@ def _run(
         except SectionUnavailable as exc:
             return Outcome(name, title, unavailable=(exc.reason, exc.fix))
         except Exception as exc:
-            return Outcome(name, title, error=_one_line(exc))
-    caveats: list[str] = []
-    for w in caught:
-        if issubclass(w.category, UserWarning):
-            caveats.append(str(w.message))
-        else:  # deprecations and the like are for developers: pass them on
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            return Outcome(name, title, error=_error_text(exc))
+    caveats = _caveats_of(_recorded(caught))
     if section is None:
         reason = _NEEDS.get(
             name,

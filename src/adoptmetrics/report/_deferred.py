@@ -18,11 +18,11 @@ from typing import Any
 
 import attrs
 
-from adoptmetrics.report._figure_process import FigureProcess
-from adoptmetrics.report._html import Outcome
+from adoptmetrics.report._figure_process import FigureProcess, Rendered, WarningRecord
+from adoptmetrics.report._html import Outcome, error_text
 from adoptmetrics.report._section import Figure
 
-__all__ = ["PROCESS_EVENTS", "DeferredFigures", "start"]
+__all__ = ["PROCESS_EVENTS", "DeferredFigures", "caveats_of", "start"]
 
 #: From this many events the report draws its figures in a helper process by default
 #: (below it, starting the helper costs more than drawing the figures here).
@@ -53,7 +53,7 @@ class DeferredFigures:
     def resolve(self, outcomes: list[Outcome], positions: dict[int, int]) -> list[Outcome]:
         """The outcomes with their PNGs in place (``positions``: entry -> index in ``outcomes``)."""
         done = self._pool.results()
-        per_entry: dict[int, dict[str, Any]] = {}
+        per_entry: dict[int, dict[str, Rendered]] = {}
         for placeholder, (entry, job) in self._jobs.items():
             per_entry.setdefault(entry, {})[placeholder] = done[job]
         out = list(outcomes)
@@ -66,30 +66,42 @@ class DeferredFigures:
             assert section is not None
             failed = next((r.error for r in drawn.values() if r.error is not None), None)
             if failed is not None:
-                error = f"{type(failed).__name__}: {failed}"
-                out[pos] = Outcome(outcome.name, outcome.title, error=error)
+                out[pos] = Outcome(outcome.name, outcome.title, error=error_text(failed))
                 continue
             figures = tuple(
-                Figure(base64.b64encode(drawn[f.png_base64].png).decode("ascii"), f.alt, f.caption)
+                Figure(_base64(drawn[f.png_base64]), f.alt, f.caption)
                 if f.png_base64 in drawn
                 else f
                 for f in section.figures
             )
-            caveats = list(outcome.caveats)
-            for rendered in drawn.values():
-                for category, message, filename, lineno in rendered.warnings:
-                    if issubclass(category, UserWarning):
-                        caveats.append(message)
-                    else:  # deprecations and the like are for developers: pass them on
-                        warnings.warn_explicit(message, category, filename, lineno)
+            drawing = caveats_of([w for r in drawn.values() for w in r.warnings])
             out[pos] = attrs.evolve(
-                outcome, section=attrs.evolve(section, figures=figures), caveats=tuple(caveats)
+                outcome,
+                section=attrs.evolve(section, figures=figures),
+                caveats=(*outcome.caveats, *drawing),
             )
         return out
 
     def close(self) -> None:
         """Stop the helper process (idempotent)."""
         self._pool.close()
+
+
+def _base64(rendered: Rendered) -> str:
+    assert rendered.png is not None  # a figure without a PNG has an error, handled first
+    return base64.b64encode(rendered.png).decode("ascii")
+
+
+def caveats_of(records: list[WarningRecord]) -> list[str]:
+    """The texts of the ``UserWarning`` records (a section's caveats); other
+    warnings (deprecations and the like, for developers) are passed on."""
+    caveats: list[str] = []
+    for category, message, filename, lineno in records:
+        if issubclass(category, UserWarning):
+            caveats.append(str(message))
+        else:
+            warnings.warn_explicit(message, category, filename, lineno)
+    return caveats
 
 
 def start(option: bool | None, n_events: int) -> DeferredFigures | None:

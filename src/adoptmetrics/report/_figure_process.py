@@ -20,6 +20,7 @@ this very file as ``__main__``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import pickle
@@ -32,7 +33,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FigureProcess", "Rendered", "png"]
+__all__ = ["FigureProcess", "Rendered", "png", "recorded"]
 
 _HEADER = struct.Struct("<Q")  # payload length, before each message
 #: Keys of ``rcParams`` that configure the session, not the drawing.
@@ -45,7 +46,7 @@ _BOOT = (
     "runpy.run_path(sys.argv[1], run_name='__main__')"
 )
 
-WarningRecord = tuple[type[Warning], str, str, int]
+WarningRecord = tuple[type[Warning], Warning | str, str, int]
 
 
 def savefig_options(dpi: int) -> dict[str, Any]:
@@ -66,8 +67,9 @@ def png(figure: Any, dpi: int) -> bytes:
     return buffer.getvalue()
 
 
-def _recorded(caught: list[warnings.WarningMessage]) -> list[WarningRecord]:
-    return [(w.category, str(w.message), str(w.filename), int(w.lineno)) for w in caught]
+def recorded(caught: list[warnings.WarningMessage]) -> list[WarningRecord]:
+    """Caught warnings as plain (category, message, filename, line) records."""
+    return [(w.category, w.message, str(w.filename), int(w.lineno)) for w in caught]
 
 
 class Rendered:
@@ -83,17 +85,24 @@ class Rendered:
         self.warnings = warns
 
 
-def _draw_here(payload: bytes) -> Rendered:
-    """Render a job in this process (the fallback), recording its warnings."""
+def _draw_here(job: Callable[[], tuple[Any, int, Any]]) -> Rendered:
+    """Draw one figure in this process, recording its warnings.
+
+    ``job`` gives (figure, dpi, the ``rcParams`` to draw with or ``None``); it
+    may raise (a payload that cannot be read), like drawing itself.
+    """
+    import matplotlib
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            figure, dpi, _ = pickle.loads(payload)
-            data: bytes | None = png(figure, dpi)
+            figure, dpi, rc = job()
+            with matplotlib.rc_context(rc):
+                data: bytes | None = png(figure, dpi)
             error: BaseException | None = None
         except Exception as exc:
             data, error = None, exc
-    return Rendered(data, error, _recorded(caught))
+    return Rendered(data, error, recorded(caught))
 
 
 def _rc_snapshot() -> dict[str, Any]:
@@ -135,13 +144,7 @@ class FigureProcess:
         try:
             payload = pickle.dumps((figure, dpi, _rc_snapshot()), pickle.HIGHEST_PROTOCOL)
         except Exception:  # a figure that cannot travel (a lambda formatter): draw it here
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                try:
-                    rendered = Rendered(png(figure, dpi), None, [])
-                except Exception as exc:
-                    rendered = Rendered(None, exc, [])
-            rendered.warnings = _recorded(caught)
+            rendered = _draw_here(lambda: (figure, dpi, None))
             with self._lock:
                 self._done[job] = rendered
             return job
@@ -165,7 +168,7 @@ class FigureProcess:
             missing = [j for j in range(self._next) if j not in self._done]
         self.close()
         for job in missing:
-            self._done[job] = _draw_here(self._payloads[job])
+            self._done[job] = _draw_here(functools.partial(pickle.loads, self._payloads[job]))
         self._payloads.clear()
         return dict(self._done)
 
@@ -264,20 +267,13 @@ def _worker() -> None:
         if message is None:
             break
         (job,) = _HEADER.unpack(message[: _HEADER.size])
-        data: bytes | None = None
-        error: str | None = None
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                figure, dpi, rc = pickle.loads(message[_HEADER.size :])
-                with matplotlib.rc_context(rc):
-                    data = png(figure, dpi)
-            except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"
+        drawn = _draw_here(functools.partial(pickle.loads, message[_HEADER.size :]))
+        data = drawn.png
+        error = None if drawn.error is None else f"{type(drawn.error).__name__}: {drawn.error}"
         try:
-            reply = pickle.dumps((job, data, error, _recorded(caught)))
+            reply = pickle.dumps((job, data, error, drawn.warnings))
         except Exception:  # a warning that cannot travel: keep its text
-            warns = [(UserWarning, m, f, n) for _, m, f, n in _recorded(caught)]
+            warns = [(UserWarning, str(m), f, n) for _, m, f, n in drawn.warnings]
             reply = pickle.dumps((job, data, error, warns))
         out.write(_HEADER.pack(len(reply)) + reply)
         out.flush()

@@ -18,7 +18,16 @@ import pandas as pd
 
 from adoptmetrics.report._section import Section
 
-__all__ = ["Outcome", "fmt_int", "fmt_p", "fmt_pct", "header_label", "html_table", "render_page"]
+__all__ = [
+    "Outcome",
+    "error_text",
+    "fmt_int",
+    "fmt_p",
+    "fmt_pct",
+    "header_label",
+    "html_table",
+    "render_page",
+]
 
 Formatter = Callable[[Any], str]
 _NUM = ' class="num"'
@@ -244,6 +253,11 @@ def html_table(
     if len(shown) < len(df):
         parts.append(f'<p class="muted">Showing {len(shown):,} of {len(df):,} rows.</p>')
     return "".join(parts)
+
+
+def error_text(exc: BaseException) -> str:
+    """An exception as an error box shows it: ``"TypeName: message"``."""
+    return f"{type(exc).__name__}: {exc}"
 
 
 @attrs.frozen(slots=True)
