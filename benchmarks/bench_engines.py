@@ -11,7 +11,8 @@ string account ids, held by each engine; every function is called on each
 input. Lazy inputs (Polars LazyFrame, DuckDB relation, Spark) keep the events
 in their engine: ``activity_cells``, ``first_last_seen`` and
 ``cohort_retention`` are reduced there and only the compact (account × week)
-cells are collected.
+cells are collected; ``active_counts`` and ``stickiness`` (no segments) count
+distinct accounts there and collect only the counts.
 
 Part 2 (``--parquet-events``): a Parquet file of that many events (written
 once, in chunks, under ``--dir``), read through a DuckDB relation
@@ -48,6 +49,8 @@ FUNCTIONS: dict[str, Callable[[Any], Any]] = {
     "activity_cells(week)": lambda ev: activity_cells(ev, period="week", event_col=None),
     "first_last_seen": lambda ev: first_last_seen(ev, event_col=None),
     "cohort_retention(week)": lambda ev: am.cohort_retention(ev, period="week"),
+    "active_counts(day)": lambda ev: am.engagement.active_counts(ev, period="day"),
+    "stickiness(account)": lambda ev: am.engagement.stickiness(ev, level="account"),
 }
 
 DUCKDB_SQL = """
@@ -203,6 +206,8 @@ def main() -> None:
             "activity_cells(week)",
             "first_last_seen",
             "cohort_retention(week)",
+            "active_counts(day)",
+            "stickiness(account)",
             "duckdb SQL (weekly retention)",
         ],
     )

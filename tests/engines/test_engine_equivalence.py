@@ -117,7 +117,7 @@ ENGINES: dict[str, Callable[[pd.DataFrame], Any]] = {
     "polars-lazy": lambda ev: pl.from_pandas(ev).lazy(),
     "pyarrow": lambda ev: pa.Table.from_pandas(ev, preserve_index=False),
     "duckdb": _duckdb,
-    # Cells reduced by several queries over ranges of ids (CELLS_PER_QUERY patched).
+    # Reductions run as several queries over ranges of ids (*_PER_QUERY patched).
     "duckdb-ranges": _duckdb,
     "polars-lazy-ranges": lambda ev: pl.from_pandas(ev).lazy(),
     "eventlog": lambda ev: am.EventLog(ev),
@@ -387,5 +387,6 @@ def test_same_numbers_on_every_engine(
     want = reference(name, world)
     if engine.endswith("-ranges"):
         monkeypatch.setattr(_engine, "CELLS_PER_QUERY", 50)
+        monkeypatch.setattr(_engine, "PAIRS_PER_QUERY", 50)
     got = run(events_functions()[name], ENGINES[engine](world["events"]), world, name)
     assert_same(got, want, f"{name} on {engine}")

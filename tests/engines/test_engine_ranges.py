@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import adoptmetrics as am
 from adoptmetrics.activity import _engine, activity_cells
 
 pl = pytest.importorskip("polars")
@@ -38,11 +39,12 @@ def _cells(events: Any, as_of: str | None = None) -> tuple[Any, ...]:
 def _queries(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Patch the ranges down and record the id bounds each reduction used."""
     monkeypatch.setattr(_engine, "CELLS_PER_QUERY", 10)
+    monkeypatch.setattr(_engine, "PAIRS_PER_QUERY", 10)
     seen: list[Any] = []
     real = _engine._id_ranges
 
-    def spy(ee: Any, n_cells: float) -> list[tuple[Any, Any]]:
-        out = real(ee, n_cells)
+    def spy(ee: Any, n_cells: float, per_query: int | None = None) -> list[tuple[Any, Any]]:
+        out = real(ee, n_cells, per_query)
         seen.append(out)
         return out
 
@@ -119,5 +121,40 @@ def test_ranges_that_overlap_or_miss_ids_are_caught(
     # one query runs instead.
     ev = _events([f"acct_{i:03d}" for i in range(37)])
     want = _cells(ev)
-    monkeypatch.setattr(_engine, "_id_ranges", lambda ee, n: ranges)
+    monkeypatch.setattr(_engine, "_id_ranges", lambda ee, n, per_query=None: ranges)
     assert _cells(duckdb.from_df(ev)) == want
+
+
+def _user_events() -> pd.DataFrame:
+    ev = _events([f"acct_{i:03d}" for i in range(30)])
+    ev["user_id"] = ev["account_id"] + "/" + (ev.index % 3).astype(str)
+    return ev
+
+
+COUNTS = {
+    "dau": lambda ev: am.active_counts(ev, period="day"),
+    "wau-as-of": lambda ev: am.active_counts(ev, period="week", as_of="2025-02-20 12:00"),
+    "dau/mau": lambda ev: am.stickiness(ev),
+    "wau/mau": lambda ev: am.stickiness(ev, short="week", long="month", level="account"),
+    "dau/wau-as-of": lambda ev: am.stickiness(ev, long="week", as_of="2025-02-20 12:00"),
+}
+
+
+@pytest.mark.parametrize("ranges", [False, True], ids=["one-query", "ranges"])
+@pytest.mark.parametrize("engine", ["duckdb", "polars-lazy"])
+@pytest.mark.parametrize("name", list(COUNTS))
+def test_engagement_counts_counted_in_the_engine(
+    name: str, engine: str, ranges: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without segments the distinct counts run in the engine (no cells collected);
+    # the in-memory path on the same events is the reference. Weeks straddling a
+    # month are split by month on both paths.
+    ev = _user_events()
+    want = COUNTS[name](ev)
+    native = duckdb.from_df(ev) if engine == "duckdb" else pl.from_pandas(ev).lazy()
+    seen = _queries(monkeypatch) if ranges else []
+    collected: list[Any] = []
+    monkeypatch.setattr(_engine, "_cells", lambda *a: collected.append(a))
+    pd.testing.assert_frame_equal(COUNTS[name](native), want, check_dtype=False, rtol=1e-12)
+    assert not collected  # no (entity, period) cells were collected
+    assert all(len(r) > 2 for r in seen)

@@ -34,6 +34,7 @@ from adoptmetrics.activity._engagement_cells import (
     entity_period_cells,
     period_offsets,
 )
+from adoptmetrics.activity._engine import engine_distinct_counts
 
 __all__ = [
     "NS_PER_DAY",
@@ -120,6 +121,14 @@ class Log:
             n_periods=n_periods,
             n_entities=len(self.entities),
         )
+
+    def engine_counts(self, periods: dict[str, str]) -> pd.DataFrame | None:
+        """Distinct active entities per combination of period indices, counted in a
+        lazy engine (no cells collected); ``None`` unless the log is lazy and has no
+        segments (those are mapped per entity here)."""
+        if not self.lazy or self.n_seg != 1 or self.enc.engine is None:
+            return None
+        return engine_distinct_counts(self.enc.engine, periods, as_of_ns=self.as_of.value)
 
     def pairs(self, period: str, p0: int, n_periods: int) -> tuple[IntArray, IntArray]:
         """Distinct active (entity, period offset from ``p0``) pairs in no particular order.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from adoptmetrics.activity._encode import EventsLike, IntArray, period_index, period_start
@@ -26,6 +27,7 @@ from adoptmetrics.engagement._common import empty_i as _i
 __all__ = ["active_counts", "active_days_distribution", "stickiness"]
 
 _ORDER = {"day": 0, "week": 1, "month": 2}
+FloatArray = npt.NDArray[np.float64]
 
 
 def _cells(log: Log, period: str) -> tuple[IntArray, IntArray, int, int]:
@@ -123,8 +125,13 @@ def active_counts(
         return finish({"period": _dt([]), "n_active": _i([]), "complete": _b([])}, None, _i([]), by)
     p0, p1 = period_range(log, period)
     n_p = p1 - p0 + 1
-    ent, poff = log.pairs(period, p0, n_p)
-    counts = _per_segment(log, ent, poff, n_p)
+    engine = log.engine_counts({"p": period})
+    if engine is not None:
+        counts = np.zeros(n_p, dtype=np.int64)
+        counts[engine["p"].to_numpy() - p0] = engine["n_active"].to_numpy()
+    else:
+        ent, poff = log.pairs(period, p0, n_p)
+        counts = _per_segment(log, ent, poff, n_p)
     seg, pidx = _grid(log, p0, p1)
     body = {
         "period": period_start(pidx, period),
@@ -231,6 +238,52 @@ def stickiness(
         return finish(empty, None, _i([]), by)
     l0, l1 = period_range(log, long)
     n_l = l1 - l0 + 1
+    engine = _engine_stickiness(log, short, long, l0, n_l)
+    if engine is not None:
+        short_active, n_active = engine
+    else:
+        short_active, n_active = _stickiness_counts(log, short, long, l0, n_l)
+    seg, lidx = _grid(log, l0, l1)
+    n_short = _short_periods_observed(lidx, long, short, log)
+    mean_short = short_active / n_short
+    rate, lo, hi = wilson(mean_short, n_active, confidence)
+    body = {
+        "period": period_start(lidx, long),
+        "n_active": n_active.astype(np.int64),
+        "mean_short_active": mean_short,
+        "stickiness": rate,
+        "ci_lower": lo,
+        "ci_upper": hi,
+        "complete": period_ends(lidx, long) <= log.as_of.value,
+    }
+    return finish(body, log, seg, by)
+
+
+def _engine_stickiness(
+    log: Log, short: str, long: str, l0: int, n_l: int
+) -> tuple[FloatArray, IntArray] | None:
+    """Short-period actives summed per long period and long-period actives, in the engine.
+
+    Grouping by (long, short) period splits a week straddling two months, as
+    the in-memory path does.
+    """
+    by_long = log.engine_counts({"l": long})
+    if by_long is None:
+        return None
+    parts = log.engine_counts({"l": long, "s": short})
+    assert parts is not None  # lazy and unsegmented, as for by_long
+    short_active = np.bincount(
+        parts["l"].to_numpy() - l0, weights=parts["n_active"].to_numpy(), minlength=n_l
+    ).astype(np.float64)
+    n_active = np.zeros(n_l, dtype=np.int64)
+    n_active[by_long["l"].to_numpy() - l0] = by_long["n_active"].to_numpy()
+    return short_active, n_active
+
+
+def _stickiness_counts(
+    log: Log, short: str, long: str, l0: int, n_l: int
+) -> tuple[FloatArray, IntArray]:
+    """Short-period actives summed per (segment, long period) and long-period actives."""
     n_ent = len(log.entities)
     d0, d1 = period_range(log, "day")
     ent, day = log.pairs("day", d0, d1 - d0 + 1)
@@ -248,21 +301,7 @@ def stickiness(
     del day
     short_active = _per_segment(log, ent, lp, n_l).astype(float)
     ent, lp = distinct_pairs(ent, lp, n_ent, n_l)
-    n_active = _per_segment(log, ent, lp, n_l)
-    seg, lidx = _grid(log, l0, l1)
-    n_short = _short_periods_observed(lidx, long, short, log)
-    mean_short = short_active / n_short
-    rate, lo, hi = wilson(mean_short, n_active, confidence)
-    body = {
-        "period": period_start(lidx, long),
-        "n_active": n_active.astype(np.int64),
-        "mean_short_active": mean_short,
-        "stickiness": rate,
-        "ci_lower": lo,
-        "ci_upper": hi,
-        "complete": period_ends(lidx, long) <= log.as_of.value,
-    }
-    return finish(body, log, seg, by)
+    return short_active, _per_segment(log, ent, lp, n_l)
 
 
 def _short_periods_observed(lidx: IntArray, long: str, short: str, log: Log) -> IntArray:
