@@ -5,7 +5,8 @@ entity codes and period indices, a dense ``n_entities × n_periods`` bitmap of
 bytes filled by one scatter per chunk of events finds the active cells without
 sorting or hashing event-sized keys and without an event-sized temporary (on
 large logs the two halves of the events fill it in two threads); one
-scan of the bitmap lists them, sorted by entity then period. Past
+scan of the bitmap lists them, sorted by entity then period (retention counts
+its cohorts straight from the bitmap, :func:`presence`). Past
 :data:`_BITMAP_LIMIT` cells (or for a lazy engine) the counted cells of
 :func:`adoptmetrics.activity._cells._cells_from_encoded` are used instead.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import functools
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -22,7 +24,7 @@ from adoptmetrics._schema._parallel import halves
 from adoptmetrics.activity._cells import _cells_from_encoded
 from adoptmetrics.activity._encode import _NS_PER_DAY, IntArray, _Encoded, period_index
 
-__all__ = ["active_cells"]
+__all__ = ["Presence", "active_cells", "presence"]
 
 #: Rows marked per block (two int64 buffers of this many rows, in cache).
 _FILL_BLOCK = 1 << 16
@@ -58,15 +60,35 @@ def active_cells(enc: _Encoded, *, period: str, as_of: pd.Timestamp) -> tuple[In
     return out
 
 
-def _from_bitmap(
-    enc: _Encoded, *, period: str, as_of: pd.Timestamp
-) -> tuple[IntArray, IntArray] | None:
+@attrs.frozen
+class Presence:
+    """Whether each entity was active in each period up to ``as_of``."""
+
+    bitmap: npt.NDArray[np.bool_]  # (entity code, period index - p0)
+    p0: int  # period index of the first column: the first event's
+
+
+#: Presence bitmaps up to this size are memoised on an EventLog's encoding.
+_CACHE_BYTES = 1 << 25
+
+
+def presence(enc: _Encoded, *, period: str, as_of: pd.Timestamp) -> Presence | None:
+    """The presence bitmap of in-memory events with at least one up to ``as_of``.
+
+    ``None`` for a lazy engine, when no event is at or before ``as_of``, or when
+    the bitmap would pass :data:`_BITMAP_LIMIT` (or be much larger than the
+    events); memoised on an EventLog's encoding while small.
+    """
     if enc.engine is not None and not enc.materialised:
         return None  # a lazy engine reduces in place
     n_rows, first = enc.n_rows, enc.first
-    empty = np.zeros(0, dtype=np.int64)
     if n_rows == 0 or first is None or as_of.value < first:
-        return empty, empty
+        return None
+    key = ("presence", period, as_of.value)
+    cache = enc.cache
+    if cache is not None and key in cache:
+        hit: Presence = cache[key]
+        return hit
     latest = enc.latest if enc.latest is not None else as_of.value
     # ``first`` is the earliest event; the latest kept one is at most min(latest, as_of).
     bounds = period_index(np.array([first, min(latest, as_of.value)], dtype=np.int64), period)
@@ -75,13 +97,30 @@ def _from_bitmap(
     n_cells = len(enc.entities) * n_periods
     if n_cells > min(_BITMAP_LIMIT, _BYTES_PER_EVENT * n_rows + (1 << 22)):
         return None
-    entity, ns = enc.entity, enc.ns
-    cut = latest > as_of.value
     bitmap = np.zeros(n_cells, dtype=bool)
-    cell_of = _CellOf(p0, n_periods, period, as_of.value if cut else None)
-    halves(n_rows, functools.partial(_fill, bitmap, entity, ns, cell_of))
-    cells = np.flatnonzero(bitmap)
-    del bitmap
+    cell_of = _CellOf(p0, n_periods, period, as_of.value if latest > as_of.value else None)
+    halves(n_rows, functools.partial(_fill, bitmap, enc.entity, enc.ns, cell_of))
+    out = Presence(bitmap.reshape(len(enc.entities), n_periods), p0)
+    if cache is not None and n_cells <= _CACHE_BYTES:
+        out.bitmap.flags.writeable = False  # shared by every analysis of the log
+        cache[key] = out
+    return out
+
+
+def _from_bitmap(
+    enc: _Encoded, *, period: str, as_of: pd.Timestamp
+) -> tuple[IntArray, IntArray] | None:
+    if enc.engine is not None and not enc.materialised:
+        return None
+    if enc.n_rows == 0 or enc.first is None or as_of.value < enc.first:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    pres = presence(enc, period=period, as_of=as_of)
+    if pres is None:
+        return None
+    n_periods, p0 = pres.bitmap.shape[1], pres.p0
+    cells = np.flatnonzero(pres.bitmap)
+    del pres
     entity = cells // n_periods
     np.remainder(cells, n_periods, out=cells)  # the period, in place: one cell-sized array fewer
     cells += p0

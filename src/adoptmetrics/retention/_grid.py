@@ -26,7 +26,8 @@ from adoptmetrics.activity._cells import (
     period_start,
 )
 from adoptmetrics.activity._encode import EventsLike
-from adoptmetrics.activity._presence import active_cells
+from adoptmetrics.activity._presence import Presence, active_cells, presence
+from adoptmetrics.retention._dense import MAX_GROUPS, dense_counts, first_columns
 from adoptmetrics.retention._starts import Starts, by_source
 
 MODES: tuple[str, ...] = ("on", "on_or_after")
@@ -240,34 +241,30 @@ def _grid(
             f"as_of={ts} is earlier than every event (the first is {pd.Timestamp(first_ns)}).\n"
             "Hint: pass an as_of at or after the first event, or None for the latest event."
         )
-    cell_entity, cell_index = active_cells(enc, period=period, as_of=ts)
     last = int(period_index(np.array([ts.value]), period)[0])
-    if cohort_start is None:
-        run = np.r_[True, cell_entity[1:] != cell_entity[:-1]] if len(cell_entity) else []
-        first = np.flatnonzero(run)
-        labels = enc.entities[cell_entity[first]]
-        cohort = cell_index[first]
-        # In place and in int32 where possible: cell-sized temporaries are fresh
-        # memory, whose page faults cost more than the arithmetic.
-        cell_u: npt.NDArray[np.signedinteger[Any]] = np.cumsum(run, dtype=np.int32)
-        cell_u -= 1
-        cell_k: npt.NDArray[np.signedinteger[Any]] = cohort.astype(np.int32)[cell_u]  # small
-        np.subtract(cell_index, cell_k, out=cell_k)
+    pres = _presence(enc, period, ts) if cohort_start is None else None
+    if pres is not None:  # cohorts and counts straight from the bitmap
+        bitmap_entity, first_col = first_columns(pres)
+        labels, cohort = enc.entities[bitmap_entity], first_col + pres.p0
     else:
-        labels, start_ns, epos = _cohort_starts(
-            cohort_start, enc.entities, cell_entity, argument=starts.argument
-        )
-        started = start_ns <= ts.value
-        if not started.any():
-            return _empty_grid(period, ts, _empty_segments(by))
-        remap = np.where(started, np.cumsum(started) - 1, -1)
-        labels, cohort = labels[started], period_index(start_ns[started], period)
-        upos = np.where(epos >= 0, remap[np.maximum(epos, 0)], -1)  # events entity → label
-        cell_u = upos[cell_entity]
-        ok = cell_u >= 0
-        cell_k = cell_index - np.where(ok, cohort[np.maximum(cell_u, 0)], 0)
-        keep = ok & (cell_k >= 0)
-        cell_u, cell_k = cell_u[keep], cell_k[keep]
+        cell_entity, cell_index = active_cells(enc, period=period, as_of=ts)
+        if cohort_start is None:
+            labels, cohort, cell_u, cell_k = _first_active(enc.entities, cell_entity, cell_index)
+        else:
+            labels, start_ns, epos = _cohort_starts(
+                cohort_start, enc.entities, cell_entity, argument=starts.argument
+            )
+            started = start_ns <= ts.value
+            if not started.any():
+                return _empty_grid(period, ts, _empty_segments(by))
+            remap = np.where(started, np.cumsum(started) - 1, -1)
+            labels, cohort = labels[started], period_index(start_ns[started], period)
+            upos = np.where(epos >= 0, remap[np.maximum(epos, 0)], -1)  # events entity → label
+            cell_u = upos[cell_entity]
+            ok = cell_u >= 0
+            cell_k = cell_index - np.where(ok, cohort[np.maximum(cell_u, 0)], 0)
+            keep = ok & (cell_k >= 0)
+            cell_u, cell_k = cell_u[keep], cell_k[keep]
     table, table_col, table_name = by_source(by, starts, events, entity_col)
     seg, segments = _segments(labels, by, table, table_col, table_name)
     c0 = int(cohort.min())
@@ -277,6 +274,71 @@ def _grid(
     # Keys up to n_g * n_k: int32 while they fit (half the memory per cell).
     ginv = ginv.astype(np.int32 if n_g * n_k < 2**31 else np.int64)
     size = np.bincount(ginv, minlength=n_g).astype(np.int64)
+    if pres is not None and n_g <= MAX_GROUPS:
+        group_column = (gkey % n_c + c0 - pres.p0).astype(np.int64)
+        retained, both = dense_counts(
+            pres, bitmap_entity, ginv, group_column, size, n_k, mode=mode, need_both=need_both
+        )
+    else:
+        if pres is not None:  # too many groups to sum one by one: list the cells
+            del pres
+            cell_entity, cell_index = active_cells(enc, period=period, as_of=ts)
+            cell_u, cell_k = _first_active(enc.entities, cell_entity, cell_index)[2:]
+        retained, both = _cell_counts(
+            cell_u, cell_k, ginv, size, n_g, n_k, len(labels), mode=mode, need_both=need_both
+        )
+    return _Grid(
+        period,
+        ts,
+        last,
+        segments,
+        (gkey // n_c).astype(np.int64),
+        (gkey % n_c + c0).astype(np.int64),
+        size,
+        retained,
+        both.astype(np.int64),
+    )
+
+
+def _presence(enc: Any, period: str, ts: pd.Timestamp) -> Presence | None:
+    """The presence bitmap, unless the log already holds the listed cells."""
+    cache = enc.cache
+    key = (period, ts.value)
+    if cache is not None and ("active", *key) in cache and ("presence", *key) not in cache:
+        return None
+    return presence(enc, period=period, as_of=ts)
+
+
+def _first_active(
+    entities: pd.Index, cell_entity: IntArray, cell_index: IntArray
+) -> tuple[pd.Index, IntArray, Any, Any]:
+    """Labels and cohorts at each entity's first active period; per cell its label and k."""
+    run = np.r_[True, cell_entity[1:] != cell_entity[:-1]] if len(cell_entity) else []
+    first = np.flatnonzero(run)
+    labels = entities[cell_entity[first]]
+    cohort = cell_index[first]
+    # In place and in int32 where possible: cell-sized temporaries are fresh
+    # memory, whose page faults cost more than the arithmetic.
+    cell_u: npt.NDArray[np.signedinteger[Any]] = np.cumsum(run, dtype=np.int32)
+    cell_u -= 1
+    cell_k: npt.NDArray[np.signedinteger[Any]] = cohort.astype(np.int32)[cell_u]  # small
+    np.subtract(cell_index, cell_k, out=cell_k)
+    return labels, cohort, cell_u, cell_k
+
+
+def _cell_counts(
+    cell_u: Any,
+    cell_k: Any,
+    ginv: Any,
+    size: IntArray,
+    n_g: int,
+    n_k: int,
+    n_labels: int,
+    *,
+    mode: str,
+    need_both: bool,
+) -> tuple[Any, Any]:
+    """Retained per (group, k) (and retained at k and k - 1) from the listed cells."""
     cell_g = ginv[cell_u]
     if mode == "on":
         key = cell_g * n_k
@@ -296,23 +358,13 @@ def _grid(
             ).reshape(n_g, n_k)
     else:
         # Each entity's last active k: its last cell (cells are sorted by entity, then period).
-        last_k = np.zeros(len(labels), dtype=np.int64)
+        last_k = np.zeros(n_labels, dtype=np.int64)
         is_last = np.r_[cell_u[1:] != cell_u[:-1], True] if len(cell_u) else cell_u > 0
         last_k[cell_u[is_last]] = cell_k[is_last]
         hist = np.bincount(ginv * n_k + last_k, minlength=n_g * n_k).reshape(n_g, n_k)
         retained = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1].astype(np.int64)
         both = retained
-    return _Grid(
-        period,
-        ts,
-        last,
-        segments,
-        (gkey // n_c).astype(np.int64),
-        (gkey % n_c + c0).astype(np.int64),
-        size,
-        retained,
-        both.astype(np.int64),
-    )
+    return retained, both
 
 
 def _cohort_starts(
