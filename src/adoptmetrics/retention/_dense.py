@@ -3,9 +3,8 @@
 With cohorts at each entity's first active period (no ``start=``), an
 (entity × period) presence bitmap holds everything retention counts: the first
 set column is the cohort, the columns after it the periods retained. Rows are
-grouped by (segment, cohort) and each group's block of columns summed: one
-bitmap-sized gather and sums, instead of listing every active cell and keying
-it. Private.
+grouped by (segment, cohort) and each group's block of columns summed, instead
+of listing every active cell and keying it. Private.
 """
 
 from __future__ import annotations
@@ -50,23 +49,24 @@ def dense_counts(
     number of entities. The same numbers as counting the listed cells (tested).
     """
     n_g, n_p = len(size), pres.bitmap.shape[1]
-    # Entities of one group together: a radix sort of small group numbers.
-    order = np.argsort(group.astype(np.int16 if n_g < 2**15 else np.int64), kind="stable")
-    rows = pres.bitmap[entity[order]]
-    bounds = np.r_[0, np.cumsum(size)]
     retained = np.zeros((n_g, n_k), dtype=np.int64)
     if mode == "on_or_after":
-        # Each entity's last active column, as k from its cohort.
-        last = n_p - 1 - np.argmax(rows[:, ::-1], axis=1)
-        sorted_group = group[order].astype(np.int64)
-        last_k = last - group_column[sorted_group]
-        hist = np.bincount(sorted_group * n_k + last_k, minlength=n_g * n_k).reshape(n_g, n_k)
+        # Each entity's last active column (a reversed view: no copy), as k from its cohort.
+        last = n_p - 1 - np.argmax(pres.bitmap[:, ::-1], axis=1)
+        last_k = last[entity] - group_column[group]
+        key = group.astype(np.int64) * n_k + last_k
+        hist = np.bincount(key, minlength=n_g * n_k).reshape(n_g, n_k)
         retained[:] = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]
         return retained, retained
+    # Entities of one group together (a radix sort of small group numbers); each
+    # group's rows are gathered in turn, so no second bitmap-sized copy is made.
+    order = np.argsort(group.astype(np.int16 if n_g < 2**15 else np.int64), kind="stable")
+    members = entity[order]
+    bounds = np.r_[0, np.cumsum(size)]
     both = np.zeros((n_g, n_k), dtype=np.int64) if need_both else retained
     for g in range(n_g):
         c = int(group_column[g])
-        block = rows[bounds[g] : bounds[g + 1], c:]
+        block = pres.bitmap[members[bounds[g] : bounds[g + 1]], c:]
         retained[g, : n_p - c] = np.add.reduce(block, axis=0, dtype=np.int64)
         if need_both and n_p - c > 1:
             pairs = block[:, 1:] & block[:, :-1]  # active at k and at k - 1
