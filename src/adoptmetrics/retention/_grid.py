@@ -1,7 +1,8 @@
 """The counting engine behind :mod:`adoptmetrics.retention`.
 
-Turns the activity layer's compact (entity × period) cells into retention
-counts per (segment, cohort) group and period offset, resolves cohort starts
+Turns the activity layer's compact (entity × period) cells, or its presence
+bitmap when cohorts start at the first active period (:mod:`._dense`), into
+retention counts per (segment, cohort) group and period offset, resolves cohort starts
 and segment mappings, and builds the tidy frames. Private: the public API and
 its documentation live in :mod:`adoptmetrics.retention`.
 """
