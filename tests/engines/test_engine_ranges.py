@@ -157,4 +157,4 @@ def test_engagement_counts_counted_in_the_engine(
     monkeypatch.setattr(_engine, "_cells", lambda *a: collected.append(a))
     pd.testing.assert_frame_equal(COUNTS[name](native), want, check_dtype=False, rtol=1e-12)
     assert not collected  # no (entity, period) cells were collected
-    assert all(len(r) > 2 for r in seen)
+    assert not ranges or (seen and all(len(r) > 2 for r in seen))  # several queries ran

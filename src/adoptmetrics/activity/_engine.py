@@ -210,7 +210,7 @@ CELLS_PER_QUERY = 2_000_000
 #: daily actives: one query 1.9 GB, 2.5M a query 0.5 GB in 13 s, 5M 0.6 GB in 9 s).
 PAIRS_PER_QUERY = 5_000_000
 _IN_PROCESS = (nw.Implementation.DUCKDB, nw.Implementation.POLARS)
-_DAYS = {"day": 1, "week": 7, "month": 28}
+_DAYS = {"day": 1, "week": 7, "month": 28}  # a month as 28 days: counts at most
 
 
 @attrs.frozen

@@ -24,7 +24,7 @@ from adoptmetrics._schema._parallel import halves
 from adoptmetrics.activity._cells import _cells_from_encoded
 from adoptmetrics.activity._encode import _NS_PER_DAY, IntArray, _Encoded, period_index
 
-__all__ = ["Presence", "active_cells", "presence"]
+__all__ = ["Presence", "active_cells", "cells_listed", "presence"]
 
 #: Rows marked per block (two int64 buffers of this many rows, in cache).
 _FILL_BLOCK = 1 << 16
@@ -66,6 +66,12 @@ class Presence:
 
     bitmap: npt.NDArray[np.bool_]  # (entity code, period index - p0)
     p0: int  # period index of the first column: the first event's
+
+
+def cells_listed(enc: _Encoded, *, period: str, as_of: pd.Timestamp) -> bool:
+    """Whether an EventLog's encoding holds these active cells but not their bitmap."""
+    cache, key = enc.cache, (period, as_of.value)
+    return cache is not None and ("active", *key) in cache and ("presence", *key) not in cache
 
 
 #: Presence bitmaps up to this size are memoised on an EventLog's encoding.

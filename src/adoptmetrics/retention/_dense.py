@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from adoptmetrics.activity._encode import IntArray
 from adoptmetrics.activity._presence import Presence
+from adoptmetrics.activity._sort import _stable_by
 
 __all__ = ["MAX_GROUPS", "dense_counts", "first_columns"]
-
-IntArray = npt.NDArray[np.int64]
 
 #: Groups are summed one block at a time (a Python loop over groups, not over
 #: entities): past this many the cells path counts them instead.
@@ -58,10 +58,9 @@ def dense_counts(
         hist = np.bincount(key, minlength=n_g * n_k).reshape(n_g, n_k)
         retained[:] = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]
         return retained, retained
-    # Entities of one group together (a radix sort of small group numbers); each
-    # group's rows are gathered in turn, so no second bitmap-sized copy is made.
-    order = np.argsort(group.astype(np.int16 if n_g < 2**15 else np.int64), kind="stable")
-    members = entity[order]
+    # Entities of one group together (a counting sort); each group's rows are
+    # gathered in turn, so no second bitmap-sized copy is made.
+    members = entity[_stable_by(group)]
     bounds = np.r_[0, np.cumsum(size)]
     both = np.zeros((n_g, n_k), dtype=np.int64) if need_both else retained
     for g in range(n_g):

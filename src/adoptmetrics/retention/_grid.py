@@ -27,7 +27,7 @@ from adoptmetrics.activity._cells import (
     period_start,
 )
 from adoptmetrics.activity._encode import EventsLike
-from adoptmetrics.activity._presence import Presence, active_cells, presence
+from adoptmetrics.activity._presence import Presence, active_cells, cells_listed, presence
 from adoptmetrics.retention._dense import MAX_GROUPS, dense_counts, first_columns
 from adoptmetrics.retention._starts import Starts, by_source
 
@@ -303,9 +303,7 @@ def _grid(
 
 def _presence(enc: Any, period: str, ts: pd.Timestamp) -> Presence | None:
     """The presence bitmap, unless the log already holds the listed cells."""
-    cache = enc.cache
-    key = (period, ts.value)
-    if cache is not None and ("active", *key) in cache and ("presence", *key) not in cache:
+    if cells_listed(enc, period=period, as_of=ts):
         return None
     return presence(enc, period=period, as_of=ts)
 
